@@ -1,0 +1,1 @@
+# providers/pkcs11: rules for this area

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* est.h - EST (RFC 7030) operations on top of http.h. */
+#ifndef HWE_EST_H
+#define HWE_EST_H
+
+#include <openssl/x509.h>
+
+#include "http.h"
+
+enum hwe_est_op {
+	HWE_EST_NONE = -1,
+	HWE_EST_CACERTS = 0,
+	HWE_EST_CSRATTRS,
+	HWE_EST_SIMPLEENROLL,
+	HWE_EST_SIMPLEREENROLL,
+	HWE_EST_SERVERKEYGEN,
+	HWE_EST_FULLCMC,
+};
+
+const char *hwe_est_op_name(enum hwe_est_op op);
+enum hwe_est_op hwe_est_op_from_name(const char *seg);
+
+/* Parsed EST URL: https://host[:port]/.well-known/est[/label...][/op] */
+struct hwe_est_url {
+	char *base;            /* "https://host:port/.well-known/est/label..." (no trailing '/', no op) */
+	char *host;            /* host as written (IPv6 without brackets) */
+	enum hwe_est_op op;    /* the op segment the URL ended with, or HWE_EST_NONE */
+};
+
+/* Validate and split a URL.  Usage errors (HWE_EXIT_USAGE, ERR_BAD_URI)
+ * naming what is wrong: no scheme, not https, no host, bad port, no
+ * /.well-known/est path, query or fragment, empty segments. */
+int hwe_est_url_parse(const char *url, struct hwe_est_url *out);
+void hwe_est_url_clear(struct hwe_est_url *u);
+/* base + "/" + op, malloc'd */
+char *hwe_est_url_for(const struct hwe_est_url *u, enum hwe_est_op op);
+
+struct hwe_est_enroll_opts {
+	long max_wait_s;       /* total time to wait on 202 answers before giving up (HWE_EXIT_PENDING) */
+	/* test hook: sleep function (NULL = real sleep) */
+	void (*sleep_fn)(long seconds);
+};
+
+/* GET /cacerts -> certificates (at least one) */
+int hwe_est_cacerts(struct hwe_http *h, const struct hwe_est_url *u, STACK_OF(X509) **out);
+/* GET /csrattrs -> DER (may be empty: 204 or empty body) */
+int hwe_est_csrattrs(struct hwe_http *h, const struct hwe_est_url *u,
+		     unsigned char **der, size_t *len);
+/* POST /simpleenroll or /simplereenroll; handles 202 + Retry-After within
+ * opts->max_wait_s.  Returns the certificates of the response (issued first
+ * if identifiable; see hwe_certcheck). */
+int hwe_est_enroll(struct hwe_http *h, const struct hwe_est_url *u, enum hwe_est_op op,
+		   X509_REQ *req, const struct hwe_est_enroll_opts *opts,
+		   STACK_OF(X509) **out);
+
+/* Classify a non-2xx response into the recorded error (auth, refused, ...),
+ * including a sanitized, truncated excerpt of the server's error body. */
+int hwe_est_http_error(const char *what, const struct hwe_http_resp *resp);
+
+#endif

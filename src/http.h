@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* http.h - the HTTPS transport (libcurl, OpenSSL): one session per command.
+ *
+ * Rules kept here: https only; TLS 1.2 or later; the server is verified
+ * against the given trust anchors only (never the system store, never
+ * turned off) and its identity against the URL host or cfg->server_name;
+ * credentials only answer a 401 challenge (Basic or Digest), on the same
+ * connection, once; redirects are followed only within the same origin
+ * and never carry credentials elsewhere; bodies are size-limited; every
+ * exchange is logged at INFO (method, URL, status) and DEBUG (headers
+ * without Authorization).  TLS client authentication uses cfg->client_key
+ * (any provider's EVP_PKEY) through CURLOPT_SSL_CTX_FUNCTION.
+ */
+#ifndef HWE_HTTP_H
+#define HWE_HTTP_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#define HWE_HTTP_DEFAULT_CONNECT_TIMEOUT_S 15
+#define HWE_HTTP_DEFAULT_TIMEOUT_S 60
+#define HWE_HTTP_DEFAULT_MAX_BODY (1024 * 1024)
+
+struct hwe_http_cfg {
+	STACK_OF(X509) *trust;      /* trust anchors for the server (required, may be empty -> error) */
+	const char *server_name;    /* identity to check instead of the URL host (--estc-server-dn), or NULL */
+	const char *user;           /* answer a 401 with these; NULL = no credentials */
+	const char *pass;
+	EVP_PKEY *client_key;       /* TLS client auth, or NULL */
+	X509 *client_cert;
+	STACK_OF(X509) *client_chain;   /* extra certs to send, or NULL */
+	long connect_timeout_s;     /* 0 = default */
+	long timeout_s;             /* whole request incl. transfer; 0 = default */
+	size_t max_body;            /* 0 = default */
+};
+
+struct hwe_http;
+
+struct hwe_http_resp {
+	long status;
+	char *content_type;         /* header values, malloc'd, NULL if absent */
+	char *transfer_encoding;    /* Content-Transfer-Encoding */
+	char *retry_after;
+	char *www_authenticate;     /* all challenges, joined with ", " */
+	char *location;
+	unsigned char *body;
+	size_t len;
+};
+
+/* The config (and everything it points to) must outlive the session. */
+int hwe_http_new(const struct hwe_http_cfg *cfg, struct hwe_http **out);
+void hwe_http_free(struct hwe_http *h);
+
+/* One request (plus the 401 retry and same-origin redirects).  Returns
+ * HWE_OK with any HTTP status in resp->status; transport and TLS failures
+ * are recorded (network / TLS trust exit codes).  A 401 after credentials
+ * were sent, or with no usable scheme, is returned as status 401 for the
+ * caller to classify. */
+int hwe_http_request(struct hwe_http *h, const char *method, const char *url,
+		     const char *content_type, const void *body, size_t len,
+		     struct hwe_http_resp *resp);
+void hwe_http_resp_clear(struct hwe_http_resp *resp);
+
+/* Number of TLS handshakes / requests made by this session (for tests and bench logs). */
+unsigned hwe_http_connections(const struct hwe_http *h);
+
+/* --- pure parsers (unit tested) --- */
+
+/* Retry-After: delta-seconds or HTTP-date (IMF-fixdate, RFC 850, asctime).
+ * *delay_s = seconds from now (0 if the date is past).  Error if malformed
+ * or negative; huge values are clamped to LONG_MAX. */
+int hwe_http_parse_retry_after(const char *value, time_t now, long *delay_s);
+
+#define HWE_AUTH_BASIC  0x1u
+#define HWE_AUTH_DIGEST 0x2u
+#define HWE_AUTH_OTHER  0x4u   /* a scheme we do not speak (Bearer, Negotiate, ...) */
+/* Which schemes a WWW-Authenticate value offers (several challenges may be
+ * comma-joined; auth-params with quoted strings are skipped correctly).
+ * realm (may be NULL) receives the first realm seen, malloc'd. */
+int hwe_http_parse_www_authenticate(const char *value, unsigned *schemes, char **realm);
+
+#endif

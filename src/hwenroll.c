@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* hwenroll.c - main: global options, the command table, the one place
+ * where errors are printed. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+
+#include "hwenroll.h"
+#include "log.h"
+#include "rc.h"
+
+static const struct {
+	const char *name;
+	hwe_cmd_fn *fn;
+	const char *summary;
+} commands[] = {
+	{ "cacerts", cmd_cacerts, "fetch the EST CA certificates into <ks>/ca/" },
+	{ "csrattrs", cmd_csrattrs, "show the CSR attributes the server asks for" },
+	{ "keygen", cmd_keygen, "create a key for an alias (no network)" },
+	{ "enroll", cmd_enroll, "create a CSR, send it to /simpleenroll, store the certificate" },
+	{ "reenroll", cmd_reenroll, "renew a certificate over mutual TLS (/simplereenroll)" },
+	{ "show", cmd_show, "show what the keystore holds" },
+	{ "certificate", cmd_certificate, "the reference workflow's form: certificate est ..." },
+	{ "tpm", cmd_tpm, "check a TPM and provision its parent key" },
+};
+
+static void main_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: hwenroll [-k|--keystore DIR] [-l|--log-level LEVEL] [--config FILE] COMMAND [OPTIONS]\n\n"
+		   "Commands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'hwenroll COMMAND --help' for a command's options; see hwenroll(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "keystore", required_argument, NULL, 'k' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct hwe_ctx ctx = { 0 };
+	const char *env;
+	int c, lvl, ret = HWE_EXIT_USAGE;
+	size_t i;
+
+	env = getenv("HWENROLL_KEYSTORE");
+	ctx.keystore_dir = env && *env ? env : HWE_DEFAULT_KEYSTORE;
+	env = getenv("HWENROLL_LOG_LEVEL");
+	if (env && *env && (lvl = hwe_log_parse_level(env)) >= 0)
+		hwe_log_set_level((enum hwe_log_level)lvl);
+
+	/* '+': stop at the command name; its options are the command's */
+	while ((c = getopt_long(argc, argv, "+k:l:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			ctx.keystore_dir = optarg;
+			break;
+		case 'l':
+			lvl = hwe_log_parse_level(optarg);
+			if (lvl < 0) {
+				hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+					"unknown log level '%s' (expected ERROR, WARN, INFO or DEBUG)",
+					optarg);
+				goto out;
+			}
+			hwe_log_set_level((enum hwe_log_level)lvl);
+			ctx.log_level_set = 1;
+			break;
+		case 'c':
+			ctx.config_file = optarg;
+			break;
+		case 'h':
+			main_usage(stdout);
+			return HWE_OK;
+		case 'V':
+			printf("hwenroll %s\n", PACKAGE_VERSION);
+			return HWE_OK;
+		default:
+			hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "unknown global option (see 'hwenroll --help')");
+			goto out;
+		}
+	}
+	if (optind >= argc) {
+		main_usage(stderr);
+		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "no command given");
+		goto out;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[optind], commands[i].name) == 0)
+			break;
+	if (i == sizeof(commands) / sizeof(commands[0])) {
+		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "unknown command '%s' (see 'hwenroll --help')",
+			argv[optind]);
+		goto out;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "cannot initialize libcurl");
+		goto out;
+	}
+	c = optind;
+	optind = 0; /* the command parses its own argv with a fresh getopt */
+	ret = commands[i].fn(argc - c, argv + c, &ctx);
+	curl_global_cleanup();
+out:
+	if (ret != HWE_OK && !hwe_err_pending())
+		hwe_err(ret, HWE_ERR_GENERAL, "command failed");
+	hwe_err_print();
+	return ret == HWE_OK ? HWE_OK : (int)hwe_err_code();
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* keystore.h - the keystore directory: layout, locking, atomic updates.
+ *
+ *   <ks>/conf/   CSR configuration files
+ *   <ks>/ca/     trust anchors (TLS root CAs, EST CA certs from /cacerts)
+ *   <ks>/certs/  <alias>.pem issued certificate, <alias>-chain.pem its chain
+ *   <ks>/keys/   <alias>.<ext> key material or reference, 0600; dir 0700
+ *   <ks>/req/    <alias>.csr last CSR; <alias>.pending.<ext> key of a 202-pending request
+ *
+ * Updates go through a transaction: every file is staged as a temp file in
+ * its target directory (fsync'd), then a journal naming the renames is
+ * written, then the renames happen, then the journal is removed.  A run that
+ * dies mid-commit is rolled forward by the next run that locks the alias (or
+ * by `show`), so an alias is always either entirely old or entirely new.
+ */
+#ifndef HWE_KEYSTORE_H
+#define HWE_KEYSTORE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <openssl/x509.h>
+
+#include "key.h"
+
+struct hwe_keystore;
+struct hwe_ks_lock;
+struct hwe_ks_txn;
+
+/* Open (and with create=1, create with safe modes: ks 0755, keys/ and req/
+ * 0700) the keystore.  Refuses a keys/ directory that is group/world
+ * accessible or not owned by us, and symlinked subdirectories. */
+int hwe_keystore_open(const char *dir, int create, struct hwe_keystore **out);
+void hwe_keystore_close(struct hwe_keystore *ks);
+const char *hwe_keystore_dir(const struct hwe_keystore *ks);
+
+/* malloc'd "<ks>/<sub>/<name>" */
+char *hwe_keystore_path(const struct hwe_keystore *ks, const char *sub, const char *name);
+
+/* Aliases: 1-64 chars of [A-Za-z0-9._-], not starting with '.' or '-'. */
+int hwe_keystore_alias_valid(const char *alias);
+
+/* Take the per-alias lock (<ks>/req/<alias>.lock, flock), waiting up to
+ * wait_s seconds; then roll forward an interrupted commit for the alias. */
+int hwe_keystore_lock(struct hwe_keystore *ks, const char *alias, int wait_s,
+		      struct hwe_ks_lock **out);
+void hwe_keystore_unlock(struct hwe_ks_lock *lk);
+
+/* Read a file of the keystore.  Refuses symlinks (O_NOFOLLOW) and, under
+ * keys/ and req/, files readable by group or others.  Returns
+ * HWE_EXIT_KEYSTORE with status ERR_KEYSTORE_NO_ALIAS if it does not exist. */
+int hwe_keystore_read(const struct hwe_keystore *ks, const char *sub, const char *name,
+		      unsigned char **data, size_t *len);
+int hwe_keystore_exists(const struct hwe_keystore *ks, const char *sub, const char *name);
+
+/* Which backend holds <alias>: finds keys/<alias><ext> for each backend.
+ * Returns HWE_OK and *be, or HWE_EXIT_KEYSTORE/ERR_KEYSTORE_NO_ALIAS. */
+int hwe_keystore_find_key(const struct hwe_keystore *ks, const char *alias,
+			  const struct hwe_key_backend **be);
+
+/* Every certificate in <ks>/ca/ (PEM, possibly several per file, or DER;
+ * files ending .pem .crt .cer .der); an unreadable file is an input error
+ * naming it.  *out may be empty. */
+int hwe_keystore_load_ca(const struct hwe_keystore *ks, STACK_OF(X509) **out);
+
+/* Aliases present (certs/<a>.pem or keys/<a>.<ext>), sorted; NULL-terminated,
+ * free with hwe_keystore_aliases_free. */
+int hwe_keystore_aliases(const struct hwe_keystore *ks, char ***out);
+void hwe_keystore_aliases_free(char **v);
+
+/* Transactions (need the alias lock held). */
+int hwe_keystore_txn_begin(struct hwe_keystore *ks, const char *alias, struct hwe_ks_txn **out);
+/* Stage <sub>/<name> with these bytes and mode (temp file, fsync). */
+int hwe_keystore_txn_put(struct hwe_ks_txn *t, const char *sub, const char *name,
+			 const void *data, size_t len, mode_t mode);
+/* Remove <sub>/<name> as part of the commit (missing is fine). */
+int hwe_keystore_txn_remove(struct hwe_ks_txn *t, const char *sub, const char *name);
+/* Make all staged changes visible at once (journaled). */
+int hwe_keystore_txn_commit(struct hwe_ks_txn *t);
+/* Free; if not committed, deletes the staged temp files: nothing changed. */
+void hwe_keystore_txn_free(struct hwe_ks_txn *t);
+
+#endif

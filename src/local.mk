@@ -1,0 +1,21 @@
+# src/: the hwenroll program.  Everything but main() and the commands lives in
+# libhwe.la so unit tests and fuzz harnesses link the same code.
+noinst_LTLIBRARIES += src/libhwe.la
+src_libhwe_la_SOURCES = \
+	src/rc.h src/log.h src/log.c \
+	src/key.h src/key.c src/key-soft.c src/key-tpm2.c src/key-pkcs11.c \
+	src/keystore.h src/keystore.c \
+	src/csrconf.h src/csrconf.c src/csr.h src/csr.c \
+	src/pkcs7.h src/pkcs7.c src/csrattrs.h src/csrattrs.c \
+	src/http.h src/http.c src/est.h src/est.c \
+	src/certcheck.h src/certcheck.c
+src_libhwe_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(TSS2_CFLAGS) $(P11KIT_CFLAGS)
+src_libhwe_la_LIBADD = $(CRYPTO_LIBS) $(CURL_LIBS) $(TSS2_LIBS) $(P11KIT_LIBS)
+
+bin_PROGRAMS += src/hwenroll
+src_hwenroll_SOURCES = \
+	src/hwenroll.h src/hwenroll.c src/opts.c \
+	src/cmd-cacerts.c src/cmd-csrattrs.c src/cmd-keygen.c src/cmd-enroll.c \
+	src/cmd-reenroll.c src/cmd-show.c src/cmd-certificate.c src/cmd-tpm.c
+src_hwenroll_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS)
+src_hwenroll_LDADD = src/libhwe.la

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* log.c - leveled messages and the single recorded error. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/err.h>
+
+#include "log.h"
+#include "rc.h"
+
+#define TAG "[HWENROLL-EST]"
+
+static enum hwe_log_level level = HWE_LOG_ERROR;
+
+static struct {
+	int set;
+	enum hwe_exit ex;
+	enum hwe_status st;
+	char msg[1024];
+	char hint[512];
+} rec;
+
+static const struct {
+	const char *name;
+	int num;
+} statuses[] = {
+#define HWE_STATUS_ROW(n, v) { #n, v },
+	HWE_STATUS_LIST(HWE_STATUS_ROW)
+#undef HWE_STATUS_ROW
+};
+
+int hwe_log_parse_level(const char *s)
+{
+	static const struct {
+		const char *name;
+		enum hwe_log_level lvl;
+	} names[] = {
+		{ "ERROR", HWE_LOG_ERROR }, { "WARN", HWE_LOG_WARN },
+		{ "WARNING", HWE_LOG_WARN }, { "INFO", HWE_LOG_INFO },
+		{ "DEBUG", HWE_LOG_DEBUG },
+	};
+	size_t i;
+
+	if (!s)
+		return -1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(s, names[i].name) == 0)
+			return (int)names[i].lvl;
+	return -1;
+}
+
+void hwe_log_set_level(enum hwe_log_level lvl)
+{
+	level = lvl;
+}
+
+enum hwe_log_level hwe_log_get_level(void)
+{
+	return level;
+}
+
+int hwe_log_enabled(enum hwe_log_level lvl)
+{
+	return lvl <= level;
+}
+
+void hwe_log(enum hwe_log_level lvl, const char *fmt, ...)
+{
+	static const char *const names[] = { "ERROR", "WARN", "INFO", "DEBUG" };
+	va_list ap;
+
+	if (!hwe_log_enabled(lvl))
+		return;
+	fprintf(stderr, TAG " %s: ", names[lvl]);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+const char *hwe_sanitize(const char *s, size_t len, char *buf, size_t buflen)
+{
+	size_t i, o = 0;
+
+	if (buflen == 0)
+		return buf;
+	if (buflen < 4) {
+		buf[0] = '\0';
+		return buf;
+	}
+	for (i = 0; s && i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (o + 1 >= buflen) {
+			memcpy(buf + buflen - 4, "...", 4);
+			return buf;
+		}
+		if (c == '\r' || c == '\n' || c == '\t')
+			c = ' ';
+		else if (c < 0x20 || c >= 0x7f)
+			c = '.';
+		/* collapse runs of blanks so multi-line bodies stay on one line */
+		if (c == ' ' && o > 0 && buf[o - 1] == ' ')
+			continue;
+		buf[o++] = (char)c;
+	}
+	while (o > 0 && buf[o - 1] == ' ')
+		o--;
+	buf[o] = '\0';
+	return buf;
+}
+
+int hwe_err(enum hwe_exit ex, enum hwe_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (rec.set)
+		return ex;
+	rec.set = 1;
+	rec.ex = ex;
+	rec.st = st;
+	rec.hint[0] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(rec.msg, sizeof(rec.msg), fmt, ap);
+	va_end(ap);
+	hwe_debug("error recorded: %s (%s)", rec.msg, hwe_status_name(st));
+	return ex;
+}
+
+void hwe_err_hint(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!rec.set || rec.hint[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(rec.hint, sizeof(rec.hint), fmt, ap);
+	va_end(ap);
+}
+
+int hwe_err_ossl(enum hwe_exit ex, enum hwe_status st, const char *what)
+{
+	unsigned long e = ERR_peek_last_error();
+	char reason[256];
+
+	if (e) {
+		ERR_error_string_n(e, reason, sizeof(reason));
+		hwe_err(ex, st, "%s: %s", what, reason);
+	} else {
+		hwe_err(ex, st, "%s", what);
+	}
+	if (hwe_log_enabled(HWE_LOG_DEBUG))
+		ERR_print_errors_fp(stderr);
+	ERR_clear_error();
+	return ex;
+}
+
+int hwe_err_pending(void)
+{
+	return rec.set;
+}
+
+enum hwe_exit hwe_err_code(void)
+{
+	return rec.set ? rec.ex : HWE_OK;
+}
+
+enum hwe_status hwe_err_status(void)
+{
+	return rec.st;
+}
+
+const char *hwe_err_message(void)
+{
+	return rec.set ? rec.msg : "";
+}
+
+const char *hwe_err_hint_text(void)
+{
+	return rec.set && rec.hint[0] ? rec.hint : NULL;
+}
+
+void hwe_err_clear(void)
+{
+	rec.set = 0;
+	rec.msg[0] = '\0';
+	rec.hint[0] = '\0';
+}
+
+const char *hwe_status_name(enum hwe_status st)
+{
+	return (unsigned)st < HWE_STATUS_COUNT ? statuses[st].name : "ERR_GENERAL";
+}
+
+int hwe_status_number(enum hwe_status st)
+{
+	return (unsigned)st < HWE_STATUS_COUNT ? statuses[st].num : -1000;
+}
+
+const char *hwe_exit_name(enum hwe_exit ex)
+{
+	static const char *const names[] = {
+		"ok", "internal", "usage", "input file", "network", "TLS trust",
+		"authentication", "server refusal", "pending", "invalid response",
+		"issued certificate rejected", "key backend", "keystore",
+	};
+
+	return (unsigned)ex < sizeof(names) / sizeof(names[0]) ? names[ex] : "unknown";
+}
+
+void hwe_err_print(void)
+{
+	if (!rec.set)
+		return;
+	fprintf(stderr, TAG " ERROR: %s. Status: %d (%s)\n", rec.msg,
+		hwe_status_number(rec.st), hwe_status_name(rec.st));
+	if (rec.hint[0])
+		fprintf(stderr, TAG " HINT: %s\n", rec.hint);
+}

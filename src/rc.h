@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* rc.h - stable result codes and the one error record printed at the top.
+ *
+ * Every function that can fail returns an int: HWE_OK (0) or one of the
+ * exit classes below, which are also the process exit codes (documented in
+ * hwenroll(1)).  The layer that sees the failure first records it with
+ * hwe_err(); layers above only pass the code up.  main() prints the record
+ * once, in the reference workflow's style:
+ *
+ *   [HWENROLL-EST] ERROR: <what failed>. Status: -7629 (ERR_CERT_CHAIN_NO_TRUST_ANCHOR)
+ *   [HWENROLL-EST] HINT: <the fix>
+ */
+#ifndef HWE_RC_H
+#define HWE_RC_H
+
+#include <stddef.h>
+
+enum hwe_exit {
+	HWE_OK = 0,
+	HWE_EXIT_INTERNAL = 1,   /* out of memory, unexpected library failure */
+	HWE_EXIT_USAGE = 2,      /* command line: unknown/missing/conflicting option, bad URL */
+	HWE_EXIT_INPUT = 3,      /* an input file: CSR config, CA file, PIN file, config file */
+	HWE_EXIT_NETWORK = 4,    /* connect, DNS, timeout, connection lost */
+	HWE_EXIT_TLS = 5,        /* server not trusted, wrong host name, handshake failed */
+	HWE_EXIT_AUTH = 6,       /* 401 after credentials, none given, unsupported scheme */
+	HWE_EXIT_REFUSED = 7,    /* server said no: 4xx/5xx, redirect elsewhere */
+	HWE_EXIT_PENDING = 8,    /* 202: still pending after the wait limit (resume later) */
+	HWE_EXIT_RESPONSE = 9,   /* response unreadable: content type, base64, PKCS#7, size */
+	HWE_EXIT_CERT = 10,      /* issued certificate rejected: key, chain, validity, subject */
+	HWE_EXIT_KEY = 11,       /* key backend: TPM, token or key file */
+	HWE_EXIT_KEYSTORE = 12,  /* keystore I/O, permissions, lock, missing alias */
+};
+
+/* Status names and numbers shown after "Status:".  Where the reference
+ * workflow (TrustEdge) has a name for the same failure, we use its name and
+ * number so existing runbooks still match. */
+#define HWE_STATUS_LIST(X) \
+	X(ERR_GENERAL,                     -1000) \
+	X(ERR_NO_MEMORY,                   -1001) \
+	X(ERR_USAGE,                       -1100) \
+	X(ERR_BAD_URI,                     -1101) \
+	X(ERR_FILE_OPEN_FAILED,            -7201) \
+	X(ERR_FILE_READ_FAILED,            -7202) \
+	X(ERR_CONFIG_SYNTAX,               -7210) \
+	X(ERR_NETWORK_CONNECT,             -7301) \
+	X(ERR_NETWORK_TIMEOUT,             -7302) \
+	X(ERR_NETWORK_IO,                  -7303) \
+	X(ERR_HTTP_UNAUTHORIZED,           -7401) \
+	X(ERR_HTTP_AUTH_SCHEME,            -7402) \
+	X(ERR_HTTP_STATUS,                 -7403) \
+	X(ERR_HTTP_REDIRECT,               -7404) \
+	X(ERR_EST_PENDING,                 -7405) \
+	X(ERR_EST_RESPONSE,                -7501) \
+	X(ERR_EST_RESPONSE_TOO_LARGE,      -7502) \
+	X(ERR_CERT_CHAIN_NO_TRUST_ANCHOR,  -7629) \
+	X(ERR_CERT_HOSTNAME_MISMATCH,      -7630) \
+	X(ERR_TLS_HANDSHAKE,               -7631) \
+	X(ERR_CERT_KEY_MISMATCH,           -7640) \
+	X(ERR_CERT_EXPIRED,                -7641) \
+	X(ERR_CERT_NOT_YET_VALID,          -7642) \
+	X(ERR_CERT_SUBJECT_CHANGED,        -7643) \
+	X(ERR_KEY_BACKEND,                 -7700) \
+	X(ERR_KEY_NOT_FOUND,               -7701) \
+	X(ERR_KEY_UNSUPPORTED,             -7702) \
+	X(ERR_TPM,                         -7710) \
+	X(ERR_PKCS11,                      -7720) \
+	X(ERR_KEYSTORE_IO,                 -7800) \
+	X(ERR_KEYSTORE_PERMISSIONS,        -7801) \
+	X(ERR_KEYSTORE_LOCKED,             -7802) \
+	X(ERR_KEYSTORE_NO_ALIAS,           -7803)
+
+enum hwe_status {
+#define HWE_STATUS_ENUM(name, num) HWE_##name,
+	HWE_STATUS_LIST(HWE_STATUS_ENUM)
+#undef HWE_STATUS_ENUM
+	HWE_STATUS_COUNT
+};
+
+#if defined(__GNUC__)
+#define HWE_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define HWE_PRINTF(f, a)
+#endif
+
+/* Record an error (the first one recorded wins) and return ex, so that
+ * `return hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_OPEN_FAILED, "...");` works. */
+int hwe_err(enum hwe_exit ex, enum hwe_status st, const char *fmt, ...) HWE_PRINTF(3, 4);
+/* Attach the fix to the recorded error (only if none is attached yet). */
+void hwe_err_hint(const char *fmt, ...) HWE_PRINTF(1, 2);
+/* Append OpenSSL's error queue (first reason) to the message of the recorded
+ * error and clear the queue; returns ex for convenience. */
+int hwe_err_ossl(enum hwe_exit ex, enum hwe_status st, const char *what);
+int hwe_err_pending(void);            /* nonzero if an error is recorded */
+enum hwe_exit hwe_err_code(void);
+enum hwe_status hwe_err_status(void);
+const char *hwe_err_message(void);
+const char *hwe_err_hint_text(void);  /* NULL if none */
+void hwe_err_clear(void);
+const char *hwe_status_name(enum hwe_status st);
+int hwe_status_number(enum hwe_status st);
+const char *hwe_exit_name(enum hwe_exit ex);  /* "usage", "network", ... */
+/* Print the recorded error once (to stderr); no-op if none. */
+void hwe_err_print(void);
+
+#endif

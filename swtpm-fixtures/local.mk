@@ -1,0 +1,1 @@
+# swtpm-fixtures: rules for this area

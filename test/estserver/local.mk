@@ -1,0 +1,1 @@
+# test/estserver: rules for this area

@@ -1,0 +1,1 @@
+# test/fuzz: rules for this area

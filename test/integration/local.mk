@@ -1,0 +1,1 @@
+# test/integration: rules for this area

@@ -1,0 +1,31 @@
+# test/unit/: cmocka tests of the pure parts (one program per module).
+if HAVE_CMOCKA
+UNIT_TESTS = \
+	test/unit/test-log test/unit/test-key test/unit/test-csrconf test/unit/test-csr \
+	test/unit/test-pkcs7 test/unit/test-csrattrs test/unit/test-certcheck \
+	test/unit/test-http-parse test/unit/test-est-url test/unit/test-keystore
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS)
+UNIT_LDADD = src/libhwe.la $(CMOCKA_LIBS)
+test_unit_test_log_CFLAGS = $(UNIT_CFLAGS)
+test_unit_test_log_LDADD = $(UNIT_LDADD)
+test_unit_test_key_CFLAGS = $(UNIT_CFLAGS)
+test_unit_test_key_LDADD = $(UNIT_LDADD)
+test_unit_test_csrconf_CFLAGS = $(UNIT_CFLAGS)
+test_unit_test_csrconf_LDADD = $(UNIT_LDADD)
+test_unit_test_csr_CFLAGS = $(UNIT_CFLAGS)
+test_unit_test_csr_LDADD = $(UNIT_LDADD)
+test_unit_test_pkcs7_CFLAGS = $(UNIT_CFLAGS)
+test_unit_test_pkcs7_LDADD = $(UNIT_LDADD)
+test_unit_test_csrattrs_CFLAGS = $(UNIT_CFLAGS)
+test_unit_test_csrattrs_LDADD = $(UNIT_LDADD)
+test_unit_test_certcheck_CFLAGS = $(UNIT_CFLAGS)
+test_unit_test_certcheck_LDADD = $(UNIT_LDADD)
+test_unit_test_http_parse_CFLAGS = $(UNIT_CFLAGS)
+test_unit_test_http_parse_LDADD = $(UNIT_LDADD)
+test_unit_test_est_url_CFLAGS = $(UNIT_CFLAGS)
+test_unit_test_est_url_LDADD = $(UNIT_LDADD)
+test_unit_test_keystore_CFLAGS = $(UNIT_CFLAGS)
+test_unit_test_keystore_LDADD = $(UNIT_LDADD)
+endif
