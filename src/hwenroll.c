@@ -58,7 +58,14 @@ int main(int argc, char **argv)
 	size_t i;
 
 	env = getenv("HWENROLL_KEYSTORE");
-	ctx.keystore_dir = env && *env ? env : HWE_DEFAULT_KEYSTORE;
+	ctx.keystore_dir = HWE_DEFAULT_KEYSTORE;
+	if (env && *env) {
+		ctx.keystore_dir = env;
+		ctx.keystore_set = 1;
+	}
+	env = getenv("HWENROLL_CONFIG");
+	if (env && *env)
+		ctx.config_file = env;
 	env = getenv("HWENROLL_LOG_LEVEL");
 	if (env && *env && (lvl = hwe_log_parse_level(env)) >= 0)
 		hwe_log_set_level((enum hwe_log_level)lvl);
@@ -68,6 +75,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'k':
 			ctx.keystore_dir = optarg;
+			ctx.keystore_set = 1;
 			break;
 		case 'l':
 			lvl = hwe_log_parse_level(optarg);
@@ -94,6 +102,26 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (ctx.config_file) {
+		const char *v;
+
+		if ((ret = hwe_config_load(ctx.config_file, &ctx.config)))
+			goto out;
+		ret = HWE_EXIT_USAGE;
+		if (!ctx.keystore_set && (v = hwe_config_get(ctx.config, "keystore")))
+			ctx.keystore_dir = v;
+		if (!ctx.log_level_set && (v = hwe_config_get(ctx.config, "log-level"))) {
+			lvl = hwe_log_parse_level(v);
+			if (lvl < 0) {
+				hwe_err(HWE_EXIT_INPUT, HWE_ERR_CONFIG_SYNTAX,
+					"%s: unknown log-level '%s' (expected ERROR, WARN, INFO or DEBUG)",
+					ctx.config_file, v);
+				ret = HWE_EXIT_INPUT;
+				goto out;
+			}
+			hwe_log_set_level((enum hwe_log_level)lvl);
+		}
+	}
 	if (optind >= argc) {
 		main_usage(stderr);
 		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "no command given");
@@ -116,6 +144,7 @@ int main(int argc, char **argv)
 	ret = commands[i].fn(argc - c, argv + c, &ctx);
 	curl_global_cleanup();
 out:
+	hwe_config_free(ctx.config);
 	if (ret != HWE_OK && !hwe_err_pending())
 		hwe_err(ret, HWE_ERR_GENERAL, "command failed");
 	hwe_err_print();

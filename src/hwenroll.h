@@ -6,14 +6,27 @@
 
 #include <stdint.h>
 
+#include "est.h"
+#include "http.h"
 #include "key.h"
 #include "keystore.h"
 
+struct hwe_config;
+
 struct hwe_ctx {
 	const char *keystore_dir;   /* -k / HWENROLL_KEYSTORE / config / default */
-	const char *config_file;    /* --config FILE or NULL */
+	int keystore_set;           /* -k or HWENROLL_KEYSTORE given (config does not override) */
+	const char *config_file;    /* --config FILE / HWENROLL_CONFIG, or NULL */
 	int log_level_set;          /* -l given (so the config file does not override) */
+	struct hwe_config *config;  /* parsed config file, or NULL */
 };
+
+/* The global config file (conf/hwenroll.conf): key=value lines whose keys
+ * are long option names (uri, key-backend, tcti, ...) plus keystore and
+ * log-level.  Values are defaults: command line > environment > config. */
+int hwe_config_load(const char *path, struct hwe_config **out);
+const char *hwe_config_get(const struct hwe_config *c, const char *key);
+void hwe_config_free(struct hwe_config *c);
 
 /* One signature for every command (git builtin style).  argv[0] is the
  * command name; returns an exit code (rc.h). */
@@ -52,6 +65,7 @@ enum hwe_opt {
 	HWE_OPT_LOG_LEVEL,      /* --log-level (also accepted after the command) */
 	HWE_OPT_FORCE,          /* --force (keygen: replace an existing alias) */
 	HWE_OPT_CREATE_PARENT,  /* --create-parent (tpm) */
+	HWE_OPT_AUTH_ALIAS,     /* --auth-alias A (enroll: TLS client auth with another alias's cert and key) */
 	HWE_OPT_COUNT
 };
 #define HWE_OPTBIT(o) (1ull << (o))
@@ -101,5 +115,68 @@ int hwe_opts_key(const struct hwe_opts *o, struct hwe_key_opts *ko, char **pin_o
  * refuses empty files.  Input error naming the file. */
 int hwe_read_secret_file(const char *path, const char *what, char **out);
 void hwe_secret_free(char *s);
+
+/* ---- helpers shared by the commands (cmdutil.c, enroll.c) ---------- */
+
+/* Open the keystore of ctx; create=1 creates missing directories. */
+int hwe_cmd_keystore(struct hwe_ctx *ctx, int create, struct hwe_keystore **ks);
+/* --csr-conf NAME without '/' resolves to <ks>/conf/NAME (malloc'd). */
+char *hwe_cmd_csrconf_path(const struct hwe_keystore *ks, const char *name);
+/* Require --uri (or EST_URI) and parse it; usage error otherwise. */
+int hwe_cmd_url(const struct hwe_opts *o, struct hwe_est_url *u);
+/* Pick the backend for an alias: the key file's backend if the alias has
+ * one (a contradicting --key-backend is refused), else --key-backend, else
+ * software.  Resolves device options into ko (PIN into *pin) and runs the
+ * backend's init.  *existing = 1 when the alias already has a key file. */
+int hwe_cmd_backend(const struct hwe_opts *o, const struct hwe_keystore *ks, const char *alias,
+		    const struct hwe_key_backend **be, struct hwe_key_opts *ko, char **pin,
+		    int *existing);
+/* Load the key file of an alias with its backend. */
+int hwe_cmd_load_key(const struct hwe_keystore *ks, const char *alias,
+		     const struct hwe_key_backend *be, const struct hwe_key_opts *ko,
+		     EVP_PKEY **pkey);
+/* Load certs/<alias>.pem (first certificate) and certs/<alias>-chain.pem (may be absent). */
+int hwe_cmd_load_cert(const struct hwe_keystore *ks, const char *alias, X509 **cert,
+		      STACK_OF(X509) **chain);
+/* The network side of a command: URL, trust anchors from <ks>/ca/,
+ * credentials (--estc-pass-file, --estc-pass, EST_PASS), timeouts, and
+ * the HTTP session built from them. */
+struct hwe_cmd_net {
+	struct hwe_est_url url;
+	struct hwe_http_cfg cfg;
+	STACK_OF(X509) *anchors;
+	char *pass;              /* wiped on clear */
+	long max_wait_s;
+	struct hwe_http *http;
+};
+int hwe_cmd_net_open(const struct hwe_opts *o, const struct hwe_keystore *ks,
+		     struct hwe_cmd_net *n);
+void hwe_cmd_net_clear(struct hwe_cmd_net *n);
+
+/* Print a JSON string literal (quoted, escaped) to stdout. */
+void hwe_json_str(const char *s);
+/* "2027-11-28T00:00:00Z" from an ASN1_TIME */
+const char *hwe_time_str(const ASN1_TIME *t, char *buf, size_t buflen);
+
+/* The enrollment job shared by enroll, reenroll and `certificate est`:
+ * op is HWE_EST_SIMPLEENROLL or HWE_EST_SIMPLEREENROLL. */
+int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op);
+/* cacerts and csrattrs jobs (shared with `certificate est`). */
+int hwe_cacerts_run(struct hwe_ctx *ctx, struct hwe_opts *o);
+int hwe_csrattrs_run(struct hwe_ctx *ctx, struct hwe_opts *o);
+
+/* Option sets */
+#define HWE_OPTS_KEYGEN (HWE_OPTBIT(HWE_OPT_KEY_BACKEND) | HWE_OPTBIT(HWE_OPT_ALGORITHM) | \
+	HWE_OPTBIT(HWE_OPT_CURVE) | HWE_OPTBIT(HWE_OPT_SIZE) | HWE_OPTBIT(HWE_OPT_TCTI) | \
+	HWE_OPTBIT(HWE_OPT_TPM_PARENT) | HWE_OPTBIT(HWE_OPT_TPM_HANDLE) | \
+	HWE_OPTBIT(HWE_OPT_PKCS11_MODULE) | HWE_OPTBIT(HWE_OPT_TOKEN_URI) | HWE_OPTBIT(HWE_OPT_PIN_FILE))
+#define HWE_OPTS_DEVICE (HWE_OPTBIT(HWE_OPT_KEY_BACKEND) | HWE_OPTBIT(HWE_OPT_TCTI) | \
+	HWE_OPTBIT(HWE_OPT_TPM_PARENT) | HWE_OPTBIT(HWE_OPT_PKCS11_MODULE) | \
+	HWE_OPTBIT(HWE_OPT_TOKEN_URI) | HWE_OPTBIT(HWE_OPT_PIN_FILE))
+#define HWE_OPTS_NET (HWE_OPTBIT(HWE_OPT_URI) | HWE_OPTBIT(HWE_OPT_SERVER_URL) | \
+	HWE_OPTBIT(HWE_OPT_SERVER_DN) | HWE_OPTBIT(HWE_OPT_TIMEOUT) | \
+	HWE_OPTBIT(HWE_OPT_CONNECT_TIMEOUT) | HWE_OPTBIT(HWE_OPT_JSON))
+#define HWE_OPTS_AUTH (HWE_OPTBIT(HWE_OPT_ESTC_USER) | HWE_OPTBIT(HWE_OPT_ESTC_PASS) | \
+	HWE_OPTBIT(HWE_OPT_ESTC_PASS_FILE))
 
 #endif

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cmd-certificate.c - `hwenroll certificate est ...`: the reference
+ * workflow's command form.  The operation comes from the URL's last path
+ * segment (cacerts, csrattrs, simpleenroll, simplereenroll), so the
+ * TrustEdge commands users already have keep working. */
+#include "config.h"
+
+#include <string.h>
+
+#include "est.h"
+#include "hwenroll.h"
+#include "log.h"
+#include "rc.h"
+
+#define DEFAULT_ALIAS "GenKey"
+
+static const struct hwe_usage usage = {
+	.name = "certificate",
+	.synopsis = "certificate est --uri URL|--estc-server-url URL [--estc-server-dn HOST] [--algorithm ECC|RSA] [--curve C] [--size N] [--estc-user U] [--estc-pass P] [--csr-conf FILE] [--key-alias A] [--log-level L]",
+	.summary = "The reference workflow's form: the URL's last segment (cacerts, csrattrs, simpleenroll, simplereenroll) selects the operation.",
+	.details =
+		"  --uri URL / --estc-server-url URL   EST URL ending in the operation (or EST_URI)\n"
+		"  --estc-server-dn HOST check the server certificate against HOST\n"
+		"  --algorithm --curve --size          key type for a new key (default ECC P256)\n"
+		"  --estc-user U --estc-pass P         credentials (or EST_USERNAME, EST_PASS; --estc-pass-file F)\n"
+		"  --csr-conf FILE       CSR configuration, a bare name is read from <ks>/conf/\n"
+		"  --key-alias A         alias (default " DEFAULT_ALIAS ")\n"
+		"  --log-level L         ERROR (default), WARN, INFO, DEBUG\n"
+		"Every option of enroll/reenroll (key backend, TPM, PKCS#11, --rekey, --json) is accepted too.\n",
+};
+
+int cmd_certificate(int argc, char **argv, struct hwe_ctx *ctx)
+{
+	struct hwe_opts o;
+	struct hwe_est_url u = { 0 };
+	int ret;
+
+	ret = hwe_opts_parse(argc, argv, ctx,
+			     HWE_OPTS_NET | HWE_OPTS_AUTH | HWE_OPTS_KEYGEN |
+				     HWE_OPTBIT(HWE_OPT_KEY_ALIAS) | HWE_OPTBIT(HWE_OPT_CSR_CONF) |
+				     HWE_OPTBIT(HWE_OPT_MAX_WAIT) | HWE_OPTBIT(HWE_OPT_REKEY) |
+				     HWE_OPTBIT(HWE_OPT_AUTH_ALIAS),
+			     &usage, &o);
+	if (ret < 0)
+		return HWE_OK;
+	if (ret)
+		return ret;
+	if (o.nargs < 1 || strcmp(o.args[0], "est") != 0)
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+			       "expected 'hwenroll certificate est [options]'%s%s%s",
+			       o.nargs ? " (got '" : "", o.nargs ? o.args[0] : "", o.nargs ? "')" : "");
+	if (o.nargs > 1)
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "unexpected argument '%s'", o.args[1]);
+	if (!o.val[HWE_OPT_KEY_ALIAS])
+		o.val[HWE_OPT_KEY_ALIAS] = DEFAULT_ALIAS;
+	if ((ret = hwe_cmd_url(&o, &u)))
+		return ret;
+	hwe_debug("certificate est: operation '%s' from the URL", hwe_est_op_name(u.op));
+	switch (u.op) {
+	case HWE_EST_CACERTS:
+		ret = hwe_cacerts_run(ctx, &o);
+		break;
+	case HWE_EST_CSRATTRS:
+		ret = hwe_csrattrs_run(ctx, &o);
+		break;
+	case HWE_EST_SIMPLEENROLL:
+		ret = hwe_enroll_run(ctx, &o, HWE_EST_SIMPLEENROLL);
+		break;
+	case HWE_EST_SIMPLEREENROLL:
+		ret = hwe_enroll_run(ctx, &o, HWE_EST_SIMPLEREENROLL);
+		break;
+	case HWE_EST_NONE:
+		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_BAD_URI,
+			      "the URL '%s' does not end in an EST operation", o.val[HWE_OPT_URI]);
+		hwe_err_hint("end it with /cacerts, /csrattrs, /simpleenroll or /simplereenroll, as in the reference workflow");
+		break;
+	default:
+		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_BAD_URI,
+			      "EST operation '%s' is not supported (use cacerts, csrattrs, simpleenroll or simplereenroll)",
+			      hwe_est_op_name(u.op));
+		break;
+	}
+	hwe_est_url_clear(&u);
+	return ret;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cmd-csrattrs.c - hwenroll csrattrs: GET /csrattrs, decoded to stdout. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csrattrs.h"
+#include "est.h"
+#include "hwenroll.h"
+#include "rc.h"
+
+static const struct hwe_usage usage = {
+	.name = "csrattrs",
+	.synopsis = "csrattrs --uri URL",
+	.summary = "Show the CSR attributes the EST server asks for, one per line.",
+	.details =
+		"  --uri URL             EST URL (or EST_URI); its operation segment is replaced\n"
+		"  --estc-server-dn HOST --timeout S --connect-timeout S\n"
+		"  --json                print a JSON array of lines\n",
+};
+
+int hwe_csrattrs_run(struct hwe_ctx *ctx, struct hwe_opts *o)
+{
+	int ret;
+	struct hwe_keystore *ks = NULL;
+	struct hwe_cmd_net n = { 0 };
+	unsigned char *der = NULL;
+	size_t len = 0;
+	char *text = NULL, *line, *next;
+	int first = 1;
+
+	if ((ret = hwe_cmd_url(o, &n.url)))
+		goto out;
+	hwe_est_url_clear(&n.url);
+	if ((ret = hwe_cmd_keystore(ctx, 0, &ks)))
+		goto out;
+	if ((ret = hwe_cmd_net_open(o, ks, &n)))
+		goto out;
+	if ((ret = hwe_http_new(&n.cfg, &n.http)))
+		goto out;
+	if ((ret = hwe_est_csrattrs(n.http, &n.url, &der, &len)))
+		goto out;
+	if (len && (ret = hwe_csrattrs_decode(der, len, &text)))
+		goto out;
+	if (o->val[HWE_OPT_JSON])
+		printf("[");
+	for (line = text; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (o->val[HWE_OPT_JSON]) {
+			printf("%s", first ? "" : ",");
+			hwe_json_str(line);
+		} else {
+			printf("%s\n", line);
+		}
+		first = 0;
+	}
+	if (o->val[HWE_OPT_JSON])
+		printf("]\n");
+	else if (first)
+		fprintf(stderr, "the server requests no particular CSR attributes\n");
+	ret = HWE_OK;
+out:
+	hwe_cmd_net_clear(&n);
+	free(der);
+	free(text);
+	hwe_keystore_close(ks);
+	return ret;
+}
+
+int cmd_csrattrs(int argc, char **argv, struct hwe_ctx *ctx)
+{
+	struct hwe_opts o;
+	int ret;
+
+	ret = hwe_opts_parse(argc, argv, ctx, HWE_OPTS_NET, &usage, &o);
+	if (ret < 0)
+		return HWE_OK;
+	if (ret)
+		return ret;
+	if (o.nargs)
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "unexpected argument '%s'", o.args[0]);
+	return hwe_csrattrs_run(ctx, &o);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cmd-enroll.c - hwenroll enroll: key, CSR, /simpleenroll, verify, store. */
+#include "config.h"
+
+#include "hwenroll.h"
+#include "rc.h"
+
+static const struct hwe_usage usage = {
+	.name = "enroll",
+	.synopsis = "enroll --uri URL --key-alias A --csr-conf FILE [key options] [auth options]",
+	.summary = "Create (or reuse) the alias's key, send a CSR to /simpleenroll, verify and store the certificate.",
+	.details =
+		"  --uri URL             EST URL (or EST_URI); its operation segment is replaced\n"
+		"  --key-alias A         keystore alias (keys/A.*, certs/A.pem)\n"
+		"  --csr-conf FILE       CSR configuration; a name without '/' is read from <ks>/conf/\n"
+		"  --key-backend B       software (default), tpm2 or pkcs11; an existing alias keeps its own\n"
+		"  --algorithm ECC|RSA --curve P256|P384|P521 --size 2048|3072|4096\n"
+		"  --tcti STR --tpm-parent HANDLE          TPM (see hwenroll(1))\n"
+		"  --pkcs11-module PATH --token-uri URI --pin-file FILE   PKCS#11 token\n"
+		"  --estc-user U         user name (or EST_USERNAME)\n"
+		"  --estc-pass-file F    password file (or EST_PASS; --estc-pass P is accepted but visible in ps)\n"
+		"  --auth-alias A        authenticate TLS with alias A's certificate and key instead\n"
+		"  --estc-server-dn HOST check the server certificate against HOST instead of the URL host\n"
+		"  --max-wait S          wait at most S seconds in total on 202 Retry-After (default 120)\n"
+		"  --timeout S --connect-timeout S   per request (default 60) and connect (default 15)\n"
+		"  --json                print a JSON result instead of the certificate PEM\n",
+};
+
+int cmd_enroll(int argc, char **argv, struct hwe_ctx *ctx)
+{
+	struct hwe_opts o;
+	int ret;
+
+	ret = hwe_opts_parse(argc, argv, ctx,
+			     HWE_OPTS_NET | HWE_OPTS_AUTH | HWE_OPTS_KEYGEN |
+				     HWE_OPTBIT(HWE_OPT_KEY_ALIAS) | HWE_OPTBIT(HWE_OPT_CSR_CONF) |
+				     HWE_OPTBIT(HWE_OPT_MAX_WAIT) | HWE_OPTBIT(HWE_OPT_AUTH_ALIAS),
+			     &usage, &o);
+	if (ret < 0)
+		return HWE_OK;
+	if (ret)
+		return ret;
+	if (o.nargs)
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "unexpected argument '%s'", o.args[0]);
+	return hwe_enroll_run(ctx, &o, HWE_EST_SIMPLEENROLL);
+}

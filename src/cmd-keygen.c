@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cmd-keygen.c - hwenroll keygen: create the key of an alias, no network. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/pem.h>
+
+#include "hwenroll.h"
+#include "log.h"
+#include "rc.h"
+
+static const struct hwe_usage usage = {
+	.name = "keygen",
+	.synopsis = "keygen --key-alias A [key options] [--force]",
+	.summary = "Create a key for an alias (enroll then uses it); prints the public key.",
+	.details =
+		"  --key-alias A         keystore alias\n"
+		"  --key-backend B       software (default), tpm2 or pkcs11\n"
+		"  --algorithm ECC|RSA --curve P256|P384|P521 --size 2048|3072|4096  (default ECC P256)\n"
+		"  --tcti STR --tpm-parent HANDLE --tpm-handle HANDLE   TPM; --tpm-handle uses an existing persistent key\n"
+		"  --pkcs11-module PATH --token-uri URI --pin-file FILE   PKCS#11 token\n"
+		"  --force               replace an existing key of the alias (its certificate is removed)\n"
+		"  --json                print a JSON summary instead of the public key PEM\n",
+};
+
+int cmd_keygen(int argc, char **argv, struct hwe_ctx *ctx)
+{
+	struct hwe_opts o;
+	struct hwe_keystore *ks = NULL;
+	struct hwe_ks_lock *lk = NULL;
+	struct hwe_ks_txn *t = NULL;
+	const struct hwe_key_backend *be = NULL, *old_be = NULL;
+	struct hwe_key_opts ko;
+	struct hwe_keyspec spec;
+	EVP_PKEY *pk = NULL;
+	unsigned char *blob = NULL, *oldblob = NULL;
+	size_t bloblen = 0, oldlen = 0;
+	char *pin = NULL, *name = NULL, *oldname = NULL, desc[32];
+	const char *alias;
+	int ret, existing = 0, generated = 0, committed = 0;
+	size_t n;
+
+	ret = hwe_opts_parse(argc, argv, ctx,
+			     HWE_OPTS_KEYGEN | HWE_OPTBIT(HWE_OPT_KEY_ALIAS) | HWE_OPTBIT(HWE_OPT_FORCE) |
+				     HWE_OPTBIT(HWE_OPT_JSON),
+			     &usage, &o);
+	if (ret < 0)
+		return HWE_OK;
+	if (ret)
+		return ret;
+	alias = o.val[HWE_OPT_KEY_ALIAS];
+	if (o.nargs) {
+		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "unexpected argument '%s'", o.args[0]);
+		goto out;
+	}
+	if (!alias) {
+		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "no --key-alias given");
+		goto out;
+	}
+	if (!hwe_keystore_alias_valid(alias)) {
+		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "invalid key alias '%s'", alias);
+		goto out;
+	}
+	if ((ret = hwe_keyspec_parse(o.val[HWE_OPT_ALGORITHM], o.val[HWE_OPT_CURVE],
+				     o.val[HWE_OPT_SIZE], &spec)))
+		goto out;
+	if ((ret = hwe_cmd_keystore(ctx, 1, &ks)))
+		goto out;
+	if ((ret = hwe_keystore_lock(ks, alias, 30, &lk)))
+		goto out;
+	if (hwe_keystore_find_key(ks, alias, &old_be) == HWE_OK) {
+		if (!o.val[HWE_OPT_FORCE]) {
+			ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+				      "alias '%s' already has a %s key", alias, old_be->name);
+			hwe_err_hint("use another alias, or --force to replace the key (and drop its certificate)");
+			goto out;
+		}
+	} else if (hwe_err_status() == HWE_ERR_KEYSTORE_NO_ALIAS) {
+		hwe_err_clear();
+		old_be = NULL;
+	} else {
+		ret = hwe_err_code();
+		goto out;
+	}
+	{
+		/* --force may switch backends: pick by option, not by the old file */
+		struct hwe_opts o2 = o;
+
+		if ((ret = hwe_cmd_backend(&o2, NULL, alias, &be, &ko, &pin, &existing)))
+			goto out;
+	}
+	if (old_be && old_be->destroy) {
+		n = strlen(alias) + strlen(old_be->ext) + 1;
+		oldname = malloc(n);
+		if (oldname) {
+			snprintf(oldname, n, "%s%s", alias, old_be->ext);
+			if (hwe_keystore_read(ks, "keys", oldname, &oldblob, &oldlen) != HWE_OK)
+				hwe_err_clear();
+		}
+	}
+	hwe_info("generating a %s key (%s backend) for alias '%s'",
+		 hwe_keyspec_describe(&spec, desc, sizeof(desc)), be->name, alias);
+	if ((ret = be->generate(&ko, &spec, &pk, &blob, &bloblen)))
+		goto out;
+	generated = 1;
+	n = strlen(alias) + 32;
+	name = malloc(n);
+	if (!name) {
+		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		goto out;
+	}
+	if ((ret = hwe_keystore_txn_begin(ks, alias, &t)))
+		goto out;
+	if (old_be && old_be != be) {
+		snprintf(name, n, "%s%s", alias, old_be->ext);
+		if ((ret = hwe_keystore_txn_remove(t, "keys", name)))
+			goto out;
+	}
+	snprintf(name, n, "%s%s", alias, be->ext);
+	if ((ret = hwe_keystore_txn_put(t, "keys", name, blob, bloblen, 0600)))
+		goto out;
+	if (old_be) {
+		/* the old certificate belongs to the old key */
+		snprintf(name, n, "%s.pem", alias);
+		if ((ret = hwe_keystore_txn_remove(t, "certs", name)))
+			goto out;
+		snprintf(name, n, "%s-chain.pem", alias);
+		if ((ret = hwe_keystore_txn_remove(t, "certs", name)))
+			goto out;
+	}
+	if ((ret = hwe_keystore_txn_commit(t)))
+		goto out;
+	committed = 1;
+	if (oldblob && old_be->destroy(&ko, oldblob, oldlen) != HWE_OK) {
+		hwe_warn("the replaced key of alias '%s' could not be removed from its device", alias);
+		hwe_err_clear();
+	}
+	if (o.val[HWE_OPT_JSON]) {
+		printf("{\"alias\":");
+		hwe_json_str(alias);
+		printf(",\"backend\":");
+		hwe_json_str(be->name);
+		printf(",\"key\":");
+		hwe_json_str(desc);
+		printf("}\n");
+	} else {
+		PEM_write_PUBKEY(stdout, pk);
+	}
+	ret = HWE_OK;
+out:
+	if (ret && generated && !committed && be && be->destroy)
+		be->destroy(&ko, blob, bloblen);
+	hwe_keystore_txn_free(t);
+	hwe_keystore_unlock(lk);
+	hwe_keystore_close(ks);
+	EVP_PKEY_free(pk);
+	OPENSSL_clear_free(blob, bloblen);
+	OPENSSL_clear_free(oldblob, oldlen);
+	hwe_secret_free(pin);
+	free(name);
+	free(oldname);
+	return ret;
+}

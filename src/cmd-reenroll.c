@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cmd-reenroll.c - hwenroll reenroll: renew over mutual TLS with the
+ * current certificate and its (hardware) key; --rekey makes a new key. */
+#include "config.h"
+
+#include "hwenroll.h"
+#include "rc.h"
+
+static const struct hwe_usage usage = {
+	.name = "reenroll",
+	.synopsis = "reenroll --uri URL --key-alias A [--rekey] [--csr-conf FILE]",
+	.summary = "Renew the alias's certificate at /simplereenroll, authenticating TLS with the current certificate and key.",
+	.details =
+		"  --uri URL             EST URL (or EST_URI); its operation segment is replaced\n"
+		"  --key-alias A         the enrolled alias\n"
+		"  --rekey               sign the request with a new key of the same backend and type;\n"
+		"                        the old key is replaced only after the new certificate verifies\n"
+		"  --csr-conf FILE       extensions to request; subject and SAN always come from the current certificate\n"
+		"  --tcti STR --tpm-parent HANDLE --pkcs11-module PATH --token-uri URI --pin-file FILE\n"
+		"                        how to reach the key's device (the alias knows its backend)\n"
+		"  --estc-user U --estc-pass-file F   answer a 401 challenge as well\n"
+		"  --estc-server-dn HOST --max-wait S --timeout S --connect-timeout S --json   as for enroll\n",
+};
+
+int cmd_reenroll(int argc, char **argv, struct hwe_ctx *ctx)
+{
+	struct hwe_opts o;
+	int ret;
+
+	ret = hwe_opts_parse(argc, argv, ctx,
+			     HWE_OPTS_NET | HWE_OPTS_AUTH | HWE_OPTS_DEVICE |
+				     HWE_OPTBIT(HWE_OPT_KEY_ALIAS) | HWE_OPTBIT(HWE_OPT_CSR_CONF) |
+				     HWE_OPTBIT(HWE_OPT_REKEY) | HWE_OPTBIT(HWE_OPT_MAX_WAIT),
+			     &usage, &o);
+	if (ret < 0)
+		return HWE_OK;
+	if (ret)
+		return ret;
+	if (o.nargs)
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "unexpected argument '%s'", o.args[0]);
+	return hwe_enroll_run(ctx, &o, HWE_EST_SIMPLEREENROLL);
+}

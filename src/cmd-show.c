@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cmd-show.c - hwenroll show: what the keystore holds, per alias. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/bn.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "hwenroll.h"
+#include "log.h"
+#include "rc.h"
+
+static const struct hwe_usage usage = {
+	.name = "show",
+	.synopsis = "show [--key-alias A] [--json]",
+	.summary = "Show each alias (or one): key backend and location, certificate subject, issuer, serial, validity.",
+	.details =
+		"  --key-alias A         only this alias (exit code 12 if it does not exist)\n"
+		"  --json                a JSON array instead of the table\n"
+		"Reads files only; the key's device is not contacted.\n",
+};
+
+struct info {
+	const char *alias;
+	const struct hwe_key_backend *be;
+	char where[512];
+	X509 *cert;
+	int chain_len;
+	int pending;
+	const char *status;
+	long days_left;
+	int locked;
+};
+
+static int gather(struct hwe_keystore *ks, const char *alias, struct info *in)
+{
+	struct hwe_ks_lock *lk = NULL;
+	unsigned char *blob = NULL;
+	size_t len = 0;
+	STACK_OF(X509) *chain = NULL;
+	char name[128];
+	int ret, pday = 0, psec = 0;
+
+	memset(in, 0, sizeof(*in));
+	in->alias = alias;
+	/* taking the lock rolls an interrupted commit forward first */
+	if (hwe_keystore_lock(ks, alias, 0, &lk) != HWE_OK) {
+		if (hwe_err_status() != HWE_ERR_KEYSTORE_LOCKED)
+			return hwe_err_code();
+		hwe_err_clear();
+		in->locked = 1;
+	}
+	ret = hwe_keystore_find_key(ks, alias, &in->be);
+	if (ret == HWE_OK) {
+		snprintf(name, sizeof(name), "%s%s", alias, in->be->ext);
+		if (hwe_keystore_read(ks, "keys", name, &blob, &len) == HWE_OK && in->be->describe)
+			in->be->describe(blob, len, in->where, sizeof(in->where));
+		else
+			hwe_err_clear();
+		OPENSSL_clear_free(blob, len);
+		blob = NULL;
+	} else if (hwe_err_status() == HWE_ERR_KEYSTORE_NO_ALIAS) {
+		hwe_err_clear();
+	} else {
+		goto out;
+	}
+	if (hwe_cmd_load_cert(ks, alias, &in->cert, &chain) != HWE_OK) {
+		if (hwe_err_status() != HWE_ERR_KEYSTORE_NO_ALIAS) {
+			ret = hwe_err_code();
+			goto out;
+		}
+		hwe_err_clear();
+	}
+	in->chain_len = chain ? sk_X509_num(chain) : 0;
+	if (in->be) {
+		snprintf(name, sizeof(name), "%s.pending%s", alias, in->be->ext);
+		in->pending = hwe_keystore_exists(ks, "req", name);
+	} else {
+		const struct hwe_key_backend *const *b;
+
+		for (b = hwe_key_backends(); *b; b++) {
+			snprintf(name, sizeof(name), "%s.pending%s", alias, (*b)->ext);
+			in->pending |= hwe_keystore_exists(ks, "req", name);
+		}
+	}
+	if (!in->be && !in->cert && !in->pending) {
+		ret = hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_NO_ALIAS,
+			      "no alias '%s' in keystore '%s'", alias, hwe_keystore_dir(ks));
+		goto out;
+	}
+	if (!in->cert) {
+		in->status = in->pending ? "pending" : in->be ? "no certificate" : "?";
+	} else if (!in->be) {
+		in->status = "certificate without key";
+	} else if (X509_cmp_current_time(X509_get0_notAfter(in->cert)) < 0) {
+		in->status = "expired";
+	} else if (X509_cmp_current_time(X509_get0_notBefore(in->cert)) > 0) {
+		in->status = "not yet valid";
+	} else {
+		in->status = "valid";
+		if (ASN1_TIME_diff(&pday, &psec, NULL, X509_get0_notAfter(in->cert)))
+			in->days_left = pday;
+	}
+	ret = HWE_OK;
+out:
+	sk_X509_pop_free(chain, X509_free);
+	hwe_keystore_unlock(lk);
+	return ret;
+}
+
+static void print_info(const struct info *in, int json, int first)
+{
+	char subj[512] = "", iss[512] = "", nb[32] = "", na[32] = "";
+	char *serial = NULL;
+
+	if (in->cert) {
+		BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(in->cert), NULL);
+
+		X509_NAME_oneline(X509_get_subject_name(in->cert), subj, sizeof(subj));
+		X509_NAME_oneline(X509_get_issuer_name(in->cert), iss, sizeof(iss));
+		hwe_time_str(X509_get0_notBefore(in->cert), nb, sizeof(nb));
+		hwe_time_str(X509_get0_notAfter(in->cert), na, sizeof(na));
+		serial = bn ? BN_bn2hex(bn) : NULL;
+		BN_free(bn);
+	}
+	if (json) {
+		printf("%s{\"alias\":", first ? "" : ",");
+		hwe_json_str(in->alias);
+		printf(",\"status\":");
+		hwe_json_str(in->status);
+		printf(",\"backend\":");
+		hwe_json_str(in->be ? in->be->name : "");
+		printf(",\"key\":");
+		hwe_json_str(in->where);
+		printf(",\"pending_request\":%s,\"in_use\":%s", in->pending ? "true" : "false",
+		       in->locked ? "true" : "false");
+		if (in->cert) {
+			printf(",\"subject\":");
+			hwe_json_str(subj);
+			printf(",\"issuer\":");
+			hwe_json_str(iss);
+			printf(",\"serial\":");
+			hwe_json_str(serial ? serial : "");
+			printf(",\"not_before\":\"%s\",\"not_after\":\"%s\",\"days_left\":%ld,\"chain_certs\":%d",
+			       nb, na, in->days_left, in->chain_len);
+		}
+		printf("}");
+	} else {
+		printf("alias:      %s\n", in->alias);
+		printf("status:     %s%s%s\n", in->status, in->pending ? " (a 202-pending request is saved)" : "",
+		       in->locked ? " (in use by another run)" : "");
+		printf("backend:    %s\n", in->be ? in->be->name : "-");
+		if (in->where[0])
+			printf("key:        %s\n", in->where);
+		if (in->cert) {
+			printf("subject:    %s\n", subj);
+			printf("issuer:     %s\n", iss);
+			printf("serial:     %s\n", serial ? serial : "?");
+			printf("valid:      %s .. %s", nb, na);
+			if (!strcmp(in->status, "valid"))
+				printf(" (%ld days left)", in->days_left);
+			printf("\nchain:      %d certificate(s)\n", in->chain_len);
+		}
+		printf("\n");
+	}
+	OPENSSL_free(serial);
+}
+
+int cmd_show(int argc, char **argv, struct hwe_ctx *ctx)
+{
+	struct hwe_opts o;
+	struct hwe_keystore *ks = NULL;
+	char **aliases = NULL, *one[2] = { NULL, NULL };
+	struct info in;
+	int ret, i, json;
+
+	ret = hwe_opts_parse(argc, argv, ctx, HWE_OPTBIT(HWE_OPT_KEY_ALIAS) | HWE_OPTBIT(HWE_OPT_JSON),
+			     &usage, &o);
+	if (ret < 0)
+		return HWE_OK;
+	if (ret)
+		return ret;
+	if (o.nargs)
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "unexpected argument '%s'", o.args[0]);
+	json = o.val[HWE_OPT_JSON] != NULL;
+	if (o.val[HWE_OPT_KEY_ALIAS] && !hwe_keystore_alias_valid(o.val[HWE_OPT_KEY_ALIAS]))
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "invalid key alias '%s'",
+			       o.val[HWE_OPT_KEY_ALIAS]);
+	if ((ret = hwe_cmd_keystore(ctx, 0, &ks)))
+		goto out;
+	if (o.val[HWE_OPT_KEY_ALIAS]) {
+		one[0] = (char *)o.val[HWE_OPT_KEY_ALIAS];
+	} else if ((ret = hwe_keystore_aliases(ks, &aliases))) {
+		goto out;
+	}
+	if (json)
+		printf("[");
+	for (i = 0; (aliases ? aliases : one)[i]; i++) {
+		if ((ret = gather(ks, (aliases ? aliases : one)[i], &in)))
+			goto out;
+		print_info(&in, json, i == 0);
+		X509_free(in.cert);
+	}
+	if (json)
+		printf("]\n");
+	else if (i == 0)
+		fprintf(stderr, "keystore '%s' holds no aliases\n", hwe_keystore_dir(ks));
+	ret = HWE_OK;
+out:
+	fflush(stdout);
+	hwe_keystore_aliases_free(aliases);
+	hwe_keystore_close(ks);
+	return ret;
+}

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cmdutil.c - small helpers the commands share: keystore, URL, network
+ * setup, key backend selection, JSON output. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "est.h"
+#include "hwenroll.h"
+#include "log.h"
+#include "rc.h"
+
+int hwe_cmd_keystore(struct hwe_ctx *ctx, int create, struct hwe_keystore **ks)
+{
+	return hwe_keystore_open(ctx->keystore_dir, create, ks);
+}
+
+char *hwe_cmd_csrconf_path(const struct hwe_keystore *ks, const char *name)
+{
+	if (strchr(name, '/'))
+		return strdup(name);
+	return hwe_keystore_path(ks, "conf", name);
+}
+
+int hwe_cmd_url(const struct hwe_opts *o, struct hwe_est_url *u)
+{
+	if (!o->val[HWE_OPT_URI]) {
+		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "no EST URL given");
+		hwe_err_hint("pass --uri https://HOST/.well-known/est/... or set EST_URI");
+		return HWE_EXIT_USAGE;
+	}
+	return hwe_est_url_parse(o->val[HWE_OPT_URI], u);
+}
+
+int hwe_cmd_net_open(const struct hwe_opts *o, const struct hwe_keystore *ks,
+		     struct hwe_cmd_net *n)
+{
+	const char *env;
+	long v;
+	int ret;
+
+	memset(n, 0, sizeof(*n));
+	n->max_wait_s = 120;
+	if ((ret = hwe_cmd_url(o, &n->url)))
+		return ret;
+	if (o->val[HWE_OPT_TIMEOUT] &&
+	    (ret = hwe_opts_seconds(o->val[HWE_OPT_TIMEOUT], "timeout", &n->cfg.timeout_s)))
+		return ret;
+	if (o->val[HWE_OPT_CONNECT_TIMEOUT] &&
+	    (ret = hwe_opts_seconds(o->val[HWE_OPT_CONNECT_TIMEOUT], "connect-timeout",
+				    &n->cfg.connect_timeout_s)))
+		return ret;
+	if (o->val[HWE_OPT_MAX_WAIT]) {
+		if ((ret = hwe_opts_seconds(o->val[HWE_OPT_MAX_WAIT], "max-wait", &v)))
+			return ret;
+		n->max_wait_s = v;
+	}
+	n->cfg.server_name = o->val[HWE_OPT_SERVER_DN];
+	n->cfg.user = o->val[HWE_OPT_ESTC_USER];
+	if (o->val[HWE_OPT_ESTC_PASS_FILE]) {
+		ret = hwe_read_secret_file(o->val[HWE_OPT_ESTC_PASS_FILE], "password", &n->pass);
+		if (ret)
+			return ret;
+	} else if (o->val[HWE_OPT_ESTC_PASS] || ((env = getenv("EST_PASS")) && *env)) {
+		n->pass = OPENSSL_strdup(o->val[HWE_OPT_ESTC_PASS] ? o->val[HWE_OPT_ESTC_PASS] : env);
+		if (!n->pass)
+			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	}
+	if (n->pass) {
+		/* EST passcodes often come without a user name (EST_USERNAME is
+		 * optional in the reference workflow): send an empty one */
+		if (!n->cfg.user)
+			n->cfg.user = "";
+		n->cfg.pass = n->pass;
+	} else {
+		n->cfg.user = NULL;
+	}
+	if ((ret = hwe_keystore_load_ca(ks, &n->anchors)))
+		return ret;
+	n->cfg.trust = n->anchors;
+	return HWE_OK;
+}
+
+void hwe_cmd_net_clear(struct hwe_cmd_net *n)
+{
+	hwe_http_free(n->http);
+	hwe_est_url_clear(&n->url);
+	sk_X509_pop_free(n->anchors, X509_free);
+	hwe_secret_free(n->pass);
+	memset(n, 0, sizeof(*n));
+}
+
+int hwe_cmd_backend(const struct hwe_opts *o, const struct hwe_keystore *ks, const char *alias,
+		    const struct hwe_key_backend **be, struct hwe_key_opts *ko, char **pin,
+		    int *existing)
+{
+	const struct hwe_key_backend *have = NULL, *want = NULL;
+	const char *name = o->val[HWE_OPT_KEY_BACKEND];
+	int ret;
+
+	*existing = 0;
+	if (name && !(want = hwe_key_backend_by_name(name)))
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+			       "unknown key backend '%s' (expected software, tpm2 or pkcs11)", name);
+	if (ks && alias) {
+		ret = hwe_keystore_find_key(ks, alias, &have);
+		if (ret == HWE_OK) {
+			*existing = 1;
+		} else if (hwe_err_status() == HWE_ERR_KEYSTORE_NO_ALIAS) {
+			hwe_err_clear();
+		} else {
+			return ret;
+		}
+	}
+	if (have && want && have != want)
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+			       "alias '%s' holds a %s key; --key-backend %s contradicts it", alias,
+			       have->name, want->name);
+	*be = have ? have : want ? want : &hwe_key_software;
+	if ((ret = hwe_opts_key(o, ko, pin)))
+		return ret;
+	ko->alias = alias;
+	if ((*be)->init && (ret = (*be)->init(ko)))
+		return ret;
+	return HWE_OK;
+}
+
+static char *key_file_name(const char *alias, const struct hwe_key_backend *be)
+{
+	size_t n = strlen(alias) + strlen(be->ext) + 1;
+	char *s = malloc(n);
+
+	if (s)
+		snprintf(s, n, "%s%s", alias, be->ext);
+	return s;
+}
+
+int hwe_cmd_load_key(const struct hwe_keystore *ks, const char *alias,
+		     const struct hwe_key_backend *be, const struct hwe_key_opts *ko,
+		     EVP_PKEY **pkey)
+{
+	unsigned char *blob = NULL;
+	size_t len = 0;
+	char *name = key_file_name(alias, be);
+	int ret;
+
+	if (!name)
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	ret = hwe_keystore_read(ks, "keys", name, &blob, &len);
+	if (ret == HWE_OK)
+		ret = be->load(ko, blob, len, pkey);
+	OPENSSL_clear_free(blob, len);
+	free(name);
+	return ret;
+}
+
+int hwe_cmd_load_cert(const struct hwe_keystore *ks, const char *alias, X509 **cert,
+		      STACK_OF(X509) **chain)
+{
+	int ret = HWE_EXIT_KEYSTORE;
+	unsigned char *data = NULL;
+	size_t len = 0, n = strlen(alias) + 16;
+	char *name = malloc(n);
+	BIO *bio = NULL;
+	X509 *x;
+
+	*cert = NULL;
+	*chain = sk_X509_new_null();
+	if (!name || !*chain) {
+		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		goto out;
+	}
+	snprintf(name, n, "%s.pem", alias);
+	if ((ret = hwe_keystore_read(ks, "certs", name, &data, &len))) {
+		if (hwe_err_status() == HWE_ERR_KEYSTORE_NO_ALIAS)
+			hwe_err_hint("enroll alias '%s' first: hwenroll enroll --key-alias %s ...",
+				     alias, alias);
+		goto out;
+	}
+	bio = BIO_new_mem_buf(data, (int)len);
+	*cert = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	if (!*cert) {
+		ret = hwe_err_ossl(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
+				   "certificate file of alias is not a PEM certificate");
+		goto out;
+	}
+	BIO_free(bio);
+	bio = NULL;
+	OPENSSL_free(data);
+	data = NULL;
+	snprintf(name, n, "%s-chain.pem", alias);
+	if (hwe_keystore_read(ks, "certs", name, &data, &len) == HWE_OK) {
+		bio = BIO_new_mem_buf(data, (int)len);
+		while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)))
+			sk_X509_push(*chain, x);
+		ERR_clear_error();
+	} else {
+		hwe_err_clear();
+	}
+	ret = HWE_OK;
+out:
+	if (ret) {
+		X509_free(*cert);
+		*cert = NULL;
+		sk_X509_pop_free(*chain, X509_free);
+		*chain = NULL;
+	}
+	BIO_free(bio);
+	OPENSSL_free(data);
+	free(name);
+	return ret;
+}
+
+void hwe_json_str(const char *s)
+{
+	putchar('"');
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+const char *hwe_time_str(const ASN1_TIME *t, char *buf, size_t buflen)
+{
+	struct tm tm;
+
+	if (!t || !ASN1_TIME_to_tm(t, &tm)) {
+		snprintf(buf, buflen, "?");
+		return buf;
+	}
+	strftime(buf, buflen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}

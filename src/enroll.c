@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* enroll.c - the enrollment job behind enroll, reenroll and
+ * `certificate est`: key, CSR, EST request, verification, one atomic
+ * keystore commit.  Nothing is stored unless the issued certificate
+ * verifies; a key created for a failed run is removed from its device. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "certcheck.h"
+#include "csr.h"
+#include "csrconf.h"
+#include "est.h"
+#include "hwenroll.h"
+#include "log.h"
+#include "pkcs7.h"
+#include "rc.h"
+
+#define LOCK_WAIT_S 30
+
+struct job {
+	struct hwe_ctx *ctx;
+	struct hwe_opts *o;
+	int reenroll;
+	int rekey;
+	const char *alias;
+	struct hwe_keystore *ks;
+	struct hwe_ks_lock *lock;
+	const struct hwe_key_backend *be;
+	struct hwe_key_opts ko;
+	char *pin;
+	int existing;                 /* the alias had a key file */
+	EVP_PKEY *cur;                /* the alias's key (reenroll: TLS client key) */
+	EVP_PKEY *fresh;              /* a key created (or resumed) for this run */
+	unsigned char *fresh_blob;
+	size_t fresh_len;
+	int fresh_generated;          /* created by this run: destroy it on failure */
+	int fresh_pending;            /* resumed from req/<alias>.pending<ext> */
+	X509 *cert;                   /* current certificate (reenroll) */
+	STACK_OF(X509) *cert_chain;
+	/* client auth for enroll (--auth-alias) */
+	const struct hwe_key_backend *auth_be;
+	EVP_PKEY *auth_key;
+	X509 *auth_cert;
+	STACK_OF(X509) *auth_chain;
+	struct hwe_csrconf *conf;
+	X509_REQ *req;
+	struct hwe_cmd_net net;
+	STACK_OF(X509) *resp;
+	X509 *issued;
+	STACK_OF(X509) *chain;
+};
+
+static char *fname(const char *alias, const char *suffix)
+{
+	size_t n = strlen(alias) + strlen(suffix) + 1;
+	char *s = malloc(n);
+
+	if (s)
+		snprintf(s, n, "%s%s", alias, suffix);
+	return s;
+}
+
+/* A 202-pending request saved by an earlier run: req/<alias>.csr plus,
+ * when that run made a new key, req/<alias>.pending<ext>. */
+static int load_pending(struct job *j)
+{
+	int ret = HWE_OK;
+	char *csrname = fname(j->alias, ".csr");
+	char *keyext = fname(".pending", j->be->ext);
+	char *keyname = keyext ? fname(j->alias, keyext) : NULL;
+	unsigned char *csr = NULL;
+	size_t csrlen = 0;
+
+	if (!csrname || !keyname) {
+		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		goto out;
+	}
+	if (!hwe_keystore_exists(j->ks, "req", keyname))
+		goto out;
+	if ((ret = hwe_keystore_read(j->ks, "req", keyname, &j->fresh_blob, &j->fresh_len)))
+		goto out;
+	if ((ret = j->be->load(&j->ko, j->fresh_blob, j->fresh_len, &j->fresh)))
+		goto out;
+	if ((ret = hwe_keystore_read(j->ks, "req", csrname, &csr, &csrlen)))
+		goto out;
+	if ((ret = hwe_csr_from_pem(csr, csrlen, &j->req)))
+		goto out;
+	if (!hwe_key_public_equal(X509_REQ_get0_pubkey(j->req), j->fresh)) {
+		ret = hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
+			      "saved request req/%s does not match the pending key req/%s", csrname,
+			      keyname);
+		goto out;
+	}
+	j->fresh_pending = 1;
+	hwe_info("resuming the pending request of alias '%s' (req/%s)", j->alias, csrname);
+out:
+	OPENSSL_free(csr);
+	free(csrname);
+	free(keyext);
+	free(keyname);
+	return ret;
+}
+
+static int load_auth_alias(struct job *j, const char *auth_alias)
+{
+	struct hwe_key_opts ko = j->ko;
+	int ret, existing = 0;
+	char *pin = NULL;
+
+	if (!hwe_keystore_alias_valid(auth_alias))
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "invalid --auth-alias '%s'", auth_alias);
+	if ((ret = hwe_keystore_find_key(j->ks, auth_alias, &j->auth_be)))
+		return ret;
+	ko.alias = auth_alias;
+	if (j->auth_be != j->be && j->auth_be->init) {
+		struct hwe_opts o2 = *j->o;
+
+		o2.val[HWE_OPT_KEY_BACKEND] = NULL;
+		if ((ret = hwe_cmd_backend(&o2, j->ks, auth_alias, &j->auth_be, &ko, &pin,
+					   &existing)))
+			goto out;
+	}
+	if ((ret = hwe_cmd_load_key(j->ks, auth_alias, j->auth_be, &ko, &j->auth_key)))
+		goto out;
+	if ((ret = hwe_cmd_load_cert(j->ks, auth_alias, &j->auth_cert, &j->auth_chain)))
+		goto out;
+	if (!hwe_key_public_equal(X509_get0_pubkey(j->auth_cert), j->auth_key))
+		ret = hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
+			      "certificate and key of --auth-alias '%s' do not match", auth_alias);
+out:
+	hwe_secret_free(pin);
+	return ret;
+}
+
+static int prepare_keys(struct job *j)
+{
+	struct hwe_keyspec spec;
+	int ret;
+
+	if (j->existing && (ret = hwe_cmd_load_key(j->ks, j->alias, j->be, &j->ko, &j->cur)))
+		return ret;
+	if (j->reenroll) {
+		if (!j->existing) {
+			hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_NO_ALIAS,
+				"alias '%s' has no key to re-enroll", j->alias);
+			hwe_err_hint("enroll it first: hwenroll enroll --key-alias %s ...", j->alias);
+			return HWE_EXIT_KEYSTORE;
+		}
+		if ((ret = hwe_cmd_load_cert(j->ks, j->alias, &j->cert, &j->cert_chain)))
+			return ret;
+		if (!hwe_key_public_equal(X509_get0_pubkey(j->cert), j->cur))
+			return hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
+				       "certificate and key of alias '%s' do not match", j->alias);
+	}
+	/* a request left pending (202) by an earlier run is resumed as is */
+	if ((ret = load_pending(j)))
+		return ret;
+	if (j->fresh_pending)
+		return HWE_OK;
+	if (j->existing && !j->rekey)
+		return HWE_OK;
+	if (j->rekey) {
+		if ((ret = hwe_keyspec_from_pkey(j->cur, &spec)))
+			return ret;
+	} else if ((ret = hwe_keyspec_parse(j->o->val[HWE_OPT_ALGORITHM], j->o->val[HWE_OPT_CURVE],
+					    j->o->val[HWE_OPT_SIZE], &spec))) {
+		return ret;
+	}
+	if (hwe_log_enabled(HWE_LOG_INFO)) {
+		char d[32];
+
+		hwe_info("generating a %s key (%s backend) for alias '%s'",
+			 hwe_keyspec_describe(&spec, d, sizeof(d)), j->be->name, j->alias);
+	}
+	ret = j->be->generate(&j->ko, &spec, &j->fresh, &j->fresh_blob, &j->fresh_len);
+	if (ret == HWE_OK)
+		j->fresh_generated = 1;
+	return ret;
+}
+
+static int build_request(struct job *j)
+{
+	EVP_PKEY *signer = j->fresh ? j->fresh : j->cur;
+
+	if (j->req)
+		return HWE_OK; /* resumed */
+	if (j->reenroll)
+		return hwe_csr_from_cert(j->cert, j->conf, signer, &j->req);
+	return hwe_csr_build(j->conf, signer, &j->req);
+}
+
+/* Stage and commit: on success everything the alias needs; on 202 the
+ * pending request. */
+static int commit(struct job *j, int pending)
+{
+	int ret;
+	struct hwe_ks_txn *t = NULL;
+	char *csrpem = NULL, *certpem = NULL, *chainpem = NULL;
+	size_t csrlen = 0, certlen = 0, chainlen = 0;
+	char *csrname = fname(j->alias, ".csr");
+	char *keyname = fname(j->alias, j->be->ext);
+	char *pendext = fname(".pending", j->be->ext);
+	char *pendname = pendext ? fname(j->alias, pendext) : NULL;
+	char *certname = fname(j->alias, ".pem");
+	char *chainname = fname(j->alias, "-chain.pem");
+	STACK_OF(X509) *one = NULL;
+
+	if (!csrname || !keyname || !pendname || !certname || !chainname) {
+		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		goto out;
+	}
+	if ((ret = hwe_csr_to_pem(j->req, &csrpem, &csrlen)))
+		goto out;
+	if ((ret = hwe_keystore_txn_begin(j->ks, j->alias, &t)))
+		goto out;
+	if ((ret = hwe_keystore_txn_put(t, "req", csrname, csrpem, csrlen, 0600)))
+		goto out;
+	if (pending) {
+		if (j->fresh && !j->fresh_pending &&
+		    (ret = hwe_keystore_txn_put(t, "req", pendname, j->fresh_blob, j->fresh_len, 0600)))
+			goto out;
+	} else {
+		one = sk_X509_new_null();
+		if (!one || !sk_X509_push(one, j->issued)) {
+			ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+			goto out;
+		}
+		if ((ret = hwe_certs_to_pem(one, 0, 1, &certpem, &certlen)))
+			goto out;
+		if (j->fresh &&
+		    (ret = hwe_keystore_txn_put(t, "keys", keyname, j->fresh_blob, j->fresh_len, 0600)))
+			goto out;
+		if ((ret = hwe_keystore_txn_put(t, "certs", certname, certpem, certlen, 0644)))
+			goto out;
+		if (sk_X509_num(j->chain) > 0) {
+			if ((ret = hwe_certs_to_pem(j->chain, 0, -1, &chainpem, &chainlen)))
+				goto out;
+			if ((ret = hwe_keystore_txn_put(t, "certs", chainname, chainpem, chainlen, 0644)))
+				goto out;
+		} else if ((ret = hwe_keystore_txn_remove(t, "certs", chainname))) {
+			goto out;
+		}
+		if ((ret = hwe_keystore_txn_remove(t, "req", pendname)))
+			goto out;
+	}
+	ret = hwe_keystore_txn_commit(t);
+out:
+	hwe_keystore_txn_free(t);
+	sk_X509_free(one);
+	free(csrpem);
+	free(certpem);
+	free(chainpem);
+	free(csrname);
+	free(keyname);
+	free(pendext);
+	free(pendname);
+	free(certname);
+	free(chainname);
+	return ret;
+}
+
+static void print_result(struct job *j)
+{
+	char nb[32], na[32], subj[512];
+	ASN1_INTEGER *sn = X509_get_serialNumber(j->issued);
+	BIGNUM *bn = sn ? ASN1_INTEGER_to_BN(sn, NULL) : NULL;
+	char *hex = bn ? BN_bn2hex(bn) : NULL;
+
+	X509_NAME_oneline(X509_get_subject_name(j->issued), subj, sizeof(subj));
+	hwe_time_str(X509_get0_notBefore(j->issued), nb, sizeof(nb));
+	hwe_time_str(X509_get0_notAfter(j->issued), na, sizeof(na));
+	if (j->o->val[HWE_OPT_JSON]) {
+		printf("{\"alias\":");
+		hwe_json_str(j->alias);
+		printf(",\"operation\":\"%s\",\"backend\":", j->reenroll ? "simplereenroll" : "simpleenroll");
+		hwe_json_str(j->be->name);
+		printf(",\"rekeyed\":%s,\"subject\":", j->reenroll && j->fresh ? "true" : "false");
+		hwe_json_str(subj);
+		printf(",\"serial\":");
+		hwe_json_str(hex ? hex : "");
+		printf(",\"not_before\":\"%s\",\"not_after\":\"%s\",\"certificate\":", nb, na);
+		{
+			char *p = hwe_keystore_path(j->ks, "certs", j->alias);
+
+			hwe_json_str(p);
+			printf(".pem}\n");
+			free(p);
+		}
+	} else {
+		PEM_write_X509(stdout, j->issued);
+	}
+	hwe_info("alias '%s': certificate %s issued, serial %s, valid %s to %s", j->alias, subj,
+		 hex ? hex : "?", nb, na);
+	OPENSSL_free(hex);
+	BN_free(bn);
+	fflush(stdout);
+}
+
+static void job_clear(struct job *j)
+{
+	hwe_cmd_net_clear(&j->net);
+	hwe_csrconf_free(j->conf);
+	X509_REQ_free(j->req);
+	sk_X509_pop_free(j->resp, X509_free);
+	X509_free(j->issued);
+	sk_X509_pop_free(j->chain, X509_free);
+	EVP_PKEY_free(j->cur);
+	EVP_PKEY_free(j->fresh);
+	OPENSSL_clear_free(j->fresh_blob, j->fresh_len);
+	X509_free(j->cert);
+	sk_X509_pop_free(j->cert_chain, X509_free);
+	EVP_PKEY_free(j->auth_key);
+	X509_free(j->auth_cert);
+	sk_X509_pop_free(j->auth_chain, X509_free);
+	hwe_secret_free(j->pin);
+	hwe_keystore_unlock(j->lock);
+	hwe_keystore_close(j->ks);
+}
+
+int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
+{
+	struct job j = { 0 };
+	struct hwe_est_enroll_opts eo = { 0 };
+	struct hwe_certcheck cc = { 0 };
+	unsigned char *oldblob = NULL;
+	size_t oldlen = 0;
+	int ret, committed = 0;
+
+	j.ctx = ctx;
+	j.o = o;
+	j.reenroll = op == HWE_EST_SIMPLEREENROLL;
+	j.rekey = j.reenroll && o->val[HWE_OPT_REKEY];
+	j.alias = o->val[HWE_OPT_KEY_ALIAS];
+	if (!j.alias) {
+		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "no --key-alias given");
+		goto out;
+	}
+	if (!hwe_keystore_alias_valid(j.alias)) {
+		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+			      "invalid key alias '%s' (1-64 of A-Z a-z 0-9 . _ -, not starting with . or -)",
+			      j.alias);
+		goto out;
+	}
+	if (!j.reenroll && !o->val[HWE_OPT_CSR_CONF]) {
+		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "no --csr-conf given");
+		hwe_err_hint("create a CSR configuration file in <keystore>/conf/ (see hwenroll-csr.conf(5)) and pass --csr-conf NAME");
+		goto out;
+	}
+	/* everything from the command line is checked before anything is touched */
+	if ((ret = hwe_cmd_url(o, &j.net.url)))
+		goto out;
+	hwe_est_url_clear(&j.net.url);
+	if (!j.reenroll) {
+		struct hwe_keyspec spec;
+
+		if ((ret = hwe_keyspec_parse(o->val[HWE_OPT_ALGORITHM], o->val[HWE_OPT_CURVE],
+					     o->val[HWE_OPT_SIZE], &spec)))
+			goto out;
+	}
+	if ((ret = hwe_cmd_keystore(ctx, !j.reenroll, &j.ks)))
+		goto out;
+	if ((ret = hwe_keystore_lock(j.ks, j.alias, LOCK_WAIT_S, &j.lock)))
+		goto out;
+	if ((ret = hwe_cmd_net_open(o, j.ks, &j.net)))
+		goto out;
+	if ((ret = hwe_cmd_backend(o, j.ks, j.alias, &j.be, &j.ko, &j.pin, &j.existing)))
+		goto out;
+	if (!j.reenroll && o->val[HWE_OPT_AUTH_ALIAS] &&
+	    (ret = load_auth_alias(&j, o->val[HWE_OPT_AUTH_ALIAS])))
+		goto out;
+	/* the CSR config is read before a key is made: a missing file costs nothing */
+	if (o->val[HWE_OPT_CSR_CONF]) {
+		char *path = hwe_cmd_csrconf_path(j.ks, o->val[HWE_OPT_CSR_CONF]);
+
+		if (!path) {
+			ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+			goto out;
+		}
+		ret = hwe_csrconf_load(path, &j.conf);
+		free(path);
+		if (ret)
+			goto out;
+	}
+	if ((ret = prepare_keys(&j)))
+		goto out;
+	if ((ret = build_request(&j)))
+		goto out;
+
+	if (j.reenroll) {
+		j.net.cfg.client_key = j.cur;
+		j.net.cfg.client_cert = j.cert;
+		j.net.cfg.client_chain = j.cert_chain;
+	} else if (j.auth_key) {
+		j.net.cfg.client_key = j.auth_key;
+		j.net.cfg.client_cert = j.auth_cert;
+		j.net.cfg.client_chain = j.auth_chain;
+	}
+	if ((ret = hwe_http_new(&j.net.cfg, &j.net.http)))
+		goto out;
+	eo.max_wait_s = j.net.max_wait_s;
+	ret = hwe_est_enroll(j.net.http, &j.net.url, (enum hwe_est_op)op, j.req, &eo, &j.resp);
+	if (ret == HWE_EXIT_PENDING) {
+		/* keep the request (and a new key) so the next run resumes it */
+		int r2;
+
+		r2 = commit(&j, 1);
+		if (r2 == HWE_OK) {
+			j.fresh_generated = 0;
+		} else {
+			hwe_err_clear();
+			ret = r2;
+		}
+		goto out;
+	}
+	if (ret)
+		goto out;
+	cc.key = j.fresh ? j.fresh : j.cur;
+	cc.anchors = j.net.anchors;
+	cc.previous = j.reenroll ? j.cert : NULL;
+	if ((ret = hwe_certcheck_issued(&cc, j.resp, &j.issued, &j.chain)))
+		goto out;
+	if (j.rekey && j.be->destroy) {
+		/* read the old key file now: after the commit it holds the new key */
+		char *kn = fname(j.alias, j.be->ext);
+
+		if (!kn || hwe_keystore_read(j.ks, "keys", kn, &oldblob, &oldlen) != HWE_OK)
+			hwe_err_clear();
+		free(kn);
+	}
+	if ((ret = commit(&j, 0)))
+		goto out;
+	committed = 1;
+	j.fresh_generated = 0;
+	if (oldblob && j.be->destroy(&j.ko, oldblob, oldlen) != HWE_OK) {
+		hwe_warn("alias '%s' renewed, but the old key could not be removed from the device: %s",
+			 j.alias, hwe_err_message());
+		hwe_err_clear();
+	}
+	print_result(&j);
+	ret = HWE_OK;
+out:
+	if (ret != HWE_OK && !committed && j.fresh_generated && j.be && j.be->destroy) {
+		/* the device object made for this run must not outlive it; the
+		 * run's own error stays the one reported (the first recorded) */
+		if (j.be->destroy(&j.ko, j.fresh_blob, j.fresh_len) != HWE_OK)
+			hwe_warn("could not remove the key created for this failed run of alias '%s'",
+				 j.alias);
+	}
+	OPENSSL_clear_free(oldblob, oldlen);
+	job_clear(&j);
+	return ret;
+}

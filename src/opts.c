@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* opts.c - the one option parser every command uses, the global config
+ * file, and secret (password/PIN) files. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "hwenroll.h"
+#include "log.h"
+#include "rc.h"
+
+#define CONFIG_MAX_BYTES (64 * 1024)
+#define SECRET_MAX_BYTES 4096
+
+static const struct {
+	const char *name;
+	int has_arg;
+	const char *env;       /* environment default, or NULL */
+	int from_config;       /* may come from the config file */
+} optdefs[HWE_OPT_COUNT] = {
+	[HWE_OPT_URI] = { "uri", required_argument, "EST_URI", 1 },
+	[HWE_OPT_KEY_ALIAS] = { "key-alias", required_argument, NULL, 0 },
+	[HWE_OPT_CSR_CONF] = { "csr-conf", required_argument, NULL, 1 },
+	[HWE_OPT_KEY_BACKEND] = { "key-backend", required_argument, NULL, 1 },
+	[HWE_OPT_ALGORITHM] = { "algorithm", required_argument, NULL, 1 },
+	[HWE_OPT_CURVE] = { "curve", required_argument, NULL, 1 },
+	[HWE_OPT_SIZE] = { "size", required_argument, NULL, 1 },
+	[HWE_OPT_TCTI] = { "tcti", required_argument, NULL, 1 },
+	[HWE_OPT_TPM_PARENT] = { "tpm-parent", required_argument, NULL, 1 },
+	[HWE_OPT_TPM_HANDLE] = { "tpm-handle", required_argument, NULL, 0 },
+	[HWE_OPT_PKCS11_MODULE] = { "pkcs11-module", required_argument, NULL, 1 },
+	[HWE_OPT_TOKEN_URI] = { "token-uri", required_argument, NULL, 1 },
+	[HWE_OPT_PIN_FILE] = { "pin-file", required_argument, NULL, 1 },
+	[HWE_OPT_ESTC_USER] = { "estc-user", required_argument, "EST_USERNAME", 1 },
+	[HWE_OPT_ESTC_PASS] = { "estc-pass", required_argument, NULL, 0 },
+	[HWE_OPT_ESTC_PASS_FILE] = { "estc-pass-file", required_argument, NULL, 1 },
+	[HWE_OPT_SERVER_DN] = { "estc-server-dn", required_argument, NULL, 1 },
+	[HWE_OPT_SERVER_URL] = { "estc-server-url", required_argument, NULL, 0 },
+	[HWE_OPT_REKEY] = { "rekey", no_argument, NULL, 0 },
+	[HWE_OPT_JSON] = { "json", no_argument, NULL, 0 },
+	[HWE_OPT_MAX_WAIT] = { "max-wait", required_argument, NULL, 1 },
+	[HWE_OPT_TIMEOUT] = { "timeout", required_argument, NULL, 1 },
+	[HWE_OPT_CONNECT_TIMEOUT] = { "connect-timeout", required_argument, NULL, 1 },
+	[HWE_OPT_LOG_LEVEL] = { "log-level", required_argument, NULL, 0 },
+	[HWE_OPT_FORCE] = { "force", no_argument, NULL, 0 },
+	[HWE_OPT_CREATE_PARENT] = { "create-parent", no_argument, NULL, 0 },
+	[HWE_OPT_AUTH_ALIAS] = { "auth-alias", required_argument, NULL, 0 },
+};
+
+#define OPT_HELP HWE_OPT_COUNT
+
+struct hwe_config {
+	char *path;
+	size_t n;
+	char **keys;
+	char **vals;
+};
+
+const char *hwe_opt_name(enum hwe_opt opt)
+{
+	return (unsigned)opt < HWE_OPT_COUNT ? optdefs[opt].name : "?";
+}
+
+void hwe_usage_print(const struct hwe_usage *usage)
+{
+	printf("usage: hwenroll [global options] %s\n\n%s\n", usage->synopsis, usage->summary);
+	if (usage->details && *usage->details)
+		printf("\n%s", usage->details);
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+static int config_key_known(const char *key)
+{
+	size_t i;
+
+	if (strcmp(key, "keystore") == 0 || strcmp(key, "log-level") == 0)
+		return 1;
+	for (i = 0; i < HWE_OPT_COUNT; i++)
+		if (optdefs[i].from_config && strcmp(optdefs[i].name, key) == 0)
+			return 1;
+	return 0;
+}
+
+int hwe_config_load(const char *path, struct hwe_config **out)
+{
+	int ret = HWE_EXIT_INPUT;
+	struct hwe_config *c = NULL;
+	char *buf = NULL, *line, *next;
+	FILE *f = NULL;
+	size_t len, lineno = 0;
+
+	f = fopen(path, "re");
+	if (!f) {
+		hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_OPEN_FAILED, "cannot open config file '%s': %s",
+			path, strerror(errno));
+		goto out;
+	}
+	buf = calloc(1, CONFIG_MAX_BYTES + 1);
+	c = calloc(1, sizeof(*c));
+	if (!buf || !c) {
+		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		goto out;
+	}
+	len = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
+	if (ferror(f)) {
+		hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED, "cannot read config file '%s'", path);
+		goto out;
+	}
+	if (len > CONFIG_MAX_BYTES) {
+		hwe_err(HWE_EXIT_INPUT, HWE_ERR_CONFIG_SYNTAX,
+			"config file '%s' is larger than %d bytes", path, CONFIG_MAX_BYTES);
+		goto out;
+	}
+	if (memchr(buf, '\0', len)) {
+		hwe_err(HWE_EXIT_INPUT, HWE_ERR_CONFIG_SYNTAX,
+			"config file '%s' contains a NUL byte (not a text file)", path);
+		goto out;
+	}
+	c->path = strdup(path);
+	for (line = buf; line && *line; line = next) {
+		char *eq, *key, *val, **nk, **nv;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		line = trim(line);
+		if (!*line || *line == '#')
+			continue;
+		eq = strchr(line, '=');
+		if (!eq) {
+			hwe_err(HWE_EXIT_INPUT, HWE_ERR_CONFIG_SYNTAX,
+				"%s:%zu: missing '=' (expected key=value)", path, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		key = trim(line);
+		val = trim(eq + 1);
+		if (!config_key_known(key)) {
+			hwe_err(HWE_EXIT_INPUT, HWE_ERR_CONFIG_SYNTAX,
+				"%s:%zu: unknown key '%s' (expected a long option name such as uri, keystore, key-backend, tcti, log-level)",
+				path, lineno, key);
+			goto out;
+		}
+		if (!*val) {
+			hwe_err(HWE_EXIT_INPUT, HWE_ERR_CONFIG_SYNTAX,
+				"%s:%zu: empty value for '%s'", path, lineno, key);
+			goto out;
+		}
+		if (hwe_config_get(c, key)) {
+			hwe_err(HWE_EXIT_INPUT, HWE_ERR_CONFIG_SYNTAX,
+				"%s:%zu: '%s' is set twice", path, lineno, key);
+			goto out;
+		}
+		nk = realloc(c->keys, (c->n + 1) * sizeof(*nk));
+		if (nk)
+			c->keys = nk;
+		nv = realloc(c->vals, (c->n + 1) * sizeof(*nv));
+		if (nv)
+			c->vals = nv;
+		if (!nk || !nv) {
+			ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+			goto out;
+		}
+		c->keys[c->n] = strdup(key);
+		c->vals[c->n] = strdup(val);
+		c->n++;
+	}
+	*out = c;
+	c = NULL;
+	ret = HWE_OK;
+out:
+	if (f)
+		fclose(f);
+	free(buf);
+	hwe_config_free(c);
+	return ret;
+}
+
+const char *hwe_config_get(const struct hwe_config *c, const char *key)
+{
+	size_t i;
+
+	for (i = 0; c && i < c->n; i++)
+		if (strcmp(c->keys[i], key) == 0)
+			return c->vals[i];
+	return NULL;
+}
+
+void hwe_config_free(struct hwe_config *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->n; i++) {
+		free(c->keys[i]);
+		free(c->vals[i]);
+	}
+	free(c->keys);
+	free(c->vals);
+	free(c->path);
+	free(c);
+}
+
+int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long long allowed,
+		   const struct hwe_usage *usage, struct hwe_opts *o)
+{
+	struct option longopts[HWE_OPT_COUNT + 2];
+	size_t i, n = 0;
+	int c, lvl;
+
+	memset(o, 0, sizeof(*o));
+	/* --log-level is accepted after every command (the reference
+	 * workflow puts it last) */
+	allowed |= HWE_OPTBIT(HWE_OPT_LOG_LEVEL);
+	for (i = 0; i < HWE_OPT_COUNT; i++) {
+		longopts[n].name = optdefs[i].name;
+		longopts[n].has_arg = optdefs[i].has_arg;
+		longopts[n].flag = NULL;
+		longopts[n].val = (int)i;
+		n++;
+	}
+	longopts[n++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
+	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (c == 'h' || c == OPT_HELP) {
+			hwe_usage_print(usage);
+			return -1;
+		}
+		if (c == '?')
+			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+				       "unknown option '%s' for 'hwenroll %s' (see 'hwenroll %s --help')",
+				       argv[optind - 1], usage->name, usage->name);
+		if (c == ':')
+			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+				       "option '%s' needs a value", argv[optind - 1]);
+		if (c < 0 || c >= HWE_OPT_COUNT || !(allowed & HWE_OPTBIT(c)))
+			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+				       "option '--%s' does not apply to 'hwenroll %s' (see 'hwenroll %s --help')",
+				       optdefs[c < HWE_OPT_COUNT && c >= 0 ? c : 0].name, usage->name,
+				       usage->name);
+		if (o->given & HWE_OPTBIT(c))
+			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "option '--%s' given twice",
+				       optdefs[c].name);
+		o->given |= HWE_OPTBIT(c);
+		o->val[c] = optdefs[c].has_arg ? optarg : "1";
+		if (optdefs[c].has_arg && !*optarg)
+			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "option '--%s' has an empty value",
+				       optdefs[c].name);
+		if (c == HWE_OPT_LOG_LEVEL) {
+			lvl = hwe_log_parse_level(optarg);
+			if (lvl < 0)
+				return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+					       "unknown log level '%s' (expected ERROR, WARN, INFO or DEBUG)",
+					       optarg);
+			hwe_log_set_level((enum hwe_log_level)lvl);
+		}
+	}
+	o->nargs = argc - optind;
+	o->args = argv + optind;
+
+	if ((o->given & HWE_OPTBIT(HWE_OPT_URI)) && (o->given & HWE_OPTBIT(HWE_OPT_SERVER_URL)))
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+			       "--uri and --estc-server-url both given; use one");
+	if (o->val[HWE_OPT_SERVER_URL])
+		o->val[HWE_OPT_URI] = o->val[HWE_OPT_SERVER_URL];
+	if (o->val[HWE_OPT_ESTC_PASS])
+		hwe_warn("--estc-pass puts the password where other users can see it (ps, /proc); "
+			 "prefer EST_PASS or --estc-pass-file");
+	if (o->val[HWE_OPT_ESTC_PASS] && o->val[HWE_OPT_ESTC_PASS_FILE])
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+			       "--estc-pass and --estc-pass-file both given; use one");
+
+	/* defaults: environment, then the config file */
+	for (i = 0; i < HWE_OPT_COUNT; i++) {
+		const char *v;
+
+		if (o->val[i] || !(allowed & HWE_OPTBIT(i)))
+			continue;
+		if (optdefs[i].env && (v = getenv(optdefs[i].env)) && *v) {
+			o->val[i] = v;
+			continue;
+		}
+		if (optdefs[i].from_config && ctx && (v = hwe_config_get(ctx->config, optdefs[i].name)))
+			o->val[i] = v;
+	}
+	return HWE_OK;
+}
+
+int hwe_opts_handle(const char *s, const char *opt, uint32_t *out)
+{
+	unsigned long long v;
+	char *end = NULL;
+
+	errno = 0;
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		goto bad;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > 0xffffffffull)
+		goto bad;
+	*out = (uint32_t)v;
+	return HWE_OK;
+bad:
+	return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+		       "bad handle '%s' for --%s (expected e.g. 0x81000001)", s ? s : "", opt);
+}
+
+int hwe_opts_seconds(const char *s, const char *opt, long *out)
+{
+	long long v;
+	char *end = NULL;
+
+	errno = 0;
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		goto bad;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v > 86400LL * 365)
+		goto bad;
+	*out = (long)v;
+	return HWE_OK;
+bad:
+	return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+		       "bad value '%s' for --%s (expected whole seconds, at most one year)",
+		       s ? s : "", opt);
+}
+
+int hwe_read_secret_file(const char *path, const char *what, char **out)
+{
+	int ret = HWE_EXIT_INPUT, fd = -1;
+	char *buf = NULL;
+	ssize_t n;
+	size_t len = 0;
+	struct stat st;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_OPEN_FAILED, "cannot open %s file '%s': %s", what,
+			path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED, "%s file '%s' is not a regular file",
+			what, path);
+		goto out;
+	}
+	if (st.st_mode & 0004)
+		hwe_warn("%s file '%s' is readable by every user; chmod 600 it", what, path);
+	buf = OPENSSL_secure_zalloc(SECRET_MAX_BYTES + 1);
+	if (!buf)
+		buf = OPENSSL_zalloc(SECRET_MAX_BYTES + 1);
+	if (!buf) {
+		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		goto out;
+	}
+	while (len < SECRET_MAX_BYTES && (n = read(fd, buf + len, SECRET_MAX_BYTES - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED, "cannot read %s file '%s': %s",
+				what, path, strerror(errno));
+			goto out;
+		}
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (!*buf) {
+		hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED, "%s file '%s' is empty", what, path);
+		goto out;
+	}
+	*out = buf;
+	buf = NULL;
+	ret = HWE_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	hwe_secret_free(buf);
+	return ret;
+}
+
+void hwe_secret_free(char *s)
+{
+	if (!s)
+		return;
+	OPENSSL_cleanse(s, strlen(s));
+	if (CRYPTO_secure_allocated(s))
+		OPENSSL_secure_free(s);
+	else
+		OPENSSL_free(s);
+}
+
+int hwe_opts_key(const struct hwe_opts *o, struct hwe_key_opts *ko, char **pin_out)
+{
+	const char *env;
+	int ret;
+
+	memset(ko, 0, sizeof(*ko));
+	*pin_out = NULL;
+	ko->alias = o->val[HWE_OPT_KEY_ALIAS];
+	ko->tcti = o->val[HWE_OPT_TCTI];
+	if (!ko->tcti && (env = getenv("HWENROLL_TCTI")) && *env)
+		ko->tcti = env;
+	if (!ko->tcti && (env = getenv("TPM2OPENSSL_TCTI")) && *env)
+		ko->tcti = env;
+	if (!ko->tcti)
+		ko->tcti = "device:/dev/tpmrm0";
+	if (o->val[HWE_OPT_TPM_PARENT] &&
+	    (ret = hwe_opts_handle(o->val[HWE_OPT_TPM_PARENT], "tpm-parent", &ko->tpm_parent)))
+		return ret;
+	if (o->val[HWE_OPT_TPM_HANDLE] &&
+	    (ret = hwe_opts_handle(o->val[HWE_OPT_TPM_HANDLE], "tpm-handle", &ko->tpm_handle)))
+		return ret;
+	ko->pkcs11_module = o->val[HWE_OPT_PKCS11_MODULE];
+	ko->token_uri = o->val[HWE_OPT_TOKEN_URI];
+	if (o->val[HWE_OPT_PIN_FILE]) {
+		ret = hwe_read_secret_file(o->val[HWE_OPT_PIN_FILE], "PIN", pin_out);
+		if (ret)
+			return ret;
+	} else if ((env = getenv("HWENROLL_PKCS11_PIN")) && *env) {
+		*pin_out = OPENSSL_strdup(env);
+		if (!*pin_out)
+			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	}
+	ko->pin = *pin_out;
+	return HWE_OK;
+}
