@@ -10,6 +10,7 @@ struct hwe_certcheck {
 	STACK_OF(X509) *anchors;       /* <ks>/ca/ contents: TLS roots and EST CA certs */
 	X509 *previous;                /* reenroll: current cert, subject and SAN must not change; else NULL */
 	time_t now;                    /* 0 = time(NULL) */
+	const char *ca_dir;            /* "<ks>/ca/" for messages; NULL = generic wording */
 };
 
 /* From the response certificates pick the one carrying our public key

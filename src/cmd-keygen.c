@@ -60,10 +60,8 @@ int cmd_keygen(int argc, char **argv, struct hwe_ctx *ctx)
 		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "no --key-alias given");
 		goto out;
 	}
-	if (!hwe_keystore_alias_valid(alias)) {
-		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "invalid key alias '%s'", alias);
+	if ((ret = hwe_keystore_alias_valid(alias)))
 		goto out;
-	}
 	if ((ret = hwe_keyspec_parse(o.val[HWE_OPT_ALGORITHM], o.val[HWE_OPT_CURVE],
 				     o.val[HWE_OPT_SIZE], &spec)))
 		goto out;

@@ -188,9 +188,8 @@ int cmd_show(int argc, char **argv, struct hwe_ctx *ctx)
 	if (o.nargs)
 		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "unexpected argument '%s'", o.args[0]);
 	json = o.val[HWE_OPT_JSON] != NULL;
-	if (o.val[HWE_OPT_KEY_ALIAS] && !hwe_keystore_alias_valid(o.val[HWE_OPT_KEY_ALIAS]))
-		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "invalid key alias '%s'",
-			       o.val[HWE_OPT_KEY_ALIAS]);
+	if (o.val[HWE_OPT_KEY_ALIAS] && (ret = hwe_keystore_alias_valid(o.val[HWE_OPT_KEY_ALIAS])))
+		return ret;
 	if ((ret = hwe_cmd_keystore(ctx, 0, &ks)))
 		goto out;
 	if (o.val[HWE_OPT_KEY_ALIAS]) {

@@ -85,6 +85,8 @@ int hwe_cmd_net_open(const struct hwe_opts *o, const struct hwe_keystore *ks,
 	if ((ret = hwe_keystore_load_ca(ks, &n->anchors)))
 		return ret;
 	n->cfg.trust = n->anchors;
+	n->trust_dir = hwe_keystore_path(ks, "ca", "");
+	n->cfg.trust_dir = n->trust_dir;
 	return HWE_OK;
 }
 
@@ -93,6 +95,7 @@ void hwe_cmd_net_clear(struct hwe_cmd_net *n)
 	hwe_http_free(n->http);
 	hwe_est_url_clear(&n->url);
 	sk_X509_pop_free(n->anchors, X509_free);
+	free(n->trust_dir);
 	hwe_secret_free(n->pass);
 	memset(n, 0, sizeof(*n));
 }

@@ -1,4 +1,490 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* csr.c - placeholder until its module lands (see Makefile.am) */
+/* csr.c - build PKCS#10 requests from a CSR config and sign them on any provider's key. */
 #include "config.h"
-typedef int hwe_csr_placeholder;
+
+#include <arpa/inet.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "csr.h"
+#include "log.h"
+#include "rc.h"
+
+static int no_memory(const char *what)
+{
+	return hwe_err_ossl(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, what);
+}
+
+/*
+ * Digest for the key's signature.  EC: the hash that matches the curve
+ * (SHA-256 for P-256, SHA-384 for P-384, SHA-512 for P-521).  RSA (any
+ * size, also RSA-PSS): SHA-256 - RSA-4096 is still in the 128-bit-ish
+ * security tier, and SHA-256 is what every TPM, token and CA supports.
+ * EdDSA signs without a separate digest (NULL).  Only public parameters
+ * are asked for, so this works for a key held by any provider.
+ */
+static const char *digest_for(EVP_PKEY *key)
+{
+	int bits = EVP_PKEY_get_bits(key);
+
+	if (EVP_PKEY_is_a(key, "ED25519") || EVP_PKEY_is_a(key, "ED448"))
+		return NULL;
+	if (EVP_PKEY_is_a(key, "EC")) {
+		if (bits > 384)
+			return "SHA512";
+		if (bits > 256)
+			return "SHA384";
+	}
+	return "SHA256";
+}
+
+static int add_ext(STACK_OF(X509_EXTENSION) **exts, int nid, void *value, int crit)
+{
+	if (X509V3_add1_i2d(exts, nid, value, crit, X509V3_ADD_DEFAULT) != 1)
+		return hwe_err_ossl(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
+				    "cannot encode a CSR extension");
+	return HWE_OK;
+}
+
+static int add_basic_constraints(STACK_OF(X509_EXTENSION) **exts,
+				 const struct hwe_csrconf *c)
+{
+	int ret = HWE_EXIT_INTERNAL;
+	BASIC_CONSTRAINTS *bc = BASIC_CONSTRAINTS_new();
+
+	if (!bc) {
+		ret = no_memory("cannot allocate basicConstraints");
+		goto out;
+	}
+	bc->ca = c->is_ca == 1 ? 0xff : 0;
+	if (c->is_ca == 1 && c->path_len >= 0) {
+		bc->pathlen = ASN1_INTEGER_new();
+		if (!bc->pathlen || !ASN1_INTEGER_set(bc->pathlen, c->path_len)) {
+			ret = no_memory("cannot set the path length");
+			goto out;
+		}
+	}
+	/* critical for a CA (RFC 5280 4.2.1.9), informative otherwise */
+	ret = add_ext(exts, NID_basic_constraints, bc, c->is_ca == 1);
+out:
+	BASIC_CONSTRAINTS_free(bc);
+	return ret;
+}
+
+static int add_key_usage(STACK_OF(X509_EXTENSION) **exts, unsigned ku)
+{
+	/* KU_* bit -> BIT STRING position (RFC 5280 4.2.1.3) */
+	static const unsigned bits[] = {
+		X509v3_KU_DIGITAL_SIGNATURE, X509v3_KU_NON_REPUDIATION,
+		X509v3_KU_KEY_ENCIPHERMENT, X509v3_KU_DATA_ENCIPHERMENT,
+		X509v3_KU_KEY_AGREEMENT, X509v3_KU_KEY_CERT_SIGN, X509v3_KU_CRL_SIGN,
+		X509v3_KU_ENCIPHER_ONLY, X509v3_KU_DECIPHER_ONLY,
+	};
+	int ret = HWE_EXIT_INTERNAL;
+	ASN1_BIT_STRING *bs = ASN1_BIT_STRING_new();
+	size_t i;
+
+	if (!bs) {
+		ret = no_memory("cannot allocate keyUsage");
+		goto out;
+	}
+	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		if ((ku & bits[i]) && !ASN1_BIT_STRING_set_bit(bs, (int)i, 1)) {
+			ret = no_memory("cannot set a keyUsage bit");
+			goto out;
+		}
+	}
+	ret = add_ext(exts, NID_key_usage, bs, 1);
+out:
+	ASN1_BIT_STRING_free(bs);
+	return ret;
+}
+
+static int add_eku(STACK_OF(X509_EXTENSION) **exts, const struct hwe_csrconf *c)
+{
+	int ret = HWE_EXIT_INTERNAL;
+	EXTENDED_KEY_USAGE *eku = sk_ASN1_OBJECT_new_null();
+	size_t i;
+
+	if (!eku) {
+		ret = no_memory("cannot allocate extendedKeyUsage");
+		goto out;
+	}
+	for (i = 0; i < c->neku; i++) {
+		ASN1_OBJECT *o = OBJ_nid2obj(c->eku_nids[i]);
+
+		if (!o || !(o = OBJ_dup(o))) {
+			ret = hwe_err_ossl(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
+					   "unknown extendedKeyUsage object");
+			goto out;
+		}
+		if (!sk_ASN1_OBJECT_push(eku, o)) {
+			ASN1_OBJECT_free(o);
+			ret = no_memory("cannot add an extendedKeyUsage");
+			goto out;
+		}
+	}
+	ret = add_ext(exts, NID_ext_key_usage, eku, 0);
+out:
+	sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+	return ret;
+}
+
+/* One GeneralName from a config entry (the parser validated the value). */
+static int san_name(const struct hwe_csr_san *s, GENERAL_NAME **out)
+{
+	int ret = HWE_EXIT_INTERNAL;
+	GENERAL_NAME *gn = GENERAL_NAME_new();
+	ASN1_STRING *str = NULL;
+	unsigned char ip[16];
+	int type, iplen = 0;
+
+	*out = NULL;
+	if (!gn) {
+		ret = no_memory("cannot allocate a subjectAltName");
+		goto out;
+	}
+	switch (s->type) {
+	case HWE_SAN_EMAIL:
+		type = GEN_EMAIL;
+		break;
+	case HWE_SAN_DNS:
+		type = GEN_DNS;
+		break;
+	case HWE_SAN_URI:
+		type = GEN_URI;
+		break;
+	case HWE_SAN_IP:
+		type = GEN_IPADD;
+		if (inet_pton(AF_INET, s->value, ip) == 1)
+			iplen = 4;
+		else if (inet_pton(AF_INET6, s->value, ip) == 1)
+			iplen = 16;
+		break;
+	default:
+		type = -1;
+		break;
+	}
+	if (type < 0 || (type == GEN_IPADD && iplen == 0)) {
+		ret = hwe_err(HWE_EXIT_INPUT, HWE_ERR_CONFIG_SYNTAX,
+			      "unusable subjectAltName (type %d)", (int)s->type);
+		goto out;
+	}
+	str = type == GEN_IPADD ? ASN1_OCTET_STRING_new() : ASN1_IA5STRING_new();
+	if (!str ||
+	    (type == GEN_IPADD ? !ASN1_OCTET_STRING_set(str, ip, iplen)
+			       : !ASN1_STRING_set(str, s->value, -1))) {
+		ret = no_memory("cannot set a subjectAltName");
+		goto out;
+	}
+	GENERAL_NAME_set0_value(gn, type, str);
+	str = NULL;
+	*out = gn;
+	gn = NULL;
+	ret = HWE_OK;
+out:
+	ASN1_STRING_free(str);
+	GENERAL_NAME_free(gn);
+	return ret;
+}
+
+static int add_sans(STACK_OF(X509_EXTENSION) **exts, const struct hwe_csrconf *c)
+{
+	int ret = HWE_EXIT_INTERNAL;
+	GENERAL_NAMES *names = sk_GENERAL_NAME_new_null();
+	size_t i;
+
+	if (!names) {
+		ret = no_memory("cannot allocate subjectAltName");
+		goto out;
+	}
+	for (i = 0; i < c->nsans; i++) {
+		GENERAL_NAME *gn;
+
+		ret = san_name(&c->sans[i], &gn);
+		if (ret != HWE_OK)
+			goto out;
+		if (!sk_GENERAL_NAME_push(names, gn)) {
+			GENERAL_NAME_free(gn);
+			ret = no_memory("cannot add a subjectAltName");
+			goto out;
+		}
+	}
+	/* the config always has a subject, so the SAN is not critical */
+	ret = add_ext(exts, NID_subject_alt_name, names, 0);
+out:
+	GENERAL_NAMES_free(names);
+	return ret;
+}
+
+/* The extensions a config asks for; with_san = 0 leaves subjectAltName out. */
+static int conf_exts(const struct hwe_csrconf *c, int with_san,
+		     STACK_OF(X509_EXTENSION) **exts)
+{
+	int ret = HWE_OK;
+
+	if (c->is_ca >= 0)
+		ret = add_basic_constraints(exts, c);
+	if (ret == HWE_OK && c->key_usage)
+		ret = add_key_usage(exts, c->key_usage);
+	if (ret == HWE_OK && c->neku)
+		ret = add_eku(exts, c);
+	if (ret == HWE_OK && with_san && c->nsans)
+		ret = add_sans(exts, c);
+	return ret;
+}
+
+static int conf_subject(const struct hwe_csrconf *c, X509_NAME **out)
+{
+	int ret = HWE_EXIT_INTERNAL;
+	X509_NAME *name = X509_NAME_new();
+	size_t i;
+
+	*out = NULL;
+	if (!name) {
+		ret = no_memory("cannot allocate the subject");
+		goto out;
+	}
+	/* MBSTRING_UTF8: OpenSSL's string table picks PrintableString for
+	 * countryName and serialNumber, IA5String for emailAddress and
+	 * UTF8String for the rest, and enforces the X.520 upper bounds */
+	for (i = 0; i < c->nrdns; i++) {
+		if (!X509_NAME_add_entry_by_NID(name, c->rdns[i].nid, MBSTRING_UTF8,
+						(const unsigned char *)c->rdns[i].value,
+						-1, -1, 0)) {
+			ret = hwe_err_ossl(HWE_EXIT_INPUT, HWE_ERR_CONFIG_SYNTAX,
+					   "cannot put a CSR config value into the subject");
+			goto out;
+		}
+	}
+	*out = name;
+	name = NULL;
+	ret = HWE_OK;
+out:
+	X509_NAME_free(name);
+	return ret;
+}
+
+/*
+ * Check the request's signature against the public key it carries, the way
+ * the CA will.  The key is decoded afresh from the request and verified
+ * preferably by the default provider, so the check runs on the CPU and not
+ * through a TPM or token (which may have claimed signatures by property).
+ */
+static int verify_req(X509_REQ *req)
+{
+	int ret = HWE_EXIT_KEY;
+	const char *prop = "?provider=default";
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	EVP_PKEY *pub = NULL;
+	int len;
+
+	len = i2d_X509_PUBKEY(X509_REQ_get_X509_PUBKEY(req), &der);
+	p = der;
+	if (len <= 0 || !(pub = d2i_PUBKEY_ex(NULL, &p, len, NULL, prop))) {
+		ret = hwe_err_ossl(HWE_EXIT_KEY, HWE_ERR_KEY_BACKEND,
+				   "cannot read back the public key of the CSR");
+		goto out;
+	}
+	if (X509_REQ_verify_ex(req, pub, NULL, prop) != 1) {
+		ERR_clear_error();
+		ret = hwe_err(HWE_EXIT_KEY, HWE_ERR_KEY_BACKEND,
+			      "the CSR signature made by the key does not verify with "
+			      "its public key");
+		hwe_err_hint("The key backend (TPM, token or key file) returned a bad "
+			     "signature; check the device and try again");
+		goto out;
+	}
+	ret = HWE_OK;
+out:
+	EVP_PKEY_free(pub);
+	OPENSSL_free(der);
+	return ret;
+}
+
+/* Sign req with key through whatever provider holds it, then check the
+ * signature: a broken signature from a device is caught here, not by the CA. */
+static int sign_req(X509_REQ *req, EVP_PKEY *key)
+{
+	int ret = HWE_EXIT_KEY;
+	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+	const char *md = digest_for(key);
+
+	if (!mctx) {
+		ret = no_memory("cannot allocate a digest context");
+		goto out;
+	}
+	if (EVP_DigestSignInit_ex(mctx, NULL, md, NULL, NULL, key, NULL) != 1) {
+		ret = hwe_err_ossl(HWE_EXIT_KEY, HWE_ERR_KEY_BACKEND,
+				   "cannot start signing the CSR with the key");
+		goto out;
+	}
+	hwe_debug("signing the CSR (%s key, %d bits, %s)", EVP_PKEY_get0_type_name(key),
+		  EVP_PKEY_get_bits(key), md ? md : "no digest");
+	if (X509_REQ_sign_ctx(req, mctx) <= 0) {
+		ret = hwe_err_ossl(HWE_EXIT_KEY, HWE_ERR_KEY_BACKEND,
+				   "cannot sign the CSR with the key");
+		goto out;
+	}
+	ret = verify_req(req);
+out:
+	EVP_MD_CTX_free(mctx);
+	return ret;
+}
+
+/* A version 1 request for subject (may be NULL) with exts, signed by key. */
+static int make_req(const X509_NAME *subject, STACK_OF(X509_EXTENSION) *exts,
+		    EVP_PKEY *key, X509_REQ **out)
+{
+	int ret = HWE_EXIT_INTERNAL;
+	X509_REQ *req = X509_REQ_new();
+
+	*out = NULL;
+	if (!req) {
+		ret = no_memory("cannot allocate the CSR");
+		goto out;
+	}
+	if (!X509_REQ_set_version(req, X509_REQ_VERSION_1) ||
+	    (subject && !X509_REQ_set_subject_name(req, subject))) {
+		ret = no_memory("cannot set the CSR subject");
+		goto out;
+	}
+	if (!X509_REQ_set_pubkey(req, key)) {
+		ret = hwe_err_ossl(HWE_EXIT_KEY, HWE_ERR_KEY_BACKEND,
+				   "cannot put the key's public key into the CSR");
+		goto out;
+	}
+	if (exts && sk_X509_EXTENSION_num(exts) > 0 && !X509_REQ_add_extensions(req, exts)) {
+		ret = no_memory("cannot add the requested extensions");
+		goto out;
+	}
+	ret = sign_req(req, key);
+	if (ret != HWE_OK)
+		goto out;
+	*out = req;
+	req = NULL;
+	ret = HWE_OK;
+out:
+	X509_REQ_free(req);
+	return ret;
+}
+
+int hwe_csr_build(const struct hwe_csrconf *conf, EVP_PKEY *key, X509_REQ **out)
+{
+	int ret = HWE_EXIT_INTERNAL;
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	X509_NAME *subject = NULL;
+
+	*out = NULL;
+	ret = conf_subject(conf, &subject);
+	if (ret != HWE_OK)
+		goto out;
+	ret = conf_exts(conf, 1, &exts);
+	if (ret != HWE_OK)
+		goto out;
+	ret = make_req(subject, exts, key, out);
+out:
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	X509_NAME_free(subject);
+	return ret;
+}
+
+int hwe_csr_from_cert(X509 *cert, const struct hwe_csrconf *conf, EVP_PKEY *key,
+		      X509_REQ **out)
+{
+	int ret = HWE_EXIT_INTERNAL;
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	X509_EXTENSION *san = NULL;
+	int idx;
+
+	*out = NULL;
+	/* RFC 7030 4.2.2: subject and subjectAltName as in the current
+	 * certificate; whatever the config says about them is not used */
+	if (conf) {
+		ret = conf_exts(conf, 0, &exts);
+		if (ret != HWE_OK)
+			goto out;
+		if (conf->nsans)
+			hwe_info("re-enrollment: subjectAltNames from the CSR config ignored, "
+				 "the current certificate's are requested");
+	}
+	idx = X509_get_ext_by_NID(cert, NID_subject_alt_name, -1);
+	if (idx >= 0) {
+		san = X509_EXTENSION_dup(X509_get_ext(cert, idx));
+		if (!san || (!exts && !(exts = sk_X509_EXTENSION_new_null())) ||
+		    !sk_X509_EXTENSION_push(exts, san)) {
+			ret = no_memory("cannot copy the subjectAltName");
+			goto out;
+		}
+		san = NULL;
+	}
+	ret = make_req(X509_get_subject_name(cert), exts, key, out);
+out:
+	X509_EXTENSION_free(san);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return ret;
+}
+
+int hwe_csr_to_pem(X509_REQ *req, char **pem, size_t *len)
+{
+	int ret = HWE_EXIT_INTERNAL;
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data;
+	long n;
+
+	*pem = NULL;
+	*len = 0;
+	if (!bio || !PEM_write_bio_X509_REQ(bio, req)) {
+		ret = no_memory("cannot write the CSR as PEM");
+		goto out;
+	}
+	n = BIO_get_mem_data(bio, &data);
+	if (n <= 0 || !(*pem = malloc((size_t)n + 1))) {
+		ret = no_memory("cannot copy the CSR PEM");
+		goto out;
+	}
+	memcpy(*pem, data, (size_t)n);
+	(*pem)[n] = '\0';
+	*len = (size_t)n;
+	ret = HWE_OK;
+out:
+	BIO_free(bio);
+	return ret;
+}
+
+int hwe_csr_from_pem(const unsigned char *pem, size_t len, X509_REQ **out)
+{
+	int ret = HWE_EXIT_KEYSTORE;
+	BIO *bio = NULL;
+
+	*out = NULL;
+	if (len > INT_MAX) {
+		ret = hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
+			      "saved CSR is too large (%zu bytes)", len);
+		goto out;
+	}
+	bio = BIO_new_mem_buf(pem, (int)len);
+	if (!bio) {
+		ret = no_memory("cannot read the saved CSR");
+		goto out;
+	}
+	*out = PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL);
+	if (!*out) {
+		ret = hwe_err_ossl(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
+				   "saved CSR is not a PEM certificate request");
+		goto out;
+	}
+	ret = HWE_OK;
+out:
+	BIO_free(bio);
+	return ret;
+}

@@ -21,6 +21,7 @@
 
 #define HWE_CSRCONF_MAX_VALUE 1024   /* longest accepted value, bytes */
 #define HWE_CSRCONF_MAX_SANS 64
+#define HWE_CSRCONF_MAX_RDNS 64      /* subject fields (RDNs) per file */
 
 struct hwe_csr_rdn {
 	int nid;        /* NID_countryName, NID_commonName, ... */

@@ -114,8 +114,8 @@ static int load_auth_alias(struct job *j, const char *auth_alias)
 	int ret, existing = 0;
 	char *pin = NULL;
 
-	if (!hwe_keystore_alias_valid(auth_alias))
-		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "invalid --auth-alias '%s'", auth_alias);
+	if ((ret = hwe_keystore_alias_valid(auth_alias)))
+		return ret;
 	if ((ret = hwe_keystore_find_key(j->ks, auth_alias, &j->auth_be)))
 		return ret;
 	ko.alias = auth_alias;
@@ -287,11 +287,13 @@ static void print_result(struct job *j)
 		hwe_json_str(hex ? hex : "");
 		printf(",\"not_before\":\"%s\",\"not_after\":\"%s\",\"certificate\":", nb, na);
 		{
-			char *p = hwe_keystore_path(j->ks, "certs", j->alias);
+			char *f = fname(j->alias, ".pem");
+			char *p = f ? hwe_keystore_path(j->ks, "certs", f) : NULL;
 
-			hwe_json_str(p);
-			printf(".pem}\n");
+			hwe_json_str(p ? p : "");
+			printf("}\n");
 			free(p);
+			free(f);
 		}
 	} else {
 		PEM_write_X509(stdout, j->issued);
@@ -331,6 +333,7 @@ int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
 	struct hwe_certcheck cc = { 0 };
 	unsigned char *oldblob = NULL;
 	size_t oldlen = 0;
+	char *cadir = NULL, *reqdir = NULL;
 	int ret, committed = 0;
 
 	j.ctx = ctx;
@@ -342,12 +345,8 @@ int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
 		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "no --key-alias given");
 		goto out;
 	}
-	if (!hwe_keystore_alias_valid(j.alias)) {
-		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
-			      "invalid key alias '%s' (1-64 of A-Z a-z 0-9 . _ -, not starting with . or -)",
-			      j.alias);
+	if ((ret = hwe_keystore_alias_valid(j.alias)))
 		goto out;
-	}
 	if (!j.reenroll && !o->val[HWE_OPT_CSR_CONF]) {
 		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "no --csr-conf given");
 		hwe_err_hint("create a CSR configuration file in <keystore>/conf/ (see hwenroll-csr.conf(5)) and pass --csr-conf NAME");
@@ -405,6 +404,8 @@ int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
 	if ((ret = hwe_http_new(&j.net.cfg, &j.net.http)))
 		goto out;
 	eo.max_wait_s = j.net.max_wait_s;
+	reqdir = hwe_keystore_path(j.ks, "req", "");
+	eo.req_dir = reqdir;
 	ret = hwe_est_enroll(j.net.http, &j.net.url, (enum hwe_est_op)op, j.req, &eo, &j.resp);
 	if (ret == HWE_EXIT_PENDING) {
 		/* keep the request (and a new key) so the next run resumes it */
@@ -424,6 +425,8 @@ int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
 	cc.key = j.fresh ? j.fresh : j.cur;
 	cc.anchors = j.net.anchors;
 	cc.previous = j.reenroll ? j.cert : NULL;
+	cadir = hwe_keystore_path(j.ks, "ca", "");
+	cc.ca_dir = cadir;
 	if ((ret = hwe_certcheck_issued(&cc, j.resp, &j.issued, &j.chain)))
 		goto out;
 	if (j.rekey && j.be->destroy) {
@@ -454,6 +457,8 @@ out:
 				 j.alias);
 	}
 	OPENSSL_clear_free(oldblob, oldlen);
+	free(cadir);
+	free(reqdir);
 	job_clear(&j);
 	return ret;
 }

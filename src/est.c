@@ -1,4 +1,481 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* est.c - placeholder until its module lands (see Makefile.am) */
+/* est.c - EST (RFC 7030) URLs and operations: cacerts, csrattrs, (re)enroll. */
 #include "config.h"
-typedef int hwe_est_placeholder;
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include "est.h"
+#include "http.h"
+#include "log.h"
+#include "pkcs7.h"
+#include "rc.h"
+
+#define EST_PREFIX "/.well-known/est"
+#define MAX_URL_LEN 2048
+#define MAX_202_ROUNDS 10
+#define BODY_EXCERPT 200
+
+static const char *const op_names[] = {
+	[HWE_EST_CACERTS] = "cacerts",
+	[HWE_EST_CSRATTRS] = "csrattrs",
+	[HWE_EST_SIMPLEENROLL] = "simpleenroll",
+	[HWE_EST_SIMPLEREENROLL] = "simplereenroll",
+	[HWE_EST_SERVERKEYGEN] = "serverkeygen",
+	[HWE_EST_FULLCMC] = "fullcmc",
+};
+
+#define N_OPS ((int)(sizeof(op_names) / sizeof(op_names[0])))
+
+const char *hwe_est_op_name(enum hwe_est_op op)
+{
+	return (int)op >= 0 && (int)op < N_OPS ? op_names[op] : NULL;
+}
+
+enum hwe_est_op hwe_est_op_from_name(const char *seg)
+{
+	int i;
+
+	for (i = 0; seg && i < N_OPS; i++)
+		if (strcmp(seg, op_names[i]) == 0)
+			return (enum hwe_est_op)i;
+	return HWE_EST_NONE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* URL                                                                      */
+
+static int bad_url(const char *url, const char *why)
+{
+	char shown[300];
+
+	hwe_sanitize(url, strlen(url), shown, sizeof(shown));
+	return hwe_err(HWE_EXIT_USAGE, HWE_ERR_BAD_URI, "invalid EST URL '%s': %s", shown, why);
+}
+
+/* pchar minus what we refuse: unreserved / pct-encoded / sub-delims / ":" / "@" */
+static int path_char(int c)
+{
+	return isalnum(c) || (c && strchr("-._~%!$&'()*+,;=:@", c));
+}
+
+static int hexval(int c)
+{
+	return isdigit(c) ? c - '0' : isxdigit(c) ? (tolower(c) - 'a' + 10) : -1;
+}
+
+/* Segment [s, s+n): checks percent-encoding and refuses dot segments,
+ * written plainly or percent-encoded, and encoded slashes. */
+static const char *check_segment(const char *s, size_t n)
+{
+	char dec[4];
+	size_t i, d = 0;
+
+	if (n == 0)
+		return "empty path segment ('//')";
+	for (i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+
+		if (!path_char(c))
+			return "invalid character in the path";
+		if (c == '%') {
+			if (i + 2 >= n)
+				return "bad percent-encoding in the path";
+			if (hexval((unsigned char)s[i + 1]) < 0 || hexval((unsigned char)s[i + 2]) < 0)
+				return "bad percent-encoding in the path";
+			c = hexval((unsigned char)s[i + 1]) * 16 + hexval((unsigned char)s[i + 2]);
+			if (c == '/' || c == 0)
+				return "encoded '/' or NUL in the path";
+			i += 2;
+		}
+		if (d < sizeof(dec))
+			dec[d] = (char)c;
+		d++;
+	}
+	if ((d == 1 && dec[0] == '.') || (d == 2 && dec[0] == '.' && dec[1] == '.'))
+		return "'.' or '..' path segment";
+	return NULL;
+}
+
+static int host_char(int c)
+{
+	return isalnum(c) || c == '-' || c == '.' || c == '_';
+}
+
+int hwe_est_url_parse(const char *url, struct hwe_est_url *out)
+{
+	int ret = HWE_EXIT_USAGE;
+	const char *p, *auth, *auth_end, *path, *h, *h_end, *port = NULL, *seg, *end, *last;
+	char v6[64], shown[300], why[80];
+	const char *err;
+	unsigned char addr[16];
+	size_t n, base_len;
+	long pn = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->op = HWE_EST_NONE;
+	if (!url || !*url)
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_BAD_URI, "empty EST URL");
+	if (strlen(url) > MAX_URL_LEN)
+		return bad_url(url, "too long");
+	for (p = url; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return bad_url(url, "control character, space or non-ASCII character");
+	p = strstr(url, "://");
+	if (!p || p == url)
+		return bad_url(url, "no scheme (expected https://)");
+	if ((size_t)(p - url) != 5 || strncasecmp(url, "https", 5) != 0)
+		return bad_url(url, "not https");
+	auth = p + 3;
+	auth_end = auth + strcspn(auth, "/?#");
+	if (memchr(auth, '@', (size_t)(auth_end - auth))) {
+		/* do not echo the credentials */
+		const char *at = auth_end;
+
+		while (at > auth && at[-1] != '@')
+			at--;
+		hwe_sanitize(at, strlen(at), why, sizeof(why));
+		snprintf(shown, sizeof(shown), "https://[redacted]@%s", why);
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_BAD_URI,
+			       "invalid EST URL '%s': credentials in the URL (user:pass@host) are not allowed",
+			       shown);
+	}
+	h = auth;
+	if (*h == '[') {
+		h_end = memchr(h, ']', (size_t)(auth_end - h));
+		if (!h_end || (size_t)(h_end - h - 1) >= sizeof(v6))
+			return bad_url(url, "bad IPv6 address");
+		memcpy(v6, h + 1, (size_t)(h_end - h - 1));
+		v6[h_end - h - 1] = '\0';
+		if (inet_pton(AF_INET6, v6, addr) != 1)
+			return bad_url(url, "bad IPv6 address");
+		p = h_end + 1;
+		h++;
+		if (p < auth_end && *p != ':')
+			return bad_url(url, "bad IPv6 address");
+	} else {
+		for (p = h; p < auth_end && host_char((unsigned char)*p); p++)
+			;
+		h_end = p;
+		if (p < auth_end && *p != ':')
+			return bad_url(url, "invalid character in the host name");
+	}
+	if (h_end == h)
+		return bad_url(url, "no host");
+	if (p < auth_end) {
+		/* ":port", digits only, 1-65535 */
+		port = ++p;
+		n = (size_t)(auth_end - port);
+		for (; p < auth_end && isdigit((unsigned char)*p) && pn <= 65535; p++)
+			pn = pn * 10 + (*p - '0');
+		if (n == 0 || n > 5 || p != auth_end || pn < 1 || pn > 65535) {
+			snprintf(why, sizeof(why), "bad port '%.*s'", (int)(n > 20 ? 20 : n), port);
+			return bad_url(url, why);
+		}
+	}
+	path = auth_end;
+	if (strchr(path, '?'))
+		return bad_url(url, "a query ('?') is not allowed");
+	if (strchr(path, '#'))
+		return bad_url(url, "a fragment ('#') is not allowed");
+	if (strncmp(path, EST_PREFIX, strlen(EST_PREFIX)) != 0 ||
+	    (path[strlen(EST_PREFIX)] != '\0' && path[strlen(EST_PREFIX)] != '/'))
+		return bad_url(url, "no /.well-known/est path: an EST operation needs a base URL");
+	end = path + strlen(path);
+	if (end > path + strlen(EST_PREFIX) && end[-1] == '/')
+		end--;          /* one trailing '/' is tolerated */
+	/* label segments (any depth) and an optional trailing op */
+	last = NULL;
+	for (seg = path + strlen(EST_PREFIX); seg < end;) {
+		const char *s = seg + 1, *e = memchr(s, '/', (size_t)(end - s));
+
+		if (!e)
+			e = end;
+		if ((err = check_segment(s, (size_t)(e - s))))
+			return bad_url(url, err);
+		last = s;
+		seg = e;
+	}
+	base_len = (size_t)(end - url);
+	if (last) {
+		char op[16];
+
+		n = (size_t)(end - last);
+		if (n < sizeof(op)) {
+			memcpy(op, last, n);
+			op[n] = '\0';
+			out->op = hwe_est_op_from_name(op);
+			if (out->op != HWE_EST_NONE)
+				base_len = (size_t)(last - 1 - url);
+		}
+	}
+	out->base = malloc(base_len + 1);
+	out->host = strndup(h, (size_t)(h_end - h));
+	if (!out->base || !out->host) {
+		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		goto out;
+	}
+	/* the scheme is written lower-case; the rest as given */
+	memcpy(out->base, "https", 5);
+	memcpy(out->base + 5, url + 5, base_len - 5);
+	out->base[base_len] = '\0';
+	ret = HWE_OK;
+out:
+	if (ret)
+		hwe_est_url_clear(out);
+	return ret;
+}
+
+void hwe_est_url_clear(struct hwe_est_url *u)
+{
+	if (!u)
+		return;
+	free(u->base);
+	free(u->host);
+	u->base = NULL;
+	u->host = NULL;
+	u->op = HWE_EST_NONE;
+}
+
+char *hwe_est_url_for(const struct hwe_est_url *u, enum hwe_est_op op)
+{
+	const char *name = hwe_est_op_name(op);
+	size_t n;
+	char *s;
+
+	if (!u || !u->base || !name)
+		return NULL;
+	n = strlen(u->base) + strlen(name) + 2;
+	if ((s = malloc(n)))
+		snprintf(s, n, "%s/%s", u->base, name);
+	return s;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Errors                                                                   */
+
+int hwe_est_http_error(const char *what, const struct hwe_http_resp *resp)
+{
+	char body[BODY_EXCERPT + 4], val[160], pre[64] = "";
+	unsigned schemes = 0;
+	int ret, parsed;
+	long delay;
+
+	if (what)
+		snprintf(pre, sizeof(pre), "%s: ", what);
+	body[0] = '\0';
+	if (resp->body && resp->len)
+		hwe_sanitize((const char *)resp->body, resp->len, body, sizeof(body));
+	if (resp->status == 401) {
+		parsed = resp->www_authenticate &&
+			hwe_http_parse_www_authenticate(resp->www_authenticate, &schemes, NULL) == HWE_OK;
+		if (resp->creds_sent) {
+			ret = hwe_err(HWE_EXIT_AUTH, HWE_ERR_HTTP_UNAUTHORIZED,
+				      "%scredentials rejected by the server", pre);
+			hwe_err_hint("check EST_USERNAME and the password (EST_PASS or --estc-pass-file)");
+			return ret;
+		}
+		if (resp->www_authenticate && !(schemes & (HWE_AUTH_BASIC | HWE_AUTH_DIGEST))) {
+			hwe_sanitize(resp->www_authenticate, strlen(resp->www_authenticate), val,
+				     sizeof(val));
+			ret = hwe_err(HWE_EXIT_AUTH, HWE_ERR_HTTP_AUTH_SCHEME,
+				      "%sserver asks for unsupported authentication scheme(s) '%s'%s",
+				      pre, val, parsed ? "" : " (malformed)");
+			hwe_err_hint("hwenroll answers Basic and Digest challenges, or authenticates with a client certificate");
+			return ret;
+		}
+		ret = hwe_err(HWE_EXIT_AUTH, HWE_ERR_HTTP_UNAUTHORIZED,
+			      "%sserver requires authentication", pre);
+		hwe_err_hint("set EST_PASS (and EST_USERNAME) or --estc-pass-file, or use a client certificate");
+		return ret;
+	}
+	if (resp->status >= 300 && resp->status < 600) {
+		if (resp->status == 503 && resp->retry_after) {
+			hwe_sanitize(resp->retry_after, strlen(resp->retry_after), val, sizeof(val));
+			ret = hwe_err(HWE_EXIT_REFUSED, HWE_ERR_HTTP_STATUS,
+				      "%sserver refused the request: HTTP 503 (busy, Retry-After: %s)%s%s",
+				      pre, val, body[0] ? ": " : "", body);
+			if (hwe_http_parse_retry_after(resp->retry_after, time(NULL), &delay) == HWE_OK)
+				hwe_err_hint("the server is busy: run the command again in %ld s", delay);
+			return ret;
+		}
+		return hwe_err(HWE_EXIT_REFUSED, HWE_ERR_HTTP_STATUS,
+			       "%sserver refused the request: HTTP %ld%s%s", pre, resp->status,
+			       body[0] ? ": " : "", body);
+	}
+	return hwe_err(HWE_EXIT_RESPONSE, HWE_ERR_EST_RESPONSE,
+		       "%sunexpected HTTP %ld response from the server", pre, resp->status);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Operations                                                               */
+
+static int get(struct hwe_http *h, const struct hwe_est_url *u, enum hwe_est_op op,
+	       struct hwe_http_resp *resp)
+{
+	char *url = hwe_est_url_for(u, op);
+	int ret;
+
+	if (!url)
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	ret = hwe_http_request(h, "GET", url, NULL, NULL, 0, resp);
+	free(url);
+	return ret;
+}
+
+int hwe_est_cacerts(struct hwe_http *h, const struct hwe_est_url *u, STACK_OF(X509) **out)
+{
+	struct hwe_http_resp resp;
+	int ret;
+
+	*out = NULL;
+	if ((ret = get(h, u, HWE_EST_CACERTS, &resp)))
+		return ret;
+	if (resp.status != 200)
+		ret = hwe_est_http_error("cacerts", &resp);
+	else
+		ret = hwe_pkcs7_decode_certs(resp.content_type, resp.body, resp.len, out);
+	hwe_http_resp_clear(&resp);
+	return ret;
+}
+
+static int blank(const unsigned char *b, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!isspace(b[i]))
+			return 0;
+	return 1;
+}
+
+int hwe_est_csrattrs(struct hwe_http *h, const struct hwe_est_url *u,
+		     unsigned char **der, size_t *len)
+{
+	struct hwe_http_resp resp;
+	int ret;
+
+	*der = NULL;
+	*len = 0;
+	if ((ret = get(h, u, HWE_EST_CSRATTRS, &resp)))
+		return ret;
+	/* RFC 7030 4.5.2: 204 or 404 = no CSR attributes for this client */
+	if (resp.status == 204 || resp.status == 404 ||
+	    (resp.status == 200 && blank(resp.body, resp.len))) {
+		hwe_info("server has no CSR attributes (HTTP %ld)", resp.status);
+		ret = HWE_OK;
+	} else if (resp.status != 200) {
+		ret = hwe_est_http_error("csrattrs", &resp);
+	} else {
+		if (resp.content_type && strncasecmp(resp.content_type, "application/csrattrs", 20) != 0)
+			hwe_warn("csrattrs: unexpected Content-Type '%s'", resp.content_type);
+		ret = hwe_base64_decode((const char *)resp.body, resp.len, der, len);
+	}
+	hwe_http_resp_clear(&resp);
+	return ret;
+}
+
+static void real_sleep(long s)
+{
+	struct timespec ts = { .tv_sec = s, .tv_nsec = 0 };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static int pending(const struct hwe_est_enroll_opts *opts, long delay, const char *why)
+{
+	const char *dir = opts && opts->req_dir ? opts->req_dir : "<keystore>/req/";
+	int ret = hwe_err(HWE_EXIT_PENDING, HWE_ERR_EST_PENDING,
+			  "request pending at the server (%s)", why);
+
+	if (delay >= 0)
+		hwe_err_hint("run the same command again after %ld seconds; the saved request in %s is reused",
+			     delay, dir);
+	else
+		hwe_err_hint("run the same command again later; the saved request in %s is reused", dir);
+	return ret;
+}
+
+int hwe_est_enroll(struct hwe_http *h, const struct hwe_est_url *u, enum hwe_est_op op,
+		   X509_REQ *req, const struct hwe_est_enroll_opts *opts,
+		   STACK_OF(X509) **out)
+{
+	int ret = HWE_EXIT_INTERNAL, derlen, round;
+	struct hwe_http_resp resp = { 0 };
+	unsigned char *der = NULL, *p;
+	char *b64 = NULL, *url = NULL, why[160], ra[64];
+	size_t b64len = 0;
+	long max_wait = opts ? opts->max_wait_s : 0, waited = 0, delay;
+	void (*sleep_fn)(long) = opts && opts->sleep_fn ? opts->sleep_fn : real_sleep;
+
+	*out = NULL;
+	if (op != HWE_EST_SIMPLEENROLL && op != HWE_EST_SIMPLEREENROLL)
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "not an enrollment operation");
+	if ((derlen = i2d_X509_REQ(req, NULL)) <= 0 || !(der = OPENSSL_malloc((size_t)derlen))) {
+		ret = hwe_err_ossl(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "cannot encode the CSR");
+		goto out;
+	}
+	p = der;
+	i2d_X509_REQ(req, &p);
+	if ((ret = hwe_base64_encode(der, (size_t)derlen, &b64, &b64len)))
+		goto out;
+	if (!(url = hwe_est_url_for(u, op))) {
+		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		goto out;
+	}
+	for (round = 1;; round++) {
+		hwe_http_resp_clear(&resp);
+		if ((ret = hwe_http_request(h, "POST", url, "application/pkcs10", b64, b64len,
+					    &resp)))
+			goto out;
+		if (resp.status == 200) {
+			ret = hwe_pkcs7_decode_certs(resp.content_type, resp.body, resp.len, out);
+			goto out;
+		}
+		if (resp.status != 202) {
+			ret = hwe_est_http_error(hwe_est_op_name(op), &resp);
+			goto out;
+		}
+		if (!resp.retry_after) {
+			ret = pending(opts, -1, "HTTP 202 without Retry-After");
+			goto out;
+		}
+		if (hwe_http_parse_retry_after(resp.retry_after, time(NULL), &delay)) {
+			hwe_sanitize(resp.retry_after, strlen(resp.retry_after), ra, sizeof(ra));
+			snprintf(why, sizeof(why), "HTTP 202 with unreadable Retry-After '%s'", ra);
+			ret = pending(opts, -1, why);
+			goto out;
+		}
+		if (delay < 1)
+			delay = 1;      /* never spin on "Retry-After: 0" */
+		if (delay > max_wait - waited) {
+			snprintf(why, sizeof(why), "Retry-After: %ld s exceeds --max-wait %ld s",
+				 delay, max_wait);
+			ret = pending(opts, delay, why);
+			goto out;
+		}
+		if (round >= MAX_202_ROUNDS) {
+			snprintf(why, sizeof(why), "still HTTP 202 after %d attempts", round);
+			ret = pending(opts, delay, why);
+			goto out;
+		}
+		hwe_info("server answered 202: retrying in %ld s", delay);
+		sleep_fn(delay);
+		waited += delay;
+	}
+out:
+	hwe_http_resp_clear(&resp);
+	OPENSSL_free(der);
+	free(b64);
+	free(url);
+	return ret;
+}

@@ -39,6 +39,7 @@ struct hwe_est_enroll_opts {
 	long max_wait_s;       /* total time to wait on 202 answers before giving up (HWE_EXIT_PENDING) */
 	/* test hook: sleep function (NULL = real sleep) */
 	void (*sleep_fn)(long seconds);
+	const char *req_dir;   /* "<ks>/req/" for the pending hint; may be NULL */
 };
 
 /* GET /cacerts -> certificates (at least one) */
@@ -54,7 +55,9 @@ int hwe_est_enroll(struct hwe_http *h, const struct hwe_est_url *u, enum hwe_est
 		   STACK_OF(X509) **out);
 
 /* Classify a non-2xx response into the recorded error (auth, refused, ...),
- * including a sanitized, truncated excerpt of the server's error body. */
+ * including a sanitized, truncated excerpt of the server's error body.
+ * what names the operation ("simpleenroll"), may be NULL.  A 401 is told
+ * apart with resp->creds_given / resp->creds_sent (set by http.c). */
 int hwe_est_http_error(const char *what, const struct hwe_http_resp *resp);
 
 #endif

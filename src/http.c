@@ -1,4 +1,693 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* http.c - placeholder until its module lands (see Makefile.am) */
+/* http.c - HTTPS transport (libcurl + OpenSSL): trust, auth, limits, logging. */
 #include "config.h"
-typedef int hwe_http_placeholder;
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include "http.h"
+#include "log.h"
+#include "rc.h"
+
+#define MAX_REDIRECTS 3
+#define MAX_HEADER_VALUE 8192      /* longer captured header values are cut */
+#define LOW_SPEED_TIME_S 30        /* a transfer below 1 byte/s for this long ends */
+
+struct hwe_http {
+	const struct hwe_http_cfg *cfg;
+	CURL *curl;
+	char errbuf[CURL_ERROR_SIZE];
+	size_t max_body;
+	unsigned connections;
+	int check_name;            /* cfg->server_name replaces the URL host check */
+	/* per transfer */
+	struct hwe_http_resp *resp;
+	int too_large;
+	int cb_failed;             /* the SSL_CTX callback recorded an error */
+	char alert[64];            /* fatal TLS alert received from the server, or "" */
+	int cert_requested;        /* the server asked for a client certificate we lack */
+};
+
+static int ctx_index = -1;         /* SSL_CTX ex_data slot for our struct hwe_http */
+
+void hwe_http_resp_clear(struct hwe_http_resp *resp)
+{
+	if (!resp)
+		return;
+	free(resp->content_type);
+	free(resp->transfer_encoding);
+	free(resp->retry_after);
+	free(resp->www_authenticate);
+	free(resp->location);
+	free(resp->body);
+	memset(resp, 0, sizeof(*resp));
+}
+
+/* Forget what an earlier response of the same transfer said (the 401 before
+ * the authenticated retry, a 100 Continue): only the final one counts. */
+static void resp_reset(struct hwe_http_resp *r)
+{
+	int given = r->creds_given, sent = r->creds_sent;
+
+	hwe_http_resp_clear(r);
+	r->creds_given = given;
+	r->creds_sent = sent;
+}
+
+static int header_set(char **slot, const char *v, size_t len, int join)
+{
+	size_t old = *slot ? strlen(*slot) : 0;
+	char *n;
+
+	if (*slot && !join)
+		return 0;                       /* keep the first */
+	if (old + len + 3 > MAX_HEADER_VALUE)
+		return 0;
+	n = realloc(*slot, old + len + 3);
+	if (!n)
+		return -1;
+	if (old) {
+		memcpy(n + old, ", ", 2);
+		old += 2;
+	}
+	memcpy(n + old, v, len);
+	n[old + len] = '\0';
+	*slot = n;
+	return 0;
+}
+
+static size_t header_cb(char *buf, size_t size, size_t n, void *arg)
+{
+	struct hwe_http *h = arg;
+	struct hwe_http_resp *r = h->resp;
+	size_t len = size * n, nlen;
+	const char *colon, *v;
+	size_t vlen;
+	char **slot = NULL;
+	int join = 0;
+
+	if (len >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
+		resp_reset(r);
+		return len;
+	}
+	colon = memchr(buf, ':', len);
+	if (!colon)
+		return len;
+	nlen = (size_t)(colon - buf);
+	v = colon + 1;
+	vlen = len - nlen - 1;
+	hwe_http_trim(&v, &vlen);
+	if (hwe_http_name_eq(buf, nlen, "Content-Type"))
+		slot = &r->content_type;
+	else if (hwe_http_name_eq(buf, nlen, "Content-Transfer-Encoding"))
+		slot = &r->transfer_encoding;
+	else if (hwe_http_name_eq(buf, nlen, "Retry-After"))
+		slot = &r->retry_after;
+	else if (hwe_http_name_eq(buf, nlen, "Location"))
+		slot = &r->location;
+	else if (hwe_http_name_eq(buf, nlen, "WWW-Authenticate"))
+		slot = &r->www_authenticate, join = 1;
+	if (slot && header_set(slot, v, vlen, join))
+		return 0;                       /* out of memory: abort */
+	return len;
+}
+
+static size_t write_cb(char *buf, size_t size, size_t n, void *arg)
+{
+	struct hwe_http *h = arg;
+	struct hwe_http_resp *r = h->resp;
+	size_t len = size * n;
+	unsigned char *nb;
+
+	if (len > h->max_body || r->len > h->max_body - len) {
+		h->too_large = 1;
+		return 0;                       /* CURLE_WRITE_ERROR */
+	}
+	nb = realloc(r->body, r->len + len + 1);
+	if (!nb)
+		return 0;
+	memcpy(nb + r->len, buf, len);
+	r->len += len;
+	nb[r->len] = '\0';                  /* handy for text bodies; len excludes it */
+	r->body = nb;
+	return len;
+}
+
+static int is_auth_header(const char *p, size_t len)
+{
+	return (len >= 14 && strncasecmp(p, "Authorization:", 14) == 0) ||
+		(len >= 20 && strncasecmp(p, "Proxy-Authorization:", 20) == 0);
+}
+
+/* CURLOPT_VERBOSE detail at DEBUG: curl's info lines and header lines, with
+ * any Authorization value redacted.  Bodies and TLS records are never shown.
+ * Also notes whether credentials went out (a later 401 means "rejected"). */
+static int debug_cb(CURL *c, curl_infotype type, char *data, size_t size, void *arg)
+{
+	struct hwe_http *h = arg;
+	const char *p = data, *end = data + size, *eol;
+	char line[512];
+	size_t len;
+
+	if (type != CURLINFO_TEXT && type != CURLINFO_HEADER_IN && type != CURLINFO_HEADER_OUT)
+		return 0;
+	while (p < end) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		len = (size_t)((eol ? eol : end) - p);
+		if (type == CURLINFO_HEADER_OUT && is_auth_header(p, len)) {
+			if (h->resp && (p[0] == 'A' || p[0] == 'a'))
+				h->resp->creds_sent = 1;
+			hwe_debug("> %.*s: [redacted]", (int)((const char *)memchr(p, ':', len) - p), p);
+		} else if (len && hwe_log_enabled(HWE_LOG_DEBUG)) {
+			hwe_sanitize(p, len, line, sizeof(line));
+			if (line[0])
+				hwe_debug("%s %s", type == CURLINFO_TEXT ? "*" :
+					  type == CURLINFO_HEADER_IN ? "<" : ">", line);
+		}
+		p = eol ? eol + 1 : end;
+	}
+	return 0;
+}
+
+static int is_ip_literal(const char *s)
+{
+	ASN1_OCTET_STRING *ip = a2i_IPADDRESS(s);
+
+	if (!ip)
+		return 0;
+	ASN1_OCTET_STRING_free(ip);
+	return 1;
+}
+
+/* Remember a fatal alert from the server: with TLS 1.3 its verdict on our
+ * client certificate arrives after our side of the handshake is done, so
+ * curl reports it as a read error. */
+static void info_cb(const SSL *ssl, int where, int ret)
+{
+	struct hwe_http *h;
+
+	if (!(where & SSL_CB_READ_ALERT) || (ret >> 8) != SSL3_AL_FATAL)
+		return;
+	h = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_index);
+	if (!h || h->alert[0])
+		return;
+	/* OpenSSL 3.0 has no names for the TLS 1.3 alerts */
+	if ((ret & 0xff) == 116)
+		snprintf(h->alert, sizeof(h->alert), "certificate required");
+	else if (strcmp(SSL_alert_desc_string_long(ret), "unknown") == 0)
+		snprintf(h->alert, sizeof(h->alert), "alert %d", ret & 0xff);
+	else
+		snprintf(h->alert, sizeof(h->alert), "%s", SSL_alert_desc_string_long(ret));
+}
+
+/* Called only when the server asks for a client certificate and we have
+ * none: note it (a dropped connection then has an explanation) and go on
+ * without one. */
+static int client_cert_cb(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+	struct hwe_http *h = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_index);
+
+	if (h)
+		h->cert_requested = 1;
+	return 0;
+}
+
+/* Runs once per new connection, after curl set up its SSL_CTX and before the
+ * handshake.  Replaces the certificate store by cfg->trust only (never the
+ * system store) and installs the client certificate and key. */
+static CURLcode ssl_ctx_cb(CURL *c, void *sslctx, void *arg)
+{
+	struct hwe_http *h = arg;
+	const struct hwe_http_cfg *cfg = h->cfg;
+	SSL_CTX *ctx = sslctx;
+	X509_STORE *store = X509_STORE_new();
+	X509_VERIFY_PARAM *param;
+	int i;
+
+	if (!store)
+		goto fail_mem;
+	for (i = 0; i < sk_X509_num(cfg->trust); i++)
+		if (!X509_STORE_add_cert(store, sk_X509_value(cfg->trust, i))) {
+			/* a duplicate anchor is harmless */
+			if (ERR_GET_REASON(ERR_peek_last_error()) != X509_R_CERT_ALREADY_IN_HASH_TABLE) {
+				X509_STORE_free(store);
+				goto fail_ossl;
+			}
+			ERR_clear_error();
+		}
+	/* as curl does by default: an intermediate CA placed in <ks>/ca/ is a
+	 * valid anchor on its own (the EST CA from /cacerts often is one) */
+	X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
+	SSL_CTX_set_cert_store(ctx, store);  /* takes ownership */
+	if (ctx_index >= 0 && SSL_CTX_set_ex_data(ctx, ctx_index, h)) {
+		SSL_CTX_set_info_callback(ctx, info_cb);
+		if (!cfg->client_cert)
+			SSL_CTX_set_client_cert_cb(ctx, client_cert_cb);
+	}
+
+	if (h->check_name) {
+		/* --estc-server-dn differs from the URL host: curl's own host check
+		 * is off (CURLOPT_SSL_VERIFYHOST 0) and OpenSSL checks this name
+		 * during chain verification instead (the SSL inherits the param). */
+		param = SSL_CTX_get0_param(ctx);
+		X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		if (is_ip_literal(cfg->server_name) ?
+		    !X509_VERIFY_PARAM_set1_ip_asc(param, cfg->server_name) :
+		    !X509_VERIFY_PARAM_set1_host(param, cfg->server_name, 0))
+			goto fail_ossl;
+	}
+	if (cfg->client_key && cfg->client_cert) {
+		/* The key may live in a TPM or token (provider key): only hand it
+		 * to OpenSSL, never read it.  No SSL_CTX_check_private_key(): it
+		 * compares key components and fails for some provider keys whose
+		 * public part is not exportable; SSL_CTX_use_PrivateKey already
+		 * matches the key against the certificate's public key. */
+		if (!SSL_CTX_use_certificate(ctx, cfg->client_cert) ||
+		    !SSL_CTX_use_PrivateKey(ctx, cfg->client_key)) {
+			h->cb_failed = hwe_err_ossl(HWE_EXIT_TLS, HWE_ERR_TLS_HANDSHAKE,
+						    "cannot use the client certificate and key for TLS");
+			return CURLE_SSL_CERTPROBLEM;
+		}
+		for (i = 0; i < sk_X509_num(cfg->client_chain); i++)
+			if (!SSL_CTX_add1_chain_cert(ctx, sk_X509_value(cfg->client_chain, i)))
+				goto fail_ossl;
+	}
+	return CURLE_OK;
+fail_mem:
+	h->cb_failed = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	return CURLE_OUT_OF_MEMORY;
+fail_ossl:
+	h->cb_failed = hwe_err_ossl(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "cannot set up TLS");
+	return CURLE_SSL_CERTPROBLEM;
+}
+
+#define SETOPT(opt, val) do { \
+		if (curl_easy_setopt(h->curl, opt, val) != CURLE_OK) \
+			goto fail_opt; \
+	} while (0)
+
+int hwe_http_new(const struct hwe_http_cfg *cfg, struct hwe_http **out)
+{
+	int ret = HWE_EXIT_INTERNAL;
+	struct hwe_http *h;
+	long cto = cfg->connect_timeout_s > 0 ? cfg->connect_timeout_s :
+		HWE_HTTP_DEFAULT_CONNECT_TIMEOUT_S;
+	long to = cfg->timeout_s > 0 ? cfg->timeout_s : HWE_HTTP_DEFAULT_TIMEOUT_S;
+
+	*out = NULL;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "cannot initialize libcurl");
+	if (ctx_index < 0)
+		ctx_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	h = calloc(1, sizeof(*h));
+	if (!h || !(h->curl = curl_easy_init())) {
+		free(h);
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	}
+	h->cfg = cfg;
+	h->max_body = cfg->max_body ? cfg->max_body : HWE_HTTP_DEFAULT_MAX_BODY;
+	SETOPT(CURLOPT_ERRORBUFFER, h->errbuf);
+	SETOPT(CURLOPT_NOSIGNAL, 1L);
+	SETOPT(CURLOPT_PROTOCOLS_STR, "https");
+	SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+	SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	SETOPT(CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
+	SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+	/* trust comes only from cfg->trust (ssl_ctx_cb): no CA file or
+	 * directory, in particular not Debian's default /etc/ssl/certs */
+	SETOPT(CURLOPT_CAINFO, NULL);
+	SETOPT(CURLOPT_CAPATH, NULL);
+	/* cfg->server_name: checked by OpenSSL (see ssl_ctx_cb); otherwise
+	 * curl checks the URL host */
+	h->check_name = cfg->server_name && *cfg->server_name;
+	SETOPT(CURLOPT_SSL_VERIFYHOST, h->check_name ? 0L : 2L);
+	SETOPT(CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
+	SETOPT(CURLOPT_SSL_CTX_DATA, h);
+	SETOPT(CURLOPT_CONNECTTIMEOUT, cto);
+	SETOPT(CURLOPT_TIMEOUT, to);
+	SETOPT(CURLOPT_LOW_SPEED_LIMIT, 1L);
+	SETOPT(CURLOPT_LOW_SPEED_TIME, to < LOW_SPEED_TIME_S ? to : (long)LOW_SPEED_TIME_S);
+	SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_body);
+	SETOPT(CURLOPT_HEADERFUNCTION, header_cb);
+	SETOPT(CURLOPT_HEADERDATA, h);
+	SETOPT(CURLOPT_WRITEFUNCTION, write_cb);
+	SETOPT(CURLOPT_WRITEDATA, h);
+	SETOPT(CURLOPT_DEBUGFUNCTION, debug_cb);
+	SETOPT(CURLOPT_DEBUGDATA, h);
+	SETOPT(CURLOPT_VERBOSE, 1L);
+	if (cfg->pass) {
+		/* More than one method: curl sends the first request without
+		 * credentials, then answers the 401 challenge once (Digest
+		 * preferred), on the same connection.  Never preemptive Basic;
+		 * never CURLOPT_UNRESTRICTED_AUTH (we follow no other origin
+		 * anyway).  Later requests of the same session reuse the scheme
+		 * the server picked (Digest: same nonce, next nc) without a new
+		 * 401 round trip: same origin, already authenticated by TLS. */
+		SETOPT(CURLOPT_HTTPAUTH, (long)(CURLAUTH_BASIC | CURLAUTH_DIGEST));
+		SETOPT(CURLOPT_USERNAME, cfg->user ? cfg->user : "");
+		SETOPT(CURLOPT_PASSWORD, cfg->pass);
+	}
+	*out = h;
+	return HWE_OK;
+fail_opt:
+	ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
+		      "libcurl lacks a required option (%s)", curl_version());
+	hwe_http_free(h);
+	return ret;
+}
+
+void hwe_http_free(struct hwe_http *h)
+{
+	if (!h)
+		return;
+	curl_easy_cleanup(h->curl);
+	free(h);
+}
+
+unsigned hwe_http_connections(const struct hwe_http *h)
+{
+	return h ? h->connections : 0;
+}
+
+/* scheme, host and port (default filled in) of an absolute URL */
+struct origin {
+	char *scheme, *host, *port;
+};
+
+static void origin_clear(struct origin *o)
+{
+	curl_free(o->scheme);
+	curl_free(o->host);
+	curl_free(o->port);
+	memset(o, 0, sizeof(*o));
+}
+
+static int origin_get(const char *url, struct origin *o)
+{
+	CURLU *u = curl_url();
+	int ok;
+
+	memset(o, 0, sizeof(*o));
+	ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_SCHEME, &o->scheme, 0) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_HOST, &o->host, 0) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_PORT, &o->port, CURLU_DEFAULT_PORT) == CURLUE_OK;
+	curl_url_cleanup(u);
+	if (!ok)
+		origin_clear(o);
+	return ok ? 0 : -1;
+}
+
+static int origin_same(const struct origin *a, const struct origin *b)
+{
+	return strcasecmp(a->scheme, b->scheme) == 0 && strcasecmp(a->host, b->host) == 0 &&
+		strcmp(a->port, b->port) == 0;
+}
+
+static int trust_vfy_error(long v)
+{
+	return v == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+		v == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+		v == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
+		v == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+		v == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE ||
+		v == X509_V_ERR_CERT_UNTRUSTED;
+}
+
+static void hint_trust(const struct hwe_http *h)
+{
+	hwe_err_hint("Ensure you have downloaded the TLS root CA certificate into %s",
+		     h->cfg->trust_dir ? h->cfg->trust_dir : "<keystore>/ca/");
+}
+
+/* Map a failed transfer to the recorded error. */
+static int transfer_error(struct hwe_http *h, CURLcode rc, const char *url,
+			  const struct origin *o)
+{
+	char hostport[300], msg[CURL_ERROR_SIZE + 1];
+	long vr = X509_V_OK;
+	/* curl keeps its first message; a getpeername() complaint after the
+	 * server dropped the connection says less than the error code */
+	const char *m = h->errbuf[0] && strncmp(h->errbuf, "getpeername", 11) != 0 ?
+		h->errbuf : curl_easy_strerror(rc);
+	int ret;
+
+	hwe_sanitize(m, strlen(m), msg, sizeof(msg));
+	snprintf(hostport, sizeof(hostport), "%s:%s", o->host, o->port);
+	hwe_debug("transfer failed: curl error %d (%s)", (int)rc, curl_easy_strerror(rc));
+	if (h->cb_failed)
+		return h->cb_failed;
+	if (h->alert[0] && rc != CURLE_PEER_FAILED_VERIFICATION && rc != CURLE_OPERATION_TIMEDOUT) {
+		ret = hwe_err(HWE_EXIT_TLS, HWE_ERR_TLS_HANDSHAKE,
+			      "TLS handshake with '%s' failed: the server sent alert '%s'", hostport,
+			      h->alert);
+		if (h->cert_requested || strstr(h->alert, "certificate") || strstr(h->alert, "CA"))
+			hwe_err_hint(h->cfg->client_cert ?
+				     "the server did not accept the client certificate" :
+				     "the server requires a client certificate");
+		return ret;
+	}
+	switch (rc) {
+	case CURLE_WRITE_ERROR:
+	case CURLE_FILESIZE_EXCEEDED:
+		if (h->too_large || rc == CURLE_FILESIZE_EXCEEDED)
+			return hwe_err(HWE_EXIT_RESPONSE, HWE_ERR_EST_RESPONSE_TOO_LARGE,
+				       "response from '%s' exceeds the %zu byte limit", hostport,
+				       h->max_body);
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	case CURLE_OUT_OF_MEMORY:
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	case CURLE_URL_MALFORMAT:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_BAD_URI, "cannot use URL '%s': %s", url, msg);
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return hwe_err(HWE_EXIT_NETWORK, HWE_ERR_NETWORK_CONNECT,
+			       "Unable to connect to the server '%s': %s", hostport, msg);
+	case CURLE_OPERATION_TIMEDOUT:
+		return hwe_err(HWE_EXIT_NETWORK, HWE_ERR_NETWORK_TIMEOUT,
+			       "no answer from the server '%s' in time: %s", hostport, msg);
+	case CURLE_PEER_FAILED_VERIFICATION:
+		curl_easy_getinfo(h->curl, CURLINFO_SSL_VERIFYRESULT, &vr);
+		if (trust_vfy_error(vr)) {
+			ret = hwe_err(HWE_EXIT_TLS, HWE_ERR_CERT_CHAIN_NO_TRUST_ANCHOR,
+				      "Unable to connect to the server '%s': server certificate not trusted (%s)",
+				      hostport, X509_verify_cert_error_string(vr));
+			hint_trust(h);
+			return ret;
+		}
+		/* curl's own host check leaves no X509 code, only its message */
+		if (vr == X509_V_ERR_HOSTNAME_MISMATCH || vr == X509_V_ERR_IP_ADDRESS_MISMATCH ||
+		    strstr(msg, "target host name")) {
+			ret = hwe_err(HWE_EXIT_TLS, HWE_ERR_CERT_HOSTNAME_MISMATCH,
+				      "Unable to connect to the server '%s': its certificate is not valid for '%s'",
+				      hostport, h->check_name ? h->cfg->server_name : o->host);
+			hwe_err_hint("use the host name the server certificate names, or --estc-server-dn NAME");
+			return ret;
+		}
+		return hwe_err(HWE_EXIT_TLS, HWE_ERR_TLS_HANDSHAKE,
+			       "Unable to connect to the server '%s': server certificate rejected (%s)",
+			       hostport, X509_verify_cert_error_string(vr));
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		ret = hwe_err(HWE_EXIT_TLS, HWE_ERR_TLS_HANDSHAKE,
+			      "TLS handshake with '%s' failed: %s", hostport, msg);
+		if (h->cfg->client_cert && strstr(msg, "alert"))
+			hwe_err_hint("the server may not accept the client certificate");
+		return ret;
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+		if (strstr(msg, "alert")) {
+			ret = hwe_err(HWE_EXIT_TLS, HWE_ERR_TLS_HANDSHAKE,
+				      "TLS handshake with '%s' failed: %s", hostport, msg);
+			if (strstr(msg, "certificate"))
+				hwe_err_hint(h->cfg->client_cert ?
+					     "the server did not accept the client certificate" :
+					     "the server requires a client certificate");
+			return ret;
+		}
+		if (h->cert_requested) {
+			ret = hwe_err(HWE_EXIT_TLS, HWE_ERR_TLS_HANDSHAKE,
+				      "TLS handshake with '%s' failed: the server asked for a client certificate, none was given, and it dropped the connection (%s)",
+				      hostport, msg);
+			hwe_err_hint("the server requires a client certificate");
+			return ret;
+		}
+		ret = hwe_err(HWE_EXIT_NETWORK, HWE_ERR_NETWORK_IO,
+			      "connection to '%s' failed: %s", hostport, msg);
+		/* a TLS 1.3 server may drop the connection before its alert
+		 * about our certificate is read */
+		if (h->cfg->client_cert)
+			hwe_err_hint("if the server dropped the connection after the handshake, it may not accept the client certificate");
+		return ret;
+	case CURLE_PARTIAL_FILE:
+		return hwe_err(HWE_EXIT_NETWORK, HWE_ERR_NETWORK_IO,
+			       "connection to '%s' failed: %s", hostport, msg);
+	case CURLE_WEIRD_SERVER_REPLY:
+		return hwe_err(HWE_EXIT_RESPONSE, HWE_ERR_EST_RESPONSE,
+			       "invalid HTTP response from '%s': %s", hostport, msg);
+	default:
+		return hwe_err(HWE_EXIT_NETWORK, HWE_ERR_NETWORK_IO,
+			       "request to '%s' failed: %s", hostport, msg);
+	}
+}
+
+static int is_redirect(long st)
+{
+	return st == 301 || st == 302 || st == 303 || st == 307 || st == 308;
+}
+
+/* One curl transfer: method, url, body -> resp. */
+static int perform(struct hwe_http *h, const char *method, const char *url,
+		   struct curl_slist *hdrs, const void *body, size_t len,
+		   const struct origin *o, struct hwe_http_resp *resp)
+{
+	long nconn = 0;
+	CURLcode rc;
+
+	hwe_http_resp_clear(resp);
+	resp->creds_given = h->cfg->pass != NULL;
+	h->resp = resp;
+	h->too_large = 0;
+	h->cb_failed = 0;
+	h->errbuf[0] = '\0';
+	h->alert[0] = '\0';
+	h->cert_requested = 0;
+	if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(h->curl, CURLOPT_POST, 1L);
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body ? body : "");
+	} else {
+		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
+	}
+	curl_easy_setopt(h->curl, CURLOPT_URL, url);
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
+	if (body)
+		hwe_info("> %s %s (%zu bytes)", method, url, len);
+	else
+		hwe_info("> %s %s", method, url);
+	rc = curl_easy_perform(h->curl);
+	if (curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK && nconn > 0)
+		h->connections += (unsigned)nconn;
+	h->resp = NULL;
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	if (rc != CURLE_OK) {
+		resp_reset(resp);
+		return transfer_error(h, rc, url, o);
+	}
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+	hwe_info("< %ld %s (%zu bytes)", resp->status,
+		 resp->content_type ? resp->content_type : "-", resp->len);
+	return HWE_OK;
+}
+
+int hwe_http_request(struct hwe_http *h, const char *method, const char *url,
+		     const char *content_type, const void *body, size_t len,
+		     struct hwe_http_resp *resp)
+{
+	int ret = HWE_EXIT_INTERNAL, hops;
+	struct curl_slist *hdrs = NULL, *t;
+	struct origin first = { 0 }, next = { 0 };
+	char *cur = NULL, *ct = NULL, loc[256];
+	const char *rurl = NULL;
+
+	memset(resp, 0, sizeof(*resp));
+	if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "unsupported HTTP method '%s'",
+			       method);
+	if (origin_get(url, &first))
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_BAD_URI, "cannot use URL '%s': malformed", url);
+	if (strcasecmp(first.scheme, "https") != 0) {
+		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_BAD_URI,
+			      "refusing URL '%s': only https is allowed", url);
+		goto out;
+	}
+	if (sk_X509_num(h->cfg->trust) <= 0) {
+		ret = hwe_err(HWE_EXIT_TLS, HWE_ERR_CERT_CHAIN_NO_TRUST_ANCHOR,
+			      "no trust anchor in '%s': cannot verify the server '%s:%s'",
+			      h->cfg->trust_dir ? h->cfg->trust_dir : "<keystore>/ca/",
+			      first.host, first.port);
+		hint_trust(h);
+		goto out;
+	}
+	/* no "Expect: 100-continue" round trip for POST bodies */
+	if (!(t = curl_slist_append(hdrs, "Expect:")))
+		goto oom;
+	hdrs = t;
+	if (content_type) {
+		size_t n = strlen(content_type) + sizeof("Content-Type: ");
+
+		if (!(ct = malloc(n)))
+			goto oom;
+		snprintf(ct, n, "Content-Type: %s", content_type);
+		if (!(t = curl_slist_append(hdrs, ct)))
+			goto oom;
+		hdrs = t;
+	}
+	if (!(cur = strdup(url)))
+		goto oom;
+	for (hops = 0;; hops++) {
+		if ((ret = perform(h, method, cur, hdrs, body, len, &first, resp)))
+			goto out;
+		if (!is_redirect(resp->status))
+			break;
+		rurl = NULL;
+		curl_easy_getinfo(h->curl, CURLINFO_REDIRECT_URL, &rurl);
+		if (!rurl)
+			break;          /* no Location: the caller sees the 3xx */
+		origin_clear(&next);
+		if (origin_get(rurl, &next) || !origin_same(&first, &next)) {
+			hwe_sanitize(rurl, strlen(rurl), loc, sizeof(loc));
+			ret = hwe_err(HWE_EXIT_REFUSED, HWE_ERR_HTTP_REDIRECT,
+				      "server redirects to another origin '%s'; not followed", loc);
+			goto out;
+		}
+		if (hops >= MAX_REDIRECTS) {
+			ret = hwe_err(HWE_EXIT_REFUSED, HWE_ERR_HTTP_REDIRECT,
+				      "too many redirects (more than %d) from '%s'", MAX_REDIRECTS, url);
+			goto out;
+		}
+		/* 307/308 keep method and body; so do 301/302 after a POST (EST
+		 * servers mean it, unlike browsers); 303 means GET */
+		if (resp->status == 303) {
+			method = "GET";
+			body = NULL;
+			len = 0;
+		}
+		hwe_info("following redirect %ld to '%s'", resp->status, rurl);
+		free(cur);
+		if (!(cur = strdup(rurl)))
+			goto oom;
+	}
+	ret = HWE_OK;
+	goto out;
+oom:
+	ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+out:
+	if (ret)
+		hwe_http_resp_clear(resp);
+	origin_clear(&first);
+	origin_clear(&next);
+	curl_slist_free_all(hdrs);
+	free(ct);
+	free(cur);
+	return ret;
+}

@@ -35,6 +35,7 @@ struct hwe_http_cfg {
 	long connect_timeout_s;     /* 0 = default */
 	long timeout_s;             /* whole request incl. transfer; 0 = default */
 	size_t max_body;            /* 0 = default */
+	const char *trust_dir;      /* where trust came from ("<ks>/ca/"), for messages; may be NULL */
 };
 
 struct hwe_http;
@@ -48,6 +49,8 @@ struct hwe_http_resp {
 	char *location;
 	unsigned char *body;
 	size_t len;
+	int creds_given;            /* the session has credentials (cfg->pass set) */
+	int creds_sent;             /* an Authorization header was sent: a 401 means "rejected" */
 };
 
 /* The config (and everything it points to) must outlive the session. */
@@ -58,7 +61,8 @@ void hwe_http_free(struct hwe_http *h);
  * HWE_OK with any HTTP status in resp->status; transport and TLS failures
  * are recorded (network / TLS trust exit codes).  A 401 after credentials
  * were sent, or with no usable scheme, is returned as status 401 for the
- * caller to classify. */
+ * caller to classify.  resp is overwritten (not freed): clear it with
+ * hwe_http_resp_clear() before reusing it.  Only GET and POST. */
 int hwe_http_request(struct hwe_http *h, const char *method, const char *url,
 		     const char *content_type, const void *body, size_t len,
 		     struct hwe_http_resp *resp);
@@ -67,7 +71,10 @@ void hwe_http_resp_clear(struct hwe_http_resp *resp);
 /* Number of TLS handshakes / requests made by this session (for tests and bench logs). */
 unsigned hwe_http_connections(const struct hwe_http *h);
 
-/* --- pure parsers (unit tested) --- */
+/* --- pure parsers (unit tested, fuzzed) ---
+ * They return HWE_OK or HWE_EXIT_RESPONSE and record NO error: the caller
+ * decides what a malformed header means (e.g. 202 + bad Retry-After is
+ * "pending", not "invalid response"). */
 
 /* Retry-After: delta-seconds or HTTP-date (IMF-fixdate, RFC 850, asctime).
  * *delay_s = seconds from now (0 if the date is past).  Error if malformed
@@ -81,5 +88,9 @@ int hwe_http_parse_retry_after(const char *value, time_t now, long *delay_s);
  * comma-joined; auth-params with quoted strings are skipped correctly).
  * realm (may be NULL) receives the first realm seen, malloc'd. */
 int hwe_http_parse_www_authenticate(const char *value, unsigned *schemes, char **realm);
+
+/* small helpers shared by http.c and http-parse.c */
+int hwe_http_name_eq(const char *a, size_t alen, const char *b);
+void hwe_http_trim(const char **s, size_t *len);
 
 #endif

@@ -145,6 +145,7 @@ struct hwe_cmd_net {
 	struct hwe_est_url url;
 	struct hwe_http_cfg cfg;
 	STACK_OF(X509) *anchors;
+	char *trust_dir;         /* "<ks>/ca/" for messages */
 	char *pass;              /* wiped on clear */
 	long max_wait_s;
 	struct hwe_http *http;

@@ -18,6 +18,7 @@
 
 static const struct hwe_key_backend *const backends[] = {
 	&hwe_key_software,
+	&hwe_key_tpm2,
 	NULL,
 };
 

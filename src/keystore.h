@@ -37,18 +37,30 @@ const char *hwe_keystore_dir(const struct hwe_keystore *ks);
 /* malloc'd "<ks>/<sub>/<name>" */
 char *hwe_keystore_path(const struct hwe_keystore *ks, const char *sub, const char *name);
 
-/* Aliases: 1-64 chars of [A-Za-z0-9._-], not starting with '.' or '-'. */
+/* Aliases: 1-64 chars of [A-Za-z0-9._-], not starting with '.' or '-'.
+ * Returns HWE_OK if valid, else records a usage error naming the alias and
+ * returns HWE_EXIT_USAGE (so `if (hwe_keystore_alias_valid(a))` means bad). */
 int hwe_keystore_alias_valid(const char *alias);
 
 /* Take the per-alias lock (<ks>/req/<alias>.lock, flock), waiting up to
- * wait_s seconds; then roll forward an interrupted commit for the alias. */
+ * wait_s seconds (0 = try once); then roll forward an interrupted commit for
+ * the alias and delete temp files a killed run left behind.  Busy:
+ * HWE_EXIT_KEYSTORE/ERR_KEYSTORE_LOCKED.  Release the lock (after freeing
+ * any transaction) with hwe_keystore_unlock; it is also released when the
+ * process exits.  A lock outlives hwe_keystore_close. */
 int hwe_keystore_lock(struct hwe_keystore *ks, const char *alias, int wait_s,
 		      struct hwe_ks_lock **out);
 void hwe_keystore_unlock(struct hwe_ks_lock *lk);
 
+/* Roll forward an interrupted commit of alias (what hwe_keystore_lock does
+ * after locking).  Needs the alias lock held and no open transaction. */
+int hwe_keystore_recover(struct hwe_keystore *ks, const char *alias);
+
 /* Read a file of the keystore.  Refuses symlinks (O_NOFOLLOW) and, under
  * keys/ and req/, files readable by group or others.  Returns
- * HWE_EXIT_KEYSTORE with status ERR_KEYSTORE_NO_ALIAS if it does not exist. */
+ * HWE_EXIT_KEYSTORE with status ERR_KEYSTORE_NO_ALIAS if it does not exist.
+ * At most 1 MiB.  *data is NUL-terminated after *len bytes; free it with
+ * OPENSSL_clear_free(*data, *len) - key files are secret. */
 int hwe_keystore_read(const struct hwe_keystore *ks, const char *sub, const char *name,
 		      unsigned char **data, size_t *len);
 int hwe_keystore_exists(const struct hwe_keystore *ks, const char *sub, const char *name);
@@ -68,7 +80,10 @@ int hwe_keystore_load_ca(const struct hwe_keystore *ks, STACK_OF(X509) **out);
 int hwe_keystore_aliases(const struct hwe_keystore *ks, char ***out);
 void hwe_keystore_aliases_free(char **v);
 
-/* Transactions (need the alias lock held). */
+/* Transactions (need the alias lock held; one open transaction per lock).
+ * Staged temp files are <sub>/.<alias>=<name>.tmp.<pid>.<hex>; the journal
+ * is req/<alias>.journal.  Names are [A-Za-z0-9._+@-], not starting with
+ * '.'; under keys/ and req/ a mode with group/other bits is refused. */
 int hwe_keystore_txn_begin(struct hwe_keystore *ks, const char *alias, struct hwe_ks_txn **out);
 /* Stage <sub>/<name> with these bytes and mode (temp file, fsync). */
 int hwe_keystore_txn_put(struct hwe_ks_txn *t, const char *sub, const char *name,
@@ -77,7 +92,13 @@ int hwe_keystore_txn_put(struct hwe_ks_txn *t, const char *sub, const char *name
 int hwe_keystore_txn_remove(struct hwe_ks_txn *t, const char *sub, const char *name);
 /* Make all staged changes visible at once (journaled). */
 int hwe_keystore_txn_commit(struct hwe_ks_txn *t);
-/* Free; if not committed, deletes the staged temp files: nothing changed. */
+/* Free; if not committed, deletes the staged temp files: nothing changed.
+ * (If commit failed after its journal was written, the staged files stay
+ * for the next hwe_keystore_lock of the alias to finish the update.) */
 void hwe_keystore_txn_free(struct hwe_ks_txn *t);
+
+/* Test hook, never used by the program: make every later commit _exit(99)
+ * after n of its actions (after its journal is durable); -1 turns it off. */
+void hwe_keystore_test_crash_after(int n);
 
 #endif

@@ -3,14 +3,14 @@
 noinst_LTLIBRARIES += src/libhwe.la
 src_libhwe_la_SOURCES = \
 	src/rc.h src/log.h src/log.c \
-	src/key.h src/key.c src/key-soft.c src/key-tpm2.c src/key-pkcs11.c \
+	src/key.h src/key.c src/key-soft.c src/key-tpm2.c src/key-tpm2-wrap.c src/key-pkcs11.c \
 	src/keystore.h src/keystore.c \
 	src/csrconf.h src/csrconf.c src/csr.h src/csr.c \
 	src/pkcs7.h src/pkcs7.c src/csrattrs.h src/csrattrs.c \
-	src/http.h src/http.c src/est.h src/est.c \
+	src/http.h src/http.c src/http-parse.c src/est.h src/est.c \
 	src/certcheck.h src/certcheck.c
-src_libhwe_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(TSS2_CFLAGS) $(P11KIT_CFLAGS)
-src_libhwe_la_LIBADD = $(CRYPTO_LIBS) $(CURL_LIBS) $(TSS2_LIBS) $(P11KIT_LIBS)
+src_libhwe_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(TSS2_CFLAGS) $(TCTILDR_CFLAGS) $(P11KIT_CFLAGS)
+src_libhwe_la_LIBADD = $(CRYPTO_LIBS) $(CURL_LIBS) $(TSS2_LIBS) $(TCTILDR_LIBS) $(P11KIT_LIBS)
 
 bin_PROGRAMS += src/hwenroll
 src_hwenroll_SOURCES = \

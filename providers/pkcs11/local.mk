@@ -1,1 +1,30 @@
-# providers/pkcs11: rules for this area
+# providers/pkcs11: hwenroll-pkcs11.so, an OpenSSL 3 provider for PKCS#11
+# tokens through p11-kit (usable without hwenroll: openssl -provider
+# hwenroll-pkcs11).  Only OSSL_provider_init is exported.
+modules_LTLIBRARIES = providers/pkcs11/hwenroll-pkcs11.la
+providers_pkcs11_hwenroll_pkcs11_la_SOURCES = \
+	providers/pkcs11/p11.h providers/pkcs11/p11.c \
+	providers/pkcs11/provider.c providers/pkcs11/store.c \
+	providers/pkcs11/keymgmt.c providers/pkcs11/signature.c
+providers_pkcs11_hwenroll_pkcs11_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(P11KIT_CFLAGS)
+providers_pkcs11_hwenroll_pkcs11_la_LIBADD = $(CRYPTO_LIBS) $(P11KIT_LIBS) $(PTHREAD_LIBS)
+providers_pkcs11_hwenroll_pkcs11_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
+	-no-undefined -export-symbols-regex '^OSSL_provider_init$$'
+
+# tests: SoftHSM tokens in temporary directories (test/pkcs11/lib.sh)
+check_PROGRAMS += test/pkcs11/p11-test
+test_pkcs11_p11_test_SOURCES = test/pkcs11/p11-test.c
+test_pkcs11_p11_test_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(P11KIT_CFLAGS)
+test_pkcs11_p11_test_LDADD = $(CRYPTO_LIBS) $(P11KIT_LIBS)
+# a PKCS#11 module that wraps SoftHSM and injects failures (tests only)
+check_LTLIBRARIES += test/pkcs11/p11-filter.la
+test_pkcs11_p11_filter_la_SOURCES = test/pkcs11/p11-filter.c
+test_pkcs11_p11_filter_la_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)
+test_pkcs11_p11_filter_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+test_pkcs11_p11_filter_la_LIBADD = -ldl
+P11_TESTS = \
+	test/pkcs11/provider-c.sh test/pkcs11/provider-cli.sh \
+	test/pkcs11/provider-tls.sh test/pkcs11/provider-errors.sh \
+	test/pkcs11/provider-tpm.sh
+TESTS += $(P11_TESTS)
+dist_noinst_SCRIPTS += $(P11_TESTS) test/pkcs11/lib.sh

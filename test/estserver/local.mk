@@ -1,1 +1,19 @@
-# test/estserver: rules for this area
+# test/estserver: the test EST CA server (hwe-estserver) and its own tests.
+# It links only libcrypto/libssl and pthreads, never src/libhwe.la.
+check_PROGRAMS += test/estserver/hwe-estserver
+test_estserver_hwe_estserver_SOURCES = \
+	test/estserver/estserver.h \
+	test/estserver/main.c \
+	test/estserver/conn.c \
+	test/estserver/est.c \
+	test/estserver/pki.c
+test_estserver_hwe_estserver_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
+test_estserver_hwe_estserver_LDADD = $(CRYPTO_LIBS) $(PTHREAD_LIBS)
+
+TESTS += \
+	test/integration/estserver_pki_est.sh \
+	test/integration/estserver_faults.sh
+EXTRA_DIST += \
+	test/integration/lib-estserver.sh \
+	test/integration/estserver_pki_est.sh \
+	test/integration/estserver_faults.sh

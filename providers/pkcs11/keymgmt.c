@@ -1,0 +1,999 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* keymgmt.c - EC and RSA key management: keys held by reference to token
+ * objects, public parts exportable, private parts never; key generation on
+ * the token with C_GenerateKeyPair. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/asn1.h>
+#include <openssl/core_dispatch.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/param_build.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
+#include "p11.h"
+
+/* gen parameters of this provider */
+#define P11_GEN_URI "pkcs11_uri"     /* token to generate on: pkcs11:token=... */
+#define P11_GEN_LABEL "pkcs11_label" /* CKA_LABEL of both objects */
+#define P11_GEN_ID "pkcs11_id"       /* CKA_ID (octet string; hex if utf8) */
+
+static OSSL_FUNC_keymgmt_new_fn ec_new, rsa_new;
+static OSSL_FUNC_keymgmt_free_fn km_free;
+static OSSL_FUNC_keymgmt_has_fn km_has;
+static OSSL_FUNC_keymgmt_match_fn km_match;
+static OSSL_FUNC_keymgmt_import_fn km_import;
+static OSSL_FUNC_keymgmt_import_types_fn ec_types, rsa_types;
+static OSSL_FUNC_keymgmt_export_fn km_export;
+static OSSL_FUNC_keymgmt_get_params_fn km_get_params;
+static OSSL_FUNC_keymgmt_gettable_params_fn ec_gettable, rsa_gettable;
+static OSSL_FUNC_keymgmt_dup_fn km_dup;
+static OSSL_FUNC_keymgmt_load_fn km_load;
+static OSSL_FUNC_keymgmt_query_operation_name_fn ec_opname, rsa_opname;
+static OSSL_FUNC_keymgmt_gen_init_fn ec_gen_init, rsa_gen_init;
+static OSSL_FUNC_keymgmt_gen_set_params_fn gen_set_params;
+static OSSL_FUNC_keymgmt_gen_settable_params_fn ec_gen_settable, rsa_gen_settable;
+static OSSL_FUNC_keymgmt_gen_fn gen;
+static OSSL_FUNC_keymgmt_gen_cleanup_fn gen_cleanup;
+
+/* ---- the key object ---- */
+
+struct p11_key *p11_key_new(struct p11_ctx *ctx, CK_KEY_TYPE type)
+{
+	struct p11_key *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	k->ctx = ctx;
+	k->type = type;
+	k->handle = CK_INVALID_HANDLE;
+	k->nid = NID_undef;
+	return k;
+}
+
+void p11_key_free(struct p11_key *k)
+{
+	if (!k)
+		return;
+	free(k->id);
+	free(k->label);
+	free(k->point);
+	BN_free(k->n);
+	BN_free(k->e);
+	free(k);
+}
+
+static void *memdup(const void *p, size_t n)
+{
+	void *d = malloc(n ? n : 1);
+
+	if (d && n)
+		memcpy(d, p, n);
+	return d;
+}
+
+struct p11_key *p11_key_dup(const struct p11_key *k)
+{
+	struct p11_key *d = p11_key_new(k->ctx, k->type);
+
+	if (!d)
+		return NULL;
+	*d = *k;
+	d->id = NULL;
+	d->label = NULL;
+	d->point = NULL;
+	d->n = d->e = NULL;
+	if ((k->id && !(d->id = memdup(k->id, k->idlen))) ||
+	    (k->label && !(d->label = strdup(k->label))) ||
+	    (k->point && !(d->point = memdup(k->point, k->pointlen))) ||
+	    (k->n && !(d->n = BN_dup(k->n))) || (k->e && !(d->e = BN_dup(k->e)))) {
+		p11_key_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+const char *p11_key_token(const struct p11_key *k, char buf[33])
+{
+	return p11_token_label(&k->ti, buf);
+}
+
+static int ec_field_bytes(int nid)
+{
+	switch (nid) {
+	case NID_X9_62_prime256v1:
+		return 32;
+	case NID_secp384r1:
+		return 48;
+	case NID_secp521r1:
+		return 66;
+	}
+	return 0;
+}
+
+int p11_key_max_sig(const struct p11_key *k)
+{
+	if (k->type == CKK_EC)
+		return 3 + 2 * (3 + ec_field_bytes(k->nid) + 1) + 4;
+	return (k->bits + 7) / 8;
+}
+
+/* CKA_EC_POINT is a DER OCTET STRING per the standard; some tokens give the
+ * raw point.  Keep the raw uncompressed point. */
+static int set_point(struct p11_key *k, const unsigned char *v, size_t len)
+{
+	const unsigned char *p = v;
+	ASN1_OCTET_STRING *os;
+	size_t want = 1 + 2 * (size_t)ec_field_bytes(k->nid);
+
+	os = d2i_ASN1_OCTET_STRING(NULL, &p, (long)len);
+	if (os && p == v + len && (size_t)os->length == want && os->data[0] == 0x04) {
+		k->point = memdup(os->data, want);
+	} else if (len == want && v[0] == 0x04) {
+		k->point = memdup(v, len);
+	}
+	ASN1_OCTET_STRING_free(os);
+	if (!k->point)
+		return 0;
+	k->pointlen = want;
+	k->has_pub = 1;
+	return 1;
+}
+
+static int nid_from_ec_params(const unsigned char *v, size_t len)
+{
+	const unsigned char *p = v;
+	ASN1_OBJECT *o = d2i_ASN1_OBJECT(NULL, &p, (long)len);
+	int nid = NID_undef;
+
+	if (o)
+		nid = OBJ_obj2nid(o);
+	ASN1_OBJECT_free(o);
+	return nid;
+}
+
+static int set_from_pkey(struct p11_key *k, EVP_PKEY *pk)
+{
+	unsigned char buf[256];
+	size_t len = 0;
+
+	if (k->type == CKK_EC) {
+		if (!EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf,
+						     sizeof(buf), &len))
+			return 0;
+		return set_point(k, buf, len);
+	}
+	if (!EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &k->n) ||
+	    !EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &k->e))
+		return 0;
+	k->bits = BN_num_bits(k->n);
+	k->has_pub = 1;
+	return 1;
+}
+
+/* Public parts of a private key object from the public key object or the
+ * certificate that shares its CKA_ID. */
+static int public_from_peer(struct p11_ctx *ctx, CK_SESSION_HANDLE sess, struct p11_key *k)
+{
+	CK_OBJECT_CLASS pubcls = CKO_PUBLIC_KEY, certcls = CKO_CERTIFICATE;
+	CK_KEY_TYPE kt = k->type;
+	CK_ATTRIBUTE t[3] = {
+		{ CKA_CLASS, &pubcls, sizeof(pubcls) },
+		{ CKA_ID, k->id, k->idlen },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+	};
+	CK_OBJECT_HANDLE *objs = NULL;
+	size_t n = 0, len, elen, i;
+	unsigned char *v = NULL, *e = NULL;
+	const unsigned char *p;
+	X509 *x = NULL;
+	int ok = 0;
+
+	if (!k->id)
+		return 0;
+	if (!p11_find_objects(ctx, sess, t, 3, &objs, &n))
+		n = 0;
+	/* several objects may share a CKA_ID: take the first that fits */
+	for (i = 0; i < n && !ok; i++) {
+		if (k->type == CKK_EC && p11_get_attr(ctx, sess, objs[i], CKA_EC_POINT, &v, &len))
+			ok = set_point(k, v, len);
+		if (k->type == CKK_RSA &&
+		    p11_get_attr(ctx, sess, objs[i], CKA_MODULUS, &v, &len) &&
+		    p11_get_attr(ctx, sess, objs[i], CKA_PUBLIC_EXPONENT, &e, &elen)) {
+			BN_free(k->n);
+			BN_free(k->e);
+			k->n = BN_bin2bn(v, (int)len, NULL);
+			k->e = BN_bin2bn(e, (int)elen, NULL);
+			k->bits = k->n ? BN_num_bits(k->n) : 0;
+			ok = k->n && k->e;
+			k->has_pub = ok;
+		}
+		free(v);
+		free(e);
+		v = e = NULL;
+	}
+	free(objs);
+	objs = NULL;
+	if (ok)
+		return 1;
+	t[0].pValue = &certcls;
+	if (!p11_find_objects(ctx, sess, t, 2, &objs, &n))
+		n = 0;
+	for (i = 0; i < n && !ok; i++) {
+		if (!p11_get_attr(ctx, sess, objs[i], CKA_VALUE, &v, &len))
+			continue;
+		p = v;
+		x = d2i_X509(NULL, &p, (long)len);
+		if (x && X509_get0_pubkey(x) && EVP_PKEY_is_a(X509_get0_pubkey(x),
+							       k->type == CKK_EC ? "EC" : "RSA"))
+			ok = set_from_pkey(k, X509_get0_pubkey(x));
+		X509_free(x);
+		x = NULL;
+		free(v);
+		v = NULL;
+	}
+	free(objs);
+	return ok;
+}
+
+struct p11_key *p11_key_from_object(struct p11_ctx *ctx, struct p11_slot *s,
+				    CK_SESSION_HANDLE sess, CK_OBJECT_HANDLE obj,
+				    CK_OBJECT_CLASS cls)
+{
+	struct p11_key *k = NULL;
+	CK_KEY_TYPE kt;
+	unsigned char *v = NULL, *v2 = NULL;
+	size_t len, len2;
+	char lbl[33];
+
+	if (!p11_get_attr(ctx, sess, obj, CKA_KEY_TYPE, &v, &len) || len != sizeof(kt))
+		goto out;
+	memcpy(&kt, v, sizeof(kt));
+	free(v);
+	v = NULL;
+	if (kt != CKK_EC && kt != CKK_RSA)
+		goto out; /* not ours: skipped silently */
+	k = p11_key_new(ctx, kt);
+	if (!k)
+		goto out;
+	k->slot = s->id;
+	k->ti = s->ti;
+	if (p11_get_attr(ctx, sess, obj, CKA_ID, &v, &len) && len > 0) {
+		k->id = v;
+		k->idlen = len;
+	} else {
+		free(v);
+	}
+	v = NULL;
+	if (p11_get_attr(ctx, sess, obj, CKA_LABEL, &v, &len)) {
+		k->label = calloc(1, len + 1);
+		if (k->label)
+			memcpy(k->label, v, len);
+		free(v);
+		v = NULL;
+	}
+	if (cls == CKO_PRIVATE_KEY) {
+		k->has_priv = 1;
+		k->handle = obj;
+		k->handle_pid = getpid();
+	}
+	if (kt == CKK_EC) {
+		if (p11_get_attr(ctx, sess, obj, CKA_EC_PARAMS, &v, &len))
+			k->nid = nid_from_ec_params(v, len);
+		free(v);
+		v = NULL;
+		if (ec_field_bytes(k->nid) == 0) {
+			P11_ERR(ctx, P11_R_UNSUPPORTED, "key '%s' on token '%s' uses an unsupported curve",
+				k->label ? k->label : "", p11_token_label(&s->ti, lbl));
+			goto fail;
+		}
+		if (p11_get_attr(ctx, sess, obj, CKA_EC_POINT, &v, &len))
+			set_point(k, v, len);
+	} else if (p11_get_attr(ctx, sess, obj, CKA_MODULUS, &v, &len) &&
+		   p11_get_attr(ctx, sess, obj, CKA_PUBLIC_EXPONENT, &v2, &len2)) {
+		k->n = BN_bin2bn(v, (int)len, NULL);
+		k->e = BN_bin2bn(v2, (int)len2, NULL);
+		if (k->n && k->e) {
+			k->bits = BN_num_bits(k->n);
+			k->has_pub = 1;
+		}
+	}
+	if (!k->has_pub && !public_from_peer(ctx, sess, k)) {
+		P11_ERR(ctx, P11_R_NOT_FOUND,
+			"no public key found for key '%s' on token '%s' (no CKA_EC_POINT, "
+			"public key object or certificate with the same CKA_ID)",
+			k->label ? k->label : "", p11_token_label(&s->ti, lbl));
+		goto fail;
+	}
+	goto out;
+fail:
+	p11_key_free(k);
+	k = NULL;
+out:
+	free(v);
+	free(v2);
+	return k;
+}
+
+int p11_key_private_handle(struct p11_key *k, struct p11_slot **slot, CK_SESSION_HANDLE *sess,
+			   CK_OBJECT_HANDLE *h)
+{
+	struct p11_ctx *ctx = k->ctx;
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_ATTRIBUTE t[3];
+	CK_OBJECT_HANDLE *objs = NULL;
+	struct p11_slot *s;
+	size_t n = 0;
+	CK_ULONG nt = 0;
+	char lbl[33];
+	int fresh;
+
+	if (!k->has_priv) {
+		P11_ERR(ctx, P11_R_NOT_FOUND, "this key has no private part on a token");
+		return 0;
+	}
+	if (!p11_ready(ctx))
+		return 0;
+	fresh = k->handle_pid == getpid() && k->handle != CK_INVALID_HANDLE;
+	s = fresh ? p11_slot_get(ctx, k->slot) : p11_slot_by_token(ctx, &k->ti);
+	if (!s || !p11_login(ctx, s, NULL) || !p11_session(ctx, s, sess))
+		return 0;
+	*slot = s;
+	if (fresh && s->id == k->slot) {
+		*h = k->handle;
+		return 1;
+	}
+	/* after fork or a token moved slots: find the object again */
+	t[nt].type = CKA_CLASS;
+	t[nt].pValue = &cls;
+	t[nt++].ulValueLen = sizeof(cls);
+	if (k->id) {
+		t[nt].type = CKA_ID;
+		t[nt].pValue = k->id;
+		t[nt++].ulValueLen = k->idlen;
+	}
+	if (k->label) {
+		t[nt].type = CKA_LABEL;
+		t[nt].pValue = k->label;
+		t[nt++].ulValueLen = strlen(k->label);
+	}
+	if (!p11_find_objects(ctx, *sess, t, nt, &objs, &n))
+		return 0;
+	if (n == 0) {
+		P11_ERR(ctx, P11_R_NOT_FOUND, "private key '%s' is no longer on token '%s'",
+			k->label ? k->label : "", p11_token_label(&k->ti, lbl));
+		free(objs);
+		return 0;
+	}
+	k->slot = s->id;
+	k->handle = objs[0];
+	k->handle_pid = getpid();
+	*h = k->handle;
+	free(objs);
+	return 1;
+}
+
+/* ---- keymgmt ---- */
+
+static void *ec_new(void *provctx)
+{
+	return p11_key_new(provctx, CKK_EC);
+}
+
+static void *rsa_new(void *provctx)
+{
+	return p11_key_new(provctx, CKK_RSA);
+}
+
+static void km_free(void *keydata)
+{
+	p11_key_free(keydata);
+}
+
+static void *km_dup(const void *keydata, int selection)
+{
+	return p11_key_dup(keydata);
+}
+
+/* The store passes a pointer to a key it owns; hand out a copy. */
+static void *km_load(const void *reference, size_t reference_sz)
+{
+	const struct p11_key *k;
+
+	if (!reference || reference_sz != sizeof(k))
+		return NULL;
+	memcpy(&k, reference, sizeof(k));
+	return p11_key_dup(k);
+}
+
+static int km_has(const void *keydata, int selection)
+{
+	const struct p11_key *k = keydata;
+
+	if (!k)
+		return 0;
+	if ((selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) && !k->has_priv)
+		return 0;
+	if ((selection & OSSL_KEYMGMT_SELECT_PUBLIC_KEY) && !k->has_pub)
+		return 0;
+	if ((selection & OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS) && k->type == CKK_EC &&
+	    k->nid == NID_undef)
+		return 0;
+	return 1;
+}
+
+static int km_match(const void *a, const void *b, int selection)
+{
+	const struct p11_key *x = a, *y = b;
+
+	if (x->type != y->type)
+		return 0;
+	if (x->type == CKK_EC && x->nid != y->nid)
+		return 0;
+	if (selection & OSSL_KEYMGMT_SELECT_KEYPAIR) {
+		if (!x->has_pub || !y->has_pub)
+			return 0;
+		if (x->type == CKK_EC)
+			return x->pointlen == y->pointlen &&
+			       memcmp(x->point, y->point, x->pointlen) == 0;
+		return BN_cmp(x->n, y->n) == 0 && BN_cmp(x->e, y->e) == 0;
+	}
+	return 1;
+}
+
+/* Public keys only: private material never enters this provider. */
+static int km_import(void *keydata, int selection, const OSSL_PARAM params[])
+{
+	struct p11_key *k = keydata;
+	const OSSL_PARAM *p;
+	const char *group = NULL;
+	const void *pt;
+	size_t ptlen;
+
+	if (OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_PRIV_KEY) ||
+	    OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_RSA_D)) {
+		P11_ERR(k->ctx, P11_R_EXPORT,
+			"hwenroll-pkcs11 does not import private keys (generate them on the token)");
+		return 0;
+	}
+	if (k->type == CKK_EC) {
+		p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_GROUP_NAME);
+		if (!p || !OSSL_PARAM_get_utf8_string_ptr(p, &group))
+			return 0;
+		k->nid = EC_curve_nist2nid(group);
+		if (k->nid == NID_undef)
+			k->nid = OBJ_sn2nid(group);
+		if (ec_field_bytes(k->nid) == 0)
+			return 0;
+		if (!(selection & OSSL_KEYMGMT_SELECT_PUBLIC_KEY))
+			return 1;
+		p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_PUB_KEY);
+		if (!p || !OSSL_PARAM_get_octet_string_ptr(p, &pt, &ptlen))
+			return 0;
+		return set_point(k, pt, ptlen);
+	}
+	if (!(selection & OSSL_KEYMGMT_SELECT_PUBLIC_KEY))
+		return 1;
+	p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_RSA_N);
+	if (!p || !OSSL_PARAM_get_BN(p, &k->n))
+		return 0;
+	p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_RSA_E);
+	if (!p || !OSSL_PARAM_get_BN(p, &k->e))
+		return 0;
+	k->bits = BN_num_bits(k->n);
+	k->has_pub = 1;
+	return 1;
+}
+
+static const OSSL_PARAM ec_pub_types[] = {
+	OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
+	OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, NULL, 0),
+	OSSL_PARAM_END,
+};
+
+static const OSSL_PARAM rsa_pub_types[] = {
+	OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_N, NULL, 0),
+	OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0),
+	OSSL_PARAM_END,
+};
+
+static const OSSL_PARAM *ec_types(int selection)
+{
+	return ec_pub_types;
+}
+
+static const OSSL_PARAM *rsa_types(int selection)
+{
+	return rsa_pub_types;
+}
+
+/* Export gives public parts and domain parameters.  A request that
+ * includes the private key of a token key fails: that is what makes
+ * OpenSSL >= 3.0.1 use this provider's signature for the key instead of
+ * handing a public-only copy to another provider. */
+static int km_export(void *keydata, int selection, OSSL_CALLBACK *cb, void *cbarg)
+{
+	struct p11_key *k = keydata;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	int ok = 0;
+
+	if (!k || ((selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) && k->has_priv))
+		return 0; /* silently: OpenSSL tries the next candidate */
+	if (!k->has_pub && (selection & OSSL_KEYMGMT_SELECT_PUBLIC_KEY))
+		return 0;
+	bld = OSSL_PARAM_BLD_new();
+	if (!bld)
+		return 0;
+	if (k->type == CKK_EC) {
+		if (!OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+						     OBJ_nid2sn(k->nid), 0))
+			goto out;
+		if ((selection & OSSL_KEYMGMT_SELECT_PUBLIC_KEY) &&
+		    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, k->point,
+						      k->pointlen))
+			goto out;
+	} else if (selection & OSSL_KEYMGMT_SELECT_PUBLIC_KEY) {
+		if (!OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, k->n) ||
+		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, k->e))
+			goto out;
+	}
+	params = OSSL_PARAM_BLD_to_param(bld);
+	if (!params)
+		goto out;
+	ok = cb(params, cbarg);
+out:
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	return ok;
+}
+
+static int km_get_params(void *keydata, OSSL_PARAM params[])
+{
+	struct p11_key *k = keydata;
+	OSSL_PARAM *p;
+	int bits, secbits;
+
+	if (k->type == CKK_EC) {
+		bits = ec_field_bytes(k->nid) == 66 ? 521 : ec_field_bytes(k->nid) * 8;
+		secbits = bits / 2;
+	} else {
+		bits = k->bits;
+		secbits = BN_security_bits(bits, -1);
+	}
+	if ((p = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_BITS)) && !OSSL_PARAM_set_int(p, bits))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_SECURITY_BITS)) &&
+	    !OSSL_PARAM_set_int(p, secbits))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_MAX_SIZE)) &&
+	    !OSSL_PARAM_set_int(p, p11_key_max_sig(k)))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_DEFAULT_DIGEST)) &&
+	    !OSSL_PARAM_set_utf8_string(p, k->type == CKK_EC && bits > 256 ?
+					(bits > 384 ? "SHA512" : "SHA384") : "SHA256"))
+		return 0;
+	if (k->type == CKK_EC) {
+		if ((p = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_GROUP_NAME)) &&
+		    !OSSL_PARAM_set_utf8_string(p, OBJ_nid2sn(k->nid)))
+			return 0;
+		if ((p = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT)) &&
+		    !OSSL_PARAM_set_utf8_string(p, "uncompressed"))
+			return 0;
+		if ((p = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_EC_ENCODING)) &&
+		    !OSSL_PARAM_set_utf8_string(p, OSSL_PKEY_EC_ENCODING_GROUP))
+			return 0;
+		if (k->has_pub &&
+		    (((p = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_PUB_KEY)) &&
+		      !OSSL_PARAM_set_octet_string(p, k->point, k->pointlen)) ||
+		     ((p = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY)) &&
+		      !OSSL_PARAM_set_octet_string(p, k->point, k->pointlen))))
+			return 0;
+	} else if (k->has_pub) {
+		if ((p = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_RSA_N)) &&
+		    !OSSL_PARAM_set_BN(p, k->n))
+			return 0;
+		if ((p = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_RSA_E)) &&
+		    !OSSL_PARAM_set_BN(p, k->e))
+			return 0;
+	}
+	return 1;
+}
+
+static const OSSL_PARAM *ec_gettable(void *provctx)
+{
+	static const OSSL_PARAM p[] = {
+		OSSL_PARAM_int(OSSL_PKEY_PARAM_BITS, NULL),
+		OSSL_PARAM_int(OSSL_PKEY_PARAM_SECURITY_BITS, NULL),
+		OSSL_PARAM_int(OSSL_PKEY_PARAM_MAX_SIZE, NULL),
+		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_DEFAULT_DIGEST, NULL, 0),
+		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
+		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, NULL, 0),
+		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_EC_ENCODING, NULL, 0),
+		OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, NULL, 0),
+		OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0),
+		OSSL_PARAM_END,
+	};
+
+	return p;
+}
+
+static const OSSL_PARAM *rsa_gettable(void *provctx)
+{
+	static const OSSL_PARAM p[] = {
+		OSSL_PARAM_int(OSSL_PKEY_PARAM_BITS, NULL),
+		OSSL_PARAM_int(OSSL_PKEY_PARAM_SECURITY_BITS, NULL),
+		OSSL_PARAM_int(OSSL_PKEY_PARAM_MAX_SIZE, NULL),
+		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_DEFAULT_DIGEST, NULL, 0),
+		OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_N, NULL, 0),
+		OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0),
+		OSSL_PARAM_END,
+	};
+
+	return p;
+}
+
+static const char *ec_opname(int op)
+{
+	return op == OSSL_OP_SIGNATURE ? "ECDSA" : NULL;
+}
+
+static const char *rsa_opname(int op)
+{
+	return op == OSSL_OP_SIGNATURE ? "RSA" : NULL;
+}
+
+/* ---- key generation on the token ---- */
+
+struct p11_gen {
+	struct p11_ctx *ctx;
+	CK_KEY_TYPE type;
+	int nid;
+	size_t bits;
+	BIGNUM *e;
+	char *uri;
+	char *label;
+	unsigned char *id;
+	size_t idlen;
+};
+
+static void *gen_init_type(void *provctx, int selection, const OSSL_PARAM params[],
+			   CK_KEY_TYPE type)
+{
+	struct p11_gen *g;
+
+	if (!(selection & OSSL_KEYMGMT_SELECT_KEYPAIR))
+		return NULL;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->ctx = provctx;
+	g->type = type;
+	g->nid = NID_X9_62_prime256v1;
+	g->bits = 2048;
+	if (!gen_set_params(g, params)) {
+		gen_cleanup(g);
+		return NULL;
+	}
+	return g;
+}
+
+static void *ec_gen_init(void *provctx, int selection, const OSSL_PARAM params[])
+{
+	return gen_init_type(provctx, selection, params, CKK_EC);
+}
+
+static void *rsa_gen_init(void *provctx, int selection, const OSSL_PARAM params[])
+{
+	return gen_init_type(provctx, selection, params, CKK_RSA);
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int gen_set_params(void *genctx, const OSSL_PARAM params[])
+{
+	struct p11_gen *g = genctx;
+	const OSSL_PARAM *p;
+	const char *s;
+	const void *v;
+	size_t i, n;
+
+	if (!params)
+		return 1;
+	if ((p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_GROUP_NAME))) {
+		if (!OSSL_PARAM_get_utf8_string_ptr(p, &s))
+			return 0;
+		g->nid = EC_curve_nist2nid(s);
+		if (g->nid == NID_undef)
+			g->nid = OBJ_sn2nid(s);
+		if (g->nid != NID_X9_62_prime256v1 && g->nid != NID_secp384r1 &&
+		    g->nid != NID_secp521r1) {
+			P11_ERR(g->ctx, P11_R_UNSUPPORTED, "unsupported curve '%s'", s);
+			return 0;
+		}
+	}
+	if ((p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_RSA_BITS))) {
+		if (!OSSL_PARAM_get_size_t(p, &g->bits))
+			return 0;
+		if (g->bits < 2048 || g->bits > 4096) {
+			P11_ERR(g->ctx, P11_R_UNSUPPORTED, "unsupported RSA size %zu (2048-4096)",
+				g->bits);
+			return 0;
+		}
+	}
+	if ((p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_RSA_E)) &&
+	    !OSSL_PARAM_get_BN(p, &g->e))
+		return 0;
+	if ((p = OSSL_PARAM_locate_const(params, P11_GEN_URI))) {
+		if (!OSSL_PARAM_get_utf8_string_ptr(p, &s))
+			return 0;
+		free(g->uri);
+		g->uri = strdup(s);
+		if (!g->uri)
+			return 0;
+	}
+	if ((p = OSSL_PARAM_locate_const(params, P11_GEN_LABEL))) {
+		if (!OSSL_PARAM_get_utf8_string_ptr(p, &s))
+			return 0;
+		free(g->label);
+		g->label = strdup(s);
+		if (!g->label)
+			return 0;
+	}
+	if ((p = OSSL_PARAM_locate_const(params, P11_GEN_ID))) {
+		free(g->id);
+		g->id = NULL;
+		if (p->data_type == OSSL_PARAM_UTF8_STRING) {
+			if (!OSSL_PARAM_get_utf8_string_ptr(p, &s) || strlen(s) % 2)
+				return 0;
+			n = strlen(s) / 2;
+			g->id = malloc(n ? n : 1);
+			if (!g->id)
+				return 0;
+			for (i = 0; i < n; i++) {
+				int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+
+				if (hi < 0 || lo < 0)
+					return 0;
+				g->id[i] = (unsigned char)(hi << 4 | lo);
+			}
+			g->idlen = n;
+		} else {
+			if (!OSSL_PARAM_get_octet_string_ptr(p, &v, &n))
+				return 0;
+			g->id = memdup(v, n);
+			if (!g->id)
+				return 0;
+			g->idlen = n;
+		}
+	}
+	return 1;
+}
+
+static const OSSL_PARAM *ec_gen_settable(void *genctx, void *provctx)
+{
+	static const OSSL_PARAM p[] = {
+		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
+		OSSL_PARAM_utf8_string(P11_GEN_URI, NULL, 0),
+		OSSL_PARAM_utf8_string(P11_GEN_LABEL, NULL, 0),
+		OSSL_PARAM_octet_string(P11_GEN_ID, NULL, 0),
+		OSSL_PARAM_END,
+	};
+
+	return p;
+}
+
+static const OSSL_PARAM *rsa_gen_settable(void *genctx, void *provctx)
+{
+	static const OSSL_PARAM p[] = {
+		OSSL_PARAM_size_t(OSSL_PKEY_PARAM_RSA_BITS, NULL),
+		OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0),
+		OSSL_PARAM_utf8_string(P11_GEN_URI, NULL, 0),
+		OSSL_PARAM_utf8_string(P11_GEN_LABEL, NULL, 0),
+		OSSL_PARAM_octet_string(P11_GEN_ID, NULL, 0),
+		OSSL_PARAM_END,
+	};
+
+	return p;
+}
+
+static void gen_cleanup(void *genctx)
+{
+	struct p11_gen *g = genctx;
+
+	if (!g)
+		return;
+	free(g->uri);
+	free(g->label);
+	free(g->id);
+	BN_free(g->e);
+	free(g);
+}
+
+/* The one token a generation URI names (with the lock held). */
+static struct p11_slot *gen_token(struct p11_ctx *ctx, P11KitUri *uri, const char *text)
+{
+	CK_SLOT_ID *ids = NULL;
+	size_t n = 0;
+	struct p11_slot *s = NULL;
+
+	if (!p11_find_tokens(ctx, uri, &ids, &n))
+		return NULL;
+	if (n == 0)
+		P11_ERR(ctx, P11_R_TOKEN, "no token matches '%s' in PKCS#11 module '%s'", text,
+			ctx->module_path);
+	else if (n > 1)
+		P11_ERR(ctx, P11_R_TOKEN, "%zu tokens match '%s': name one with token= or serial=",
+			n, text);
+	else
+		s = p11_slot_get(ctx, ids[0]);
+	free(ids);
+	return s;
+}
+
+static void *gen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
+{
+	struct p11_gen *g = genctx;
+	struct p11_ctx *ctx = g->ctx;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_OBJECT_CLASS pubcls = CKO_PUBLIC_KEY, privcls = CKO_PRIVATE_KEY;
+	CK_MECHANISM mech = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+	CK_ATTRIBUTE pubt[8], privt[10];
+	CK_ULONG npub = 0, npriv = 0, modbits;
+	CK_OBJECT_HANDLE hpub, hpriv;
+	CK_SESSION_HANDLE sess;
+	CK_KEY_TYPE kt = g->type;
+	P11KitUri *uri = NULL;
+	struct p11_slot *s;
+	struct p11_key *k = NULL;
+	unsigned char ecparams[16], *ep = ecparams, expbuf[8], rid[16];
+	int eplen = 0, explen = 3, rc, pinerr = 0;
+	char *pin = NULL, lbl[33];
+	CK_RV rv;
+
+#define ADD(t, n, ty, v, l) do { t[n].type = (ty); t[n].pValue = (v); t[n].ulValueLen = (l); n++; } while (0)
+	if (!g->uri) {
+		P11_ERR(ctx, P11_R_ARGUMENT, "key generation needs the token URI (parameter "
+			P11_GEN_URI ", e.g. pkcs11:token=LABEL)");
+		return NULL;
+	}
+	uri = p11_kit_uri_new();
+	if (!uri)
+		return NULL;
+	rc = p11_kit_uri_parse(g->uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, uri);
+	if (rc != P11_KIT_URI_OK) {
+		P11_ERR(ctx, P11_R_URI, "bad token URI '%s': %s", g->uri, p11_kit_uri_message(rc));
+		goto out;
+	}
+	pin = p11_uri_pin(ctx, uri, &pinerr);
+	if (pinerr)
+		goto out;
+	if (!g->label) {
+		CK_ATTRIBUTE *a = p11_kit_uri_get_attribute(uri, CKA_LABEL);
+
+		if (a && a->pValue && (g->label = calloc(1, a->ulValueLen + 1)))
+			memcpy(g->label, a->pValue, a->ulValueLen);
+	}
+	if (!g->id) {
+		CK_ATTRIBUTE *a = p11_kit_uri_get_attribute(uri, CKA_ID);
+
+		if (a && a->pValue && a->ulValueLen) {
+			g->id = memdup(a->pValue, a->ulValueLen);
+			g->idlen = a->ulValueLen;
+		} else if (RAND_bytes_ex(ctx->libctx, rid, sizeof(rid), 0) > 0) {
+			g->id = memdup(rid, sizeof(rid));
+			g->idlen = sizeof(rid);
+		}
+		if (!g->id)
+			goto out;
+	}
+
+	p11_lock(ctx);
+	if (!p11_ready(ctx) || !(s = gen_token(ctx, uri, g->uri)) || !p11_login(ctx, s, pin) ||
+	    !p11_session(ctx, s, &sess))
+		goto unlock;
+
+	ADD(pubt, npub, CKA_CLASS, &pubcls, sizeof(pubcls));
+	ADD(pubt, npub, CKA_KEY_TYPE, &kt, sizeof(kt));
+	ADD(pubt, npub, CKA_TOKEN, &yes, sizeof(yes));
+	ADD(pubt, npub, CKA_VERIFY, &yes, sizeof(yes));
+	ADD(pubt, npub, CKA_ID, g->id, g->idlen);
+	ADD(privt, npriv, CKA_CLASS, &privcls, sizeof(privcls));
+	ADD(privt, npriv, CKA_KEY_TYPE, &kt, sizeof(kt));
+	ADD(privt, npriv, CKA_TOKEN, &yes, sizeof(yes));
+	ADD(privt, npriv, CKA_PRIVATE, &yes, sizeof(yes));
+	ADD(privt, npriv, CKA_SENSITIVE, &yes, sizeof(yes));
+	ADD(privt, npriv, CKA_EXTRACTABLE, &no, sizeof(no));
+	ADD(privt, npriv, CKA_SIGN, &yes, sizeof(yes));
+	ADD(privt, npriv, CKA_ID, g->id, g->idlen);
+	if (g->label) {
+		ADD(pubt, npub, CKA_LABEL, g->label, strlen(g->label));
+		ADD(privt, npriv, CKA_LABEL, g->label, strlen(g->label));
+	}
+	if (g->type == CKK_EC) {
+		eplen = i2d_ASN1_OBJECT(OBJ_nid2obj(g->nid), &ep);
+		if (eplen <= 0)
+			goto unlock;
+		ADD(pubt, npub, CKA_EC_PARAMS, ecparams, (CK_ULONG)eplen);
+	} else {
+		mech.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
+		modbits = g->bits;
+		if (g->e) {
+			explen = BN_bn2binpad(g->e, expbuf, BN_num_bytes(g->e));
+			if (explen <= 0)
+				goto unlock;
+		} else {
+			expbuf[0] = 0x01, expbuf[1] = 0x00, expbuf[2] = 0x01;
+		}
+		ADD(pubt, npub, CKA_MODULUS_BITS, &modbits, sizeof(modbits));
+		ADD(pubt, npub, CKA_PUBLIC_EXPONENT, expbuf, (CK_ULONG)explen);
+	}
+	if (!p11_check_mech(ctx, s, mech.mechanism, CKF_GENERATE_KEY_PAIR))
+		goto unlock;
+	rv = P11_CALL(ctx, C_GenerateKeyPair, sess, &mech, pubt, npub, privt, npriv, &hpub, &hpriv);
+	if (rv != CKR_OK) {
+		if (rv == CKR_DEVICE_MEMORY)
+			P11_ERR_RV(ctx, P11_R_TOKEN_CALL, rv,
+				   "token '%s' is full: cannot generate a key on it",
+				   p11_token_label(&s->ti, lbl));
+		else
+			P11_ERR_RV(ctx, P11_R_TOKEN_CALL, rv, "cannot generate a key on token '%s'",
+				   p11_token_label(&s->ti, lbl));
+		goto unlock;
+	}
+	k = p11_key_from_object(ctx, s, sess, hpriv, CKO_PRIVATE_KEY);
+	if (!k) {
+		P11_CALL(ctx, C_DestroyObject, sess, hpriv);
+		P11_CALL(ctx, C_DestroyObject, sess, hpub);
+	}
+unlock:
+	p11_unlock(ctx);
+out:
+#undef ADD
+	p11_free_secure(pin);
+	p11_kit_uri_free(uri);
+	return k;
+}
+
+#define KEYMGMT_TABLE(pfx)                                                                 \
+	const OSSL_DISPATCH p11_##pfx##_keymgmt_functions[] = {                            \
+		{ OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))pfx##_new },                      \
+		{ OSSL_FUNC_KEYMGMT_FREE, (void (*)(void))km_free },                       \
+		{ OSSL_FUNC_KEYMGMT_DUP, (void (*)(void))km_dup },                         \
+		{ OSSL_FUNC_KEYMGMT_LOAD, (void (*)(void))km_load },                       \
+		{ OSSL_FUNC_KEYMGMT_HAS, (void (*)(void))km_has },                         \
+		{ OSSL_FUNC_KEYMGMT_MATCH, (void (*)(void))km_match },                     \
+		{ OSSL_FUNC_KEYMGMT_IMPORT, (void (*)(void))km_import },                   \
+		{ OSSL_FUNC_KEYMGMT_IMPORT_TYPES, (void (*)(void))pfx##_types },           \
+		{ OSSL_FUNC_KEYMGMT_EXPORT, (void (*)(void))km_export },                   \
+		{ OSSL_FUNC_KEYMGMT_EXPORT_TYPES, (void (*)(void))pfx##_types },           \
+		{ OSSL_FUNC_KEYMGMT_GET_PARAMS, (void (*)(void))km_get_params },           \
+		{ OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))pfx##_gettable },     \
+		{ OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))pfx##_opname },  \
+		{ OSSL_FUNC_KEYMGMT_GEN_INIT, (void (*)(void))pfx##_gen_init },            \
+		{ OSSL_FUNC_KEYMGMT_GEN_SET_PARAMS, (void (*)(void))gen_set_params },      \
+		{ OSSL_FUNC_KEYMGMT_GEN_SETTABLE_PARAMS, (void (*)(void))pfx##_gen_settable }, \
+		{ OSSL_FUNC_KEYMGMT_GEN, (void (*)(void))gen },                            \
+		{ OSSL_FUNC_KEYMGMT_GEN_CLEANUP, (void (*)(void))gen_cleanup },            \
+		{ 0, NULL },                                                               \
+	}
+
+KEYMGMT_TABLE(ec);
+KEYMGMT_TABLE(rsa);

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* p11.h - hwenroll-pkcs11 internals: provider context, PKCS#11 module,
+ * tokens, sessions, login, errors and the token key object. */
+#ifndef HWE_P11_H
+#define HWE_P11_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <p11-kit/p11-kit.h>
+#include <p11-kit/uri.h>
+
+#include <openssl/bn.h>
+#include <openssl/core.h>
+#include <openssl/core_dispatch.h>
+#include <openssl/crypto.h>
+
+#define P11_PROV_NAME "hwenroll-pkcs11"
+#define P11_PROPS "provider=hwenroll-pkcs11"
+#define P11_DEFAULT_MODULE "p11-kit-proxy.so"
+
+/* Reason codes of this provider's errors (strings in provider.c). */
+enum p11_reason {
+	P11_R_MODULE = 1,      /* module cannot be loaded or initialized */
+	P11_R_TOKEN,           /* no token matches, token unusable */
+	P11_R_LOGIN,           /* login failed (PIN) */
+	P11_R_NOT_FOUND,       /* no object matches the URI */
+	P11_R_MECHANISM,       /* the token lacks a mechanism */
+	P11_R_TOKEN_CALL,      /* any other failed C_* call */
+	P11_R_URI,             /* malformed pkcs11: URI */
+	P11_R_EXPORT,          /* private key material requested */
+	P11_R_ARGUMENT,        /* bad parameter from the caller */
+	P11_R_MEMORY,
+	P11_R_UNSUPPORTED,     /* algorithm, curve, size, padding */
+};
+
+/* A token in use: one session per token per provider context. */
+struct p11_slot {
+	CK_SLOT_ID id;
+	CK_TOKEN_INFO ti;
+	CK_SESSION_HANDLE sess;
+	int have_sess;
+	int logged_in;
+	char *pin;             /* secure heap; kept to log in again after fork */
+};
+
+/* The provider context. */
+struct p11_ctx {
+	const OSSL_CORE_HANDLE *handle;
+	OSSL_LIB_CTX *libctx;  /* child library context: digests, RAND, encoders */
+	OSSL_FUNC_core_new_error_fn *up_new_error;
+	OSSL_FUNC_core_set_error_debug_fn *up_set_error_debug;
+	OSSL_FUNC_core_vset_error_fn *up_vset_error;
+	char *module_cfg;      /* pkcs11-module-path from openssl.cnf */
+	char *pin_cfg;         /* pkcs11-pin from openssl.cnf (secure heap) */
+	pthread_mutex_t lock;  /* recursive; guards everything below */
+	CK_FUNCTION_LIST *fl;  /* loaded module, NULL until first use */
+	char *module_path;     /* the module actually loaded */
+	void *dl;              /* dlopen handle when the p11-kit proxy is used */
+	pid_t pid;             /* process that initialized fl */
+	struct p11_slot *slots;
+	size_t nslots;
+};
+
+/* A key held by reference to token objects.  Public parts are cached in
+ * memory; private operations find the private key object again by
+ * CKA_ID/CKA_LABEL on the same token (object handles are not stable across
+ * fork or session loss). */
+struct p11_key {
+	struct p11_ctx *ctx;
+	CK_KEY_TYPE type;      /* CKK_EC or CKK_RSA */
+	int has_priv;          /* backed by a token private key */
+	int has_pub;
+	CK_SLOT_ID slot;
+	CK_TOKEN_INFO ti;      /* token identity (label, manufacturer, model, serial) */
+	unsigned char *id;
+	size_t idlen;
+	char *label;
+	CK_OBJECT_HANDLE handle;  /* private key object, valid in handle_pid */
+	pid_t handle_pid;
+	int nid;               /* EC: curve */
+	unsigned char *point;  /* EC: uncompressed point */
+	size_t pointlen;
+	BIGNUM *n, *e;         /* RSA */
+	int bits;
+};
+
+/* ---- errors ---- */
+void p11_raise(struct p11_ctx *ctx, int reason, const char *file, int line, const char *func,
+	       const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+#define P11_ERR(ctx, reason, ...) \
+	p11_raise((ctx), (reason), OPENSSL_FILE, OPENSSL_LINE, OPENSSL_FUNC, __VA_ARGS__)
+/* The same, with ": C_Xxx: CKR_NAME" of the last failed call appended. */
+void p11_raise_rv(struct p11_ctx *ctx, int reason, CK_RV rv, const char *file, int line,
+		  const char *func, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+#define P11_ERR_RV(ctx, reason, rv, ...) \
+	p11_raise_rv((ctx), (reason), (rv), OPENSSL_FILE, OPENSSL_LINE, OPENSSL_FUNC, __VA_ARGS__)
+
+/* Every C_* call goes through P11_CALL: it remembers the function name for
+ * the error message and maps the result through p11_rv_name(). */
+CK_RV p11_note(const char *fn, CK_RV rv);
+#define P11_CALL(ctx, fn, ...) p11_note(#fn, (ctx)->fl->fn(__VA_ARGS__))
+const char *p11_rv_name(CK_RV rv);
+const char *p11_mech_name(CK_MECHANISM_TYPE m);
+/* token label without padding, for messages */
+const char *p11_token_label(const CK_TOKEN_INFO *ti, char buf[33]);
+
+/* ---- context, module, tokens, sessions (p11.c) ---- */
+int p11_ctx_init(struct p11_ctx *ctx);
+void p11_ctx_fini(struct p11_ctx *ctx);
+void p11_lock(struct p11_ctx *ctx);
+void p11_unlock(struct p11_ctx *ctx);
+/* With the lock held: load and initialize the module (once, and again in a
+ * forked child).  1 ok, 0 error raised. */
+int p11_ready(struct p11_ctx *ctx);
+/* Slots whose token matches the URI (NULL = any); *ids malloc'd. */
+int p11_find_tokens(struct p11_ctx *ctx, P11KitUri *uri, CK_SLOT_ID **ids, size_t *n);
+/* The slot of the token with this identity (label+serial+manufacturer+model). */
+struct p11_slot *p11_slot_by_token(struct p11_ctx *ctx, const CK_TOKEN_INFO *ti);
+struct p11_slot *p11_slot_get(struct p11_ctx *ctx, CK_SLOT_ID id);
+/* Session of the slot, opened on first use (R/W unless write-protected). */
+int p11_session(struct p11_ctx *ctx, struct p11_slot *s, CK_SESSION_HANDLE *out);
+/* Log in as user if the token needs it; pin may be NULL (cached pin, the
+ * provider's pkcs11-pin, HWENROLL_PKCS11_PIN).  1 ok, 0 error raised. */
+int p11_login(struct p11_ctx *ctx, struct p11_slot *s, const char *pin);
+/* Objects matching the template (*out malloc'd). */
+int p11_find_objects(struct p11_ctx *ctx, CK_SESSION_HANDLE sess, CK_ATTRIBUTE *tmpl,
+		     CK_ULONG n, CK_OBJECT_HANDLE **out, size_t *count);
+/* One attribute value (malloc'd); 0 if absent (no error raised). */
+int p11_get_attr(struct p11_ctx *ctx, CK_SESSION_HANDLE sess, CK_OBJECT_HANDLE obj,
+		 CK_ATTRIBUTE_TYPE type, unsigned char **val, size_t *len);
+/* 1 if the token has the mechanism with the flag (CKF_SIGN, CKF_GENERATE_KEY_PAIR),
+ * else 0 with "token 'X' does not support CKM_Y" raised. */
+int p11_check_mech(struct p11_ctx *ctx, struct p11_slot *s, CK_MECHANISM_TYPE m, CK_FLAGS flag);
+/* PIN from a pkcs11: URI: pin-value, or pin-source (path or file: URI).
+ * Returns a secure-heap string or NULL; *err set if a pin-source failed. */
+char *p11_uri_pin(struct p11_ctx *ctx, P11KitUri *uri, int *err);
+char *p11_strdup_secure(const char *s);
+void p11_free_secure(char *s);
+
+/* ---- keys (keymgmt.c) ---- */
+struct p11_key *p11_key_new(struct p11_ctx *ctx, CK_KEY_TYPE type);
+void p11_key_free(struct p11_key *k);
+struct p11_key *p11_key_dup(const struct p11_key *k);
+/* Build a key from a token private or public key object (session open,
+ * lock held).  Public parts come from the object, a public key object or
+ * a certificate with the same CKA_ID. */
+struct p11_key *p11_key_from_object(struct p11_ctx *ctx, struct p11_slot *s,
+				    CK_SESSION_HANDLE sess, CK_OBJECT_HANDLE obj,
+				    CK_OBJECT_CLASS cls);
+/* Private key handle usable in the current process (lock held): finds the
+ * object again after fork, logs in.  Returns the slot too. */
+int p11_key_private_handle(struct p11_key *k, struct p11_slot **slot,
+			   CK_SESSION_HANDLE *sess, CK_OBJECT_HANDLE *h);
+int p11_key_max_sig(const struct p11_key *k);
+const char *p11_key_token(const struct p11_key *k, char buf[33]);
+
+/* dispatch tables */
+extern const OSSL_DISPATCH p11_ec_keymgmt_functions[];
+extern const OSSL_DISPATCH p11_rsa_keymgmt_functions[];
+extern const OSSL_DISPATCH p11_ecdsa_signature_functions[];
+extern const OSSL_DISPATCH p11_rsa_signature_functions[];
+extern const OSSL_DISPATCH p11_store_functions[];
+
+#endif

@@ -1,0 +1,570 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* key-tpm2-wrap.c - the built-in "hwe-tpm2" provider that wraps tpm2-openssl
+ * keys so that only the private-key operation goes to the TPM.
+ *
+ * Its keys (keymgmt "EC" and "RSA") hold the tpm2 EVP_PKEY and a
+ * default-provider copy of the public key.  Every public question (size,
+ * group, encoding, comparison) is answered from the copy; exporting the
+ * private half is refused, and the keymgmt names its own signature
+ * algorithm (HWE-TPM2-ECDSA / HWE-TPM2-RSA), so OpenSSL 3.0 always signs
+ * with this provider: it hashes in software (default provider) and gives
+ * the TPM only the digest (TPM2_Sign).  Keys of other providers never reach
+ * its signature code.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/core_dispatch.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <openssl/provider.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "key.h"
+
+#define WRAP_PARAM_TPMKEY "hwe-tpm2-pkey"
+#define WRAP_SIG_EC "HWE-TPM2-ECDSA"
+#define WRAP_SIG_RSA "HWE-TPM2-RSA"
+
+
+struct wkey {
+	EVP_PKEY *pub;  /* public half, default provider */
+	EVP_PKEY *tpm;  /* tpm2 provider key (private operations); NULL if public only */
+	int is_ec;
+};
+
+struct wsig {
+	struct wkey *key;
+	int is_ec;
+	char mdname[64];
+	EVP_MD_CTX *md;
+	EVP_PKEY_CTX *shadow; /* default-provider ctx on the public key: AlgorithmIdentifier */
+	int pad;              /* RSA_PKCS1_PADDING or RSA_PKCS1_PSS_PADDING */
+};
+
+static OSSL_FUNC_keymgmt_new_fn wk_new;
+static OSSL_FUNC_keymgmt_free_fn wk_free;
+static OSSL_FUNC_keymgmt_has_fn wk_has;
+static OSSL_FUNC_keymgmt_match_fn wk_match;
+static OSSL_FUNC_keymgmt_import_fn wk_import_ec, wk_import_rsa;
+static OSSL_FUNC_keymgmt_import_types_fn wk_types_ec, wk_types_rsa;
+static OSSL_FUNC_keymgmt_export_fn wk_export;
+static OSSL_FUNC_keymgmt_get_params_fn wk_get_params;
+static OSSL_FUNC_keymgmt_gettable_params_fn wk_gettable_ec, wk_gettable_rsa;
+static OSSL_FUNC_keymgmt_query_operation_name_fn wk_opname_ec, wk_opname_rsa;
+static OSSL_FUNC_signature_newctx_fn ws_newctx_ec, ws_newctx_rsa;
+static OSSL_FUNC_signature_freectx_fn ws_freectx;
+static OSSL_FUNC_signature_dupctx_fn ws_dupctx;
+static OSSL_FUNC_signature_digest_sign_init_fn ws_dsign_init;
+static OSSL_FUNC_signature_digest_sign_update_fn ws_dsign_update;
+static OSSL_FUNC_signature_digest_sign_final_fn ws_dsign_final;
+static OSSL_FUNC_signature_get_ctx_params_fn ws_get_ctx_params;
+static OSSL_FUNC_signature_gettable_ctx_params_fn ws_gettable_ctx_params;
+static OSSL_FUNC_signature_set_ctx_params_fn ws_set_ctx_params;
+static OSSL_FUNC_signature_settable_ctx_params_fn ws_settable_ctx_params;
+
+static void *wk_new(void *provctx)
+{
+	return OPENSSL_zalloc(sizeof(struct wkey));
+}
+
+static void wk_free(void *kd)
+{
+	struct wkey *k = kd;
+
+	if (!k)
+		return;
+	EVP_PKEY_free(k->pub);
+	EVP_PKEY_free(k->tpm);
+	OPENSSL_free(k);
+}
+
+static int wk_has(const void *kd, int selection)
+{
+	const struct wkey *k = kd;
+
+	if (!k)
+		return 0;
+	if ((selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) && !k->tpm)
+		return 0;
+	if ((selection & (OSSL_KEYMGMT_SELECT_PUBLIC_KEY | OSSL_KEYMGMT_SELECT_ALL_PARAMETERS)) &&
+	    !k->pub)
+		return 0;
+	return 1;
+}
+
+static int wk_match(const void *a, const void *b, int selection)
+{
+	const struct wkey *x = a, *y = b;
+
+	if (!x->pub || !y->pub)
+		return 0;
+	return EVP_PKEY_eq(x->pub, y->pub) == 1;
+}
+
+/* Import either our own wrapping request (a pointer to the tpm2 EVP_PKEY,
+ * from wrap_tpm_key() in this file) or a public key from another provider
+ * (OpenSSL does this to compare a certificate's key with ours).  Private key
+ * material is never accepted. */
+static int wk_import(struct wkey *k, int is_ec, int selection, const OSSL_PARAM params[])
+{
+	const OSSL_PARAM *p = OSSL_PARAM_locate_const(params, WRAP_PARAM_TPMKEY);
+	EVP_PKEY_CTX *pc = NULL;
+	EVP_PKEY *tpm = NULL;
+	int ok = 0;
+
+	k->is_ec = is_ec;
+	if (p) {
+		unsigned char *der = NULL;
+		const unsigned char *q;
+		int n;
+
+		if (p->data_type != OSSL_PARAM_OCTET_STRING || p->data_size != sizeof(tpm))
+			return 0;
+		memcpy(&tpm, p->data, sizeof(tpm));
+		n = i2d_PUBKEY(tpm, &der);
+		q = der;
+		if (n > 0)
+			k->pub = d2i_PUBKEY_ex(NULL, &q, n, NULL, "provider=default");
+		OPENSSL_free(der);
+		if (!k->pub || !EVP_PKEY_up_ref(tpm))
+			return 0;
+		k->tpm = tpm;
+		return 1;
+	}
+	if (k->pub || !(selection & OSSL_KEYMGMT_SELECT_PUBLIC_KEY))
+		return 0;
+	pc = EVP_PKEY_CTX_new_from_name(NULL, is_ec ? "EC" : "RSA", "provider=default");
+	if (pc && EVP_PKEY_fromdata_init(pc) > 0 &&
+	    EVP_PKEY_fromdata(pc, &k->pub, EVP_PKEY_PUBLIC_KEY, (OSSL_PARAM *)params) > 0)
+		ok = 1;
+	EVP_PKEY_CTX_free(pc);
+	return ok;
+}
+
+static int wk_import_ec(void *kd, int selection, const OSSL_PARAM params[])
+{
+	return wk_import(kd, 1, selection, params);
+}
+
+static int wk_import_rsa(void *kd, int selection, const OSSL_PARAM params[])
+{
+	return wk_import(kd, 0, selection, params);
+}
+
+static const OSSL_PARAM ec_pub_types[] = {
+	OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
+	OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, NULL, 0),
+	OSSL_PARAM_END
+};
+
+static const OSSL_PARAM rsa_pub_types[] = {
+	OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_N, NULL, 0),
+	OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0),
+	OSSL_PARAM_END
+};
+
+static const OSSL_PARAM *wk_types_ec(int selection)
+{
+	return ec_pub_types;
+}
+
+static const OSSL_PARAM *wk_types_rsa(int selection)
+{
+	return rsa_pub_types;
+}
+
+/* Public parts only: a selection that asks for the private key fails, which
+ * makes OpenSSL run the signature in this provider. */
+static int wk_export(void *kd, int selection, OSSL_CALLBACK *cb, void *cbarg)
+{
+	struct wkey *k = kd;
+
+	if (!k->pub || (selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY))
+		return 0;
+	return EVP_PKEY_export(k->pub, selection, cb, cbarg);
+}
+
+static int wk_get_params(void *kd, OSSL_PARAM params[])
+{
+	struct wkey *k = kd;
+
+	return k->pub && EVP_PKEY_get_params(k->pub, params);
+}
+
+static const OSSL_PARAM ec_gettable[] = {
+	OSSL_PARAM_int(OSSL_PKEY_PARAM_BITS, NULL),
+	OSSL_PARAM_int(OSSL_PKEY_PARAM_SECURITY_BITS, NULL),
+	OSSL_PARAM_int(OSSL_PKEY_PARAM_MAX_SIZE, NULL),
+	OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_DEFAULT_DIGEST, NULL, 0),
+	OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
+	OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0),
+	OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, NULL, 0),
+	OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, NULL, 0),
+	OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_EC_ENCODING, NULL, 0),
+	OSSL_PARAM_BN(OSSL_PKEY_PARAM_EC_PUB_X, NULL, 0),
+	OSSL_PARAM_BN(OSSL_PKEY_PARAM_EC_PUB_Y, NULL, 0),
+	OSSL_PARAM_END
+};
+
+static const OSSL_PARAM rsa_gettable[] = {
+	OSSL_PARAM_int(OSSL_PKEY_PARAM_BITS, NULL),
+	OSSL_PARAM_int(OSSL_PKEY_PARAM_SECURITY_BITS, NULL),
+	OSSL_PARAM_int(OSSL_PKEY_PARAM_MAX_SIZE, NULL),
+	OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_DEFAULT_DIGEST, NULL, 0),
+	OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_N, NULL, 0),
+	OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0),
+	OSSL_PARAM_END
+};
+
+static const OSSL_PARAM *wk_gettable_ec(void *provctx)
+{
+	return ec_gettable;
+}
+
+static const OSSL_PARAM *wk_gettable_rsa(void *provctx)
+{
+	return rsa_gettable;
+}
+
+static const char *wk_opname_ec(int op)
+{
+	return op == OSSL_OP_SIGNATURE ? WRAP_SIG_EC : NULL;
+}
+
+static const char *wk_opname_rsa(int op)
+{
+	return op == OSSL_OP_SIGNATURE ? WRAP_SIG_RSA : NULL;
+}
+
+static void *ws_newctx(int is_ec)
+{
+	struct wsig *s = OPENSSL_zalloc(sizeof(*s));
+
+	if (s) {
+		s->is_ec = is_ec;
+		s->pad = RSA_PKCS1_PADDING;
+	}
+	return s;
+}
+
+static void *ws_newctx_ec(void *provctx, const char *propq)
+{
+	return ws_newctx(1);
+}
+
+static void *ws_newctx_rsa(void *provctx, const char *propq)
+{
+	return ws_newctx(0);
+}
+
+static void ws_freectx(void *ctx)
+{
+	struct wsig *s = ctx;
+
+	if (!s)
+		return;
+	EVP_MD_CTX_free(s->md);
+	EVP_PKEY_CTX_free(s->shadow);
+	wk_free(s->key);
+	OPENSSL_free(s);
+}
+
+static void *ws_dupctx(void *ctx)
+{
+	struct wsig *s = ctx, *d = OPENSSL_zalloc(sizeof(*d));
+
+	if (!d)
+		return NULL;
+	*d = *s;
+	d->key = NULL;
+	d->md = NULL;
+	d->shadow = NULL;
+	if (s->key) {
+		d->key = wk_new(NULL);
+		if (!d->key)
+			goto err;
+		d->key->is_ec = s->key->is_ec;
+		if (s->key->pub && EVP_PKEY_up_ref(s->key->pub))
+			d->key->pub = s->key->pub;
+		if (s->key->tpm && EVP_PKEY_up_ref(s->key->tpm))
+			d->key->tpm = s->key->tpm;
+	}
+	if (s->md && (!(d->md = EVP_MD_CTX_new()) || !EVP_MD_CTX_copy_ex(d->md, s->md)))
+		goto err;
+	if (s->shadow && !(d->shadow = EVP_PKEY_CTX_dup(s->shadow)))
+		goto err;
+	return d;
+err:
+	ws_freectx(d);
+	return NULL;
+}
+
+static int ws_dsign_init(void *ctx, const char *mdname, void *provkey, const OSSL_PARAM params[])
+{
+	struct wsig *s = ctx;
+	struct wkey *k = provkey;
+	EVP_MD *md = NULL;
+	OSSL_PARAM dp[2];
+	int ok = 0;
+
+	if (!k || !k->tpm || !k->pub)
+		return 0;
+	if (s->key != k) {
+		wk_free(s->key);
+		s->key = wk_new(NULL);
+		if (!s->key || !EVP_PKEY_up_ref(k->pub))
+			return 0;
+		s->key->pub = k->pub;
+		if (!EVP_PKEY_up_ref(k->tpm))
+			return 0;
+		s->key->tpm = k->tpm;
+		s->key->is_ec = k->is_ec;
+	}
+	if (!mdname || !*mdname)
+		mdname = "SHA256";
+	snprintf(s->mdname, sizeof(s->mdname), "%s", mdname);
+	md = EVP_MD_fetch(NULL, mdname, "provider=default");
+	EVP_MD_CTX_free(s->md);
+	s->md = EVP_MD_CTX_new();
+	if (!md || !s->md || !EVP_DigestInit_ex2(s->md, md, NULL))
+		goto out;
+	EVP_PKEY_CTX_free(s->shadow);
+	s->shadow = EVP_PKEY_CTX_new_from_pkey(NULL, k->pub, "provider=default");
+	dp[0] = OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, s->mdname, 0);
+	dp[1] = OSSL_PARAM_construct_end();
+	if (!s->shadow || EVP_PKEY_sign_init_ex(s->shadow, dp) <= 0)
+		goto out;
+	ok = ws_set_ctx_params(s, params);
+out:
+	EVP_MD_free(md);
+	return ok;
+}
+
+static int ws_dsign_update(void *ctx, const unsigned char *data, size_t len)
+{
+	struct wsig *s = ctx;
+
+	return s->md && EVP_DigestUpdate(s->md, data, len);
+}
+
+static int ws_dsign_final(void *ctx, unsigned char *sig, size_t *siglen, size_t sigsize)
+{
+	struct wsig *s = ctx;
+	unsigned char dgst[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
+	EVP_PKEY_CTX *tc = NULL;
+	OSSL_PARAM p[2];
+	size_t len = sigsize;
+	int ok = 0;
+
+	if (!s->key || !s->md)
+		return 0;
+	if (!sig) {
+		*siglen = (size_t)EVP_PKEY_get_size(s->key->pub);
+		return *siglen > 0;
+	}
+	if (!EVP_DigestFinal_ex(s->md, dgst, &dlen))
+		return 0;
+	tc = EVP_PKEY_CTX_new_from_pkey(NULL, s->key->tpm, "provider=tpm2");
+	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, s->mdname, 0);
+	p[1] = OSSL_PARAM_construct_end();
+	if (!tc || EVP_PKEY_sign_init_ex(tc, p) <= 0)
+		goto out;
+	if (!s->is_ec && EVP_PKEY_CTX_set_rsa_padding(tc, s->pad) <= 0)
+		goto out;
+	if (EVP_PKEY_sign(tc, sig, &len, dgst, dlen) <= 0) {
+		hwe_tpm2_sign_failed(); /* records why (lockout, connection, ...) */
+		goto out;
+	}
+	*siglen = len;
+	ok = 1;
+out:
+	EVP_PKEY_CTX_free(tc);
+	OPENSSL_cleanse(dgst, sizeof(dgst));
+	return ok;
+}
+
+static int ws_get_ctx_params(void *ctx, OSSL_PARAM params[])
+{
+	struct wsig *s = ctx;
+
+	return s->shadow && EVP_PKEY_CTX_get_params(s->shadow, params);
+}
+
+static const OSSL_PARAM ws_gettable[] = {
+	OSSL_PARAM_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, NULL, 0),
+	OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, NULL, 0),
+	OSSL_PARAM_END
+};
+
+static const OSSL_PARAM *ws_gettable_ctx_params(void *ctx, void *provctx)
+{
+	return ws_gettable;
+}
+
+/* digest (after init), RSA padding, PSS salt length and MGF1 digest.  The
+ * TPM only knows PSS with MGF1 over the message digest and a salt as long
+ * as the digest, which is what TLS 1.3 asks for. */
+static int ws_set_ctx_params(void *ctx, const OSSL_PARAM params[])
+{
+	struct wsig *s = ctx;
+	const OSSL_PARAM *p;
+
+	if (!params || !params->key)
+		return 1;
+	p = OSSL_PARAM_locate_const(params, OSSL_SIGNATURE_PARAM_PAD_MODE);
+	if (p) {
+		int pad = 0;
+
+		if (p->data_type == OSSL_PARAM_UTF8_STRING) {
+			if (strcmp(p->data, OSSL_PKEY_RSA_PAD_MODE_PSS) == 0)
+				pad = RSA_PKCS1_PSS_PADDING;
+			else if (strcmp(p->data, OSSL_PKEY_RSA_PAD_MODE_PKCSV15) == 0)
+				pad = RSA_PKCS1_PADDING;
+		} else if (!OSSL_PARAM_get_int(p, &pad)) {
+			return 0;
+		}
+		if (s->is_ec || (pad != RSA_PKCS1_PADDING && pad != RSA_PKCS1_PSS_PADDING))
+			return 0;
+		s->pad = pad;
+	}
+	p = OSSL_PARAM_locate_const(params, OSSL_SIGNATURE_PARAM_DIGEST);
+	if (p && s->md) {
+		char *name = NULL;
+		EVP_MD *md;
+		int ok;
+
+		if (!OSSL_PARAM_get_utf8_string(p, &name, 0))
+			return 0;
+		md = EVP_MD_fetch(NULL, name, "provider=default");
+		ok = md && EVP_DigestInit_ex2(s->md, md, NULL);
+		if (ok)
+			snprintf(s->mdname, sizeof(s->mdname), "%s", name);
+		EVP_MD_free(md);
+		OPENSSL_free(name);
+		if (!ok)
+			return 0;
+	}
+	/* the shadow context computes the AlgorithmIdentifier for these */
+	if (s->shadow && EVP_PKEY_CTX_set_params(s->shadow, params) <= 0)
+		return 0;
+	return 1;
+}
+
+static const OSSL_PARAM ws_settable_rsa[] = {
+	OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, NULL, 0),
+	OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PROPERTIES, NULL, 0),
+	OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE, NULL, 0),
+	OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_DIGEST, NULL, 0),
+	OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_PROPERTIES, NULL, 0),
+	OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, NULL, 0),
+	OSSL_PARAM_END
+};
+
+static const OSSL_PARAM ws_settable_ec[] = {
+	OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, NULL, 0),
+	OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PROPERTIES, NULL, 0),
+	OSSL_PARAM_END
+};
+
+static const OSSL_PARAM *ws_settable_ctx_params(void *ctx, void *provctx)
+{
+	struct wsig *s = ctx;
+
+	return s && s->is_ec ? ws_settable_ec : ws_settable_rsa;
+}
+
+#define KEYMGMT_FNS(sfx)                                                              \
+	{ OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))wk_new },                            \
+	{ OSSL_FUNC_KEYMGMT_FREE, (void (*)(void))wk_free },                          \
+	{ OSSL_FUNC_KEYMGMT_HAS, (void (*)(void))wk_has },                            \
+	{ OSSL_FUNC_KEYMGMT_MATCH, (void (*)(void))wk_match },                        \
+	{ OSSL_FUNC_KEYMGMT_IMPORT, (void (*)(void))wk_import_##sfx },                \
+	{ OSSL_FUNC_KEYMGMT_IMPORT_TYPES, (void (*)(void))wk_types_##sfx },           \
+	{ OSSL_FUNC_KEYMGMT_EXPORT, (void (*)(void))wk_export },                      \
+	{ OSSL_FUNC_KEYMGMT_EXPORT_TYPES, (void (*)(void))wk_types_##sfx },           \
+	{ OSSL_FUNC_KEYMGMT_GET_PARAMS, (void (*)(void))wk_get_params },              \
+	{ OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))wk_gettable_##sfx },     \
+	{ OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))wk_opname_##sfx },  \
+	{ 0, NULL }
+
+#define SIGNATURE_FNS(sfx)                                                                \
+	{ OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))ws_newctx_##sfx },                  \
+	{ OSSL_FUNC_SIGNATURE_FREECTX, (void (*)(void))ws_freectx },                      \
+	{ OSSL_FUNC_SIGNATURE_DUPCTX, (void (*)(void))ws_dupctx },                        \
+	{ OSSL_FUNC_SIGNATURE_DIGEST_SIGN_INIT, (void (*)(void))ws_dsign_init },          \
+	{ OSSL_FUNC_SIGNATURE_DIGEST_SIGN_UPDATE, (void (*)(void))ws_dsign_update },      \
+	{ OSSL_FUNC_SIGNATURE_DIGEST_SIGN_FINAL, (void (*)(void))ws_dsign_final },        \
+	{ OSSL_FUNC_SIGNATURE_GET_CTX_PARAMS, (void (*)(void))ws_get_ctx_params },        \
+	{ OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS, (void (*)(void))ws_gettable_ctx_params }, \
+	{ OSSL_FUNC_SIGNATURE_SET_CTX_PARAMS, (void (*)(void))ws_set_ctx_params },        \
+	{ OSSL_FUNC_SIGNATURE_SETTABLE_CTX_PARAMS, (void (*)(void))ws_settable_ctx_params }, \
+	{ 0, NULL }
+
+static const OSSL_DISPATCH km_ec[] = { KEYMGMT_FNS(ec) };
+static const OSSL_DISPATCH km_rsa[] = { KEYMGMT_FNS(rsa) };
+static const OSSL_DISPATCH sig_ec[] = { SIGNATURE_FNS(ec) };
+static const OSSL_DISPATCH sig_rsa[] = { SIGNATURE_FNS(rsa) };
+
+static const OSSL_ALGORITHM wrap_keymgmt[] = {
+	{ "EC:id-ecPublicKey:1.2.840.10045.2.1", "provider=" HWE_TPM2_WRAP_PROVIDER, km_ec, "TPM EC key" },
+	{ "RSA:rsaEncryption:1.2.840.113549.1.1.1", "provider=" HWE_TPM2_WRAP_PROVIDER, km_rsa, "TPM RSA key" },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static const OSSL_ALGORITHM wrap_signature[] = {
+	{ WRAP_SIG_EC, "provider=" HWE_TPM2_WRAP_PROVIDER, sig_ec, "ECDSA in the TPM" },
+	{ WRAP_SIG_RSA, "provider=" HWE_TPM2_WRAP_PROVIDER, sig_rsa, "RSA in the TPM" },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static const OSSL_ALGORITHM *wrap_query(void *provctx, int op, int *no_cache)
+{
+	*no_cache = 0;
+	if (op == OSSL_OP_KEYMGMT)
+		return wrap_keymgmt;
+	if (op == OSSL_OP_SIGNATURE)
+		return wrap_signature;
+	return NULL;
+}
+
+static const OSSL_DISPATCH wrap_dispatch[] = {
+	{ OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))wrap_query },
+	{ 0, NULL }
+};
+
+static OSSL_provider_init_fn wrap_provider_init;
+
+static int wrap_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
+			      const OSSL_DISPATCH **out, void **provctx)
+{
+	*out = wrap_dispatch;
+	*provctx = (void *)handle;
+	return 1;
+}
+
+int hwe_tpm2_wrap_register(void)
+{
+	return OSSL_PROVIDER_add_builtin(NULL, HWE_TPM2_WRAP_PROVIDER, wrap_provider_init);
+}
+
+EVP_PKEY *hwe_tpm2_wrap_key(EVP_PKEY *tpm)
+{
+	EVP_PKEY_CTX *pc;
+	EVP_PKEY *out = NULL;
+	OSSL_PARAM p[2];
+
+	pc = EVP_PKEY_CTX_new_from_name(NULL, EVP_PKEY_is_a(tpm, "EC") ? "EC" : "RSA",
+					"provider=" HWE_TPM2_WRAP_PROVIDER);
+	p[0] = OSSL_PARAM_construct_octet_string(WRAP_PARAM_TPMKEY, &tpm, sizeof(tpm));
+	p[1] = OSSL_PARAM_construct_end();
+	if (pc && EVP_PKEY_fromdata_init(pc) > 0)
+		EVP_PKEY_fromdata(pc, &out, EVP_PKEY_KEYPAIR, p);
+	EVP_PKEY_CTX_free(pc);
+	return out;
+}

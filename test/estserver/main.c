@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* main.c - hwe-estserver: a loopback-only EST (RFC 7030) CA for hwenroll's tests.
+ *
+ * hwe-estserver --dir DIR [--port N] [options]
+ *
+ * At start it creates an EST CA (DIR/ca.pem), a TLS root (DIR/tls-ca.pem,
+ * the same certificate unless --separate-tls-ca) and an in-memory server
+ * certificate for DNS:localhost and IP:127.0.0.1, listens on 127.0.0.1 only,
+ * then writes DIR/pid and DIR/port (atomically).  It serves
+ * /.well-known/est[/label...]/{cacerts,csrattrs,simpleenroll,simplereenroll}
+ * over TLS 1.2+, one thread per connection, and logs one line per request to
+ * DIR/requests.log:
+ *
+ *   <unix-time> conn=N req=N tls=new|resumed METHOD PATH STATUS client=SUBJ|- user=U|-
+ *
+ * SIGTERM or SIGINT stops it with exit status 0.  See usage() for options.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "estserver.h"
+
+#define MAX_BOOTSTRAP 16
+
+static const char usage_text[] =
+"usage: hwe-estserver --dir DIR [--port N] [options]\n"
+"\n"
+"  --dir DIR               writes ca.pem, tls-ca.pem, port, pid, requests.log here\n"
+"  --port N                listen on 127.0.0.1:N (0 or absent: a random free port)\n"
+"  --user U --pass-file F  require HTTP auth for /simpleenroll (password: first line of F)\n"
+"  --auth basic|digest     HTTP auth scheme (default basic; digest = RFC 7616, SHA-256 + MD5)\n"
+"  --require-client-cert   TLS handshake requires a client certificate; /simpleenroll\n"
+"                          is authenticated by it (it must be issued by the EST CA)\n"
+"  --pending N             answer 202 to the first N enroll requests per CSR public key\n"
+"  --retry-after VALUE     Retry-After header of those 202 answers (default \"1\")\n"
+"  --separate-tls-ca       the TLS server certificate chains to DIR/tls-ca.pem, a root\n"
+"                          other than the EST CA in DIR/ca.pem\n"
+"  --validity-days N       lifetime of issued certificates (default 365)\n"
+"  --key-type ec|rsa       CA and server key type (default ec, P-256; rsa = 2048 bit)\n"
+"  --chain                 include the CA certificate in enroll responses\n"
+"  --bootstrap NAME        also issue DIR/NAME.pem + DIR/NAME.key (EC P-256, CN=NAME,\n"
+"                          clientAuth) at start; may repeat\n"
+"  --csrattrs-empty        /csrattrs answers 204 No Content\n"
+"  --tls-max 1.2|1.3       highest TLS version offered\n"
+"  --base64-oneline        base64 response bodies without line breaks (strongSwan\n"
+"                          5.9 pki cannot decode line-wrapped base64)\n"
+"  --fault NAME            misbehave on the EST endpoints (one of):\n"
+"      close-handshake wrong-host untrusted status:NNN retry-after:VALUE stall\n"
+"      huge-body truncated content-type:VALUE bad-base64 not-pkcs7 empty-pkcs7\n"
+"      wrong-key unchained expired not-yet-valid subject-change redirect auth-scheme\n"
+"  --fault-op OP           limit a request-level fault to one operation\n"
+"                          (cacerts, csrattrs, simpleenroll, simplereenroll)\n"
+"  --help                  this text\n";
+
+static volatile sig_atomic_t stop_requested;
+static int active_conns;
+static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "hwe-estserver: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s", usage_text);
+	exit(2);
+}
+
+static int parse_int(const char *s, const char *opt, int min, int max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < min || v > max)
+		usage_error("invalid value for %s", opt);
+	return (int)v;
+}
+
+static void check_header_value(const char *v, const char *opt)
+{
+	if (strpbrk(v, "\r\n"))
+		usage_error("%s must not contain line breaks", opt);
+}
+
+static void parse_fault(struct est_server *srv, const char *arg)
+{
+	static const struct {
+		const char *name;
+		enum est_fault fault;
+	} plain[] = {
+		{ "close-handshake", FAULT_CLOSE_HANDSHAKE }, { "wrong-host", FAULT_WRONG_HOST },
+		{ "untrusted", FAULT_UNTRUSTED }, { "stall", FAULT_STALL },
+		{ "huge-body", FAULT_HUGE_BODY }, { "truncated", FAULT_TRUNCATED },
+		{ "bad-base64", FAULT_BAD_BASE64 }, { "not-pkcs7", FAULT_NOT_PKCS7 },
+		{ "empty-pkcs7", FAULT_EMPTY_PKCS7 }, { "wrong-key", FAULT_WRONG_KEY },
+		{ "unchained", FAULT_UNCHAINED }, { "expired", FAULT_EXPIRED },
+		{ "not-yet-valid", FAULT_NOT_YET_VALID },
+		{ "subject-change", FAULT_SUBJECT_CHANGE }, { "redirect", FAULT_REDIRECT },
+		{ "auth-scheme", FAULT_AUTH_SCHEME },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		if (strcmp(arg, plain[i].name) == 0) {
+			srv->fault = plain[i].fault;
+			return;
+		}
+	}
+	if (strncmp(arg, "status:", 7) == 0) {
+		srv->fault = FAULT_STATUS;
+		srv->fault_status = parse_int(arg + 7, "--fault status:NNN", 100, 599);
+	} else if (strncmp(arg, "retry-after:", 12) == 0 && arg[12]) {
+		srv->fault = FAULT_RETRY_AFTER;
+		srv->fault_arg = arg + 12;
+	} else if (strncmp(arg, "content-type:", 13) == 0) {
+		srv->fault = FAULT_CONTENT_TYPE;
+		srv->fault_arg = arg + 13;
+	} else {
+		usage_error("unknown fault '%s'", arg);
+	}
+	if (srv->fault_arg)
+		check_header_value(srv->fault_arg, "--fault");
+}
+
+static char *read_pass(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	size_t n;
+
+	if (!f || !fgets(line, sizeof(line), f)) {
+		fprintf(stderr, "hwe-estserver: cannot read password file '%s'\n", path);
+		exit(2);
+	}
+	fclose(f);
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	return strdup(line);
+}
+
+static void parse_args(struct est_server *srv, int argc, char **argv,
+		       const char **boot, int *nboot)
+{
+	enum { O_DIR = 256, O_PORT, O_USER, O_PASSFILE, O_AUTH, O_REQCC, O_PENDING,
+	       O_RETRY, O_SEPTLS, O_DAYS, O_KEYTYPE, O_CHAIN, O_BOOT, O_TLSMAX,
+	       O_FAULT, O_FAULTOP, O_CSREMPTY, O_ONELINE, O_HELP };
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, O_DIR },
+		{ "port", required_argument, NULL, O_PORT },
+		{ "user", required_argument, NULL, O_USER },
+		{ "pass-file", required_argument, NULL, O_PASSFILE },
+		{ "auth", required_argument, NULL, O_AUTH },
+		{ "require-client-cert", no_argument, NULL, O_REQCC },
+		{ "pending", required_argument, NULL, O_PENDING },
+		{ "retry-after", required_argument, NULL, O_RETRY },
+		{ "separate-tls-ca", no_argument, NULL, O_SEPTLS },
+		{ "validity-days", required_argument, NULL, O_DAYS },
+		{ "key-type", required_argument, NULL, O_KEYTYPE },
+		{ "chain", no_argument, NULL, O_CHAIN },
+		{ "bootstrap", required_argument, NULL, O_BOOT },
+		{ "tls-max", required_argument, NULL, O_TLSMAX },
+		{ "fault", required_argument, NULL, O_FAULT },
+		{ "fault-op", required_argument, NULL, O_FAULTOP },
+		{ "csrattrs-empty", no_argument, NULL, O_CSREMPTY },
+		{ "base64-oneline", no_argument, NULL, O_ONELINE },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *pass_file = NULL;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case O_DIR: srv->dir = optarg; break;
+		case O_PORT: srv->port = parse_int(optarg, "--port", 0, 65535); break;
+		case O_USER: srv->user = optarg; break;
+		case O_PASSFILE: pass_file = optarg; break;
+		case O_AUTH:
+			if (strcmp(optarg, "basic") == 0)
+				srv->auth = EST_AUTH_BASIC;
+			else if (strcmp(optarg, "digest") == 0)
+				srv->auth = EST_AUTH_DIGEST;
+			else
+				usage_error("unknown --auth '%s'", optarg);
+			break;
+		case O_REQCC: srv->require_client_cert = 1; break;
+		case O_PENDING: srv->pending = parse_int(optarg, "--pending", 0, 1000000); break;
+		case O_RETRY:
+			check_header_value(optarg, "--retry-after");
+			srv->retry_after = optarg;
+			break;
+		case O_SEPTLS: srv->separate_tls_ca = 1; break;
+		case O_DAYS: srv->validity_days = parse_int(optarg, "--validity-days", 1, 36500); break;
+		case O_KEYTYPE:
+			if (strcmp(optarg, "ec") == 0)
+				srv->key_rsa = 0;
+			else if (strcmp(optarg, "rsa") == 0)
+				srv->key_rsa = 1;
+			else
+				usage_error("unknown --key-type '%s'", optarg);
+			break;
+		case O_CHAIN: srv->chain = 1; break;
+		case O_BOOT:
+			if (*nboot >= MAX_BOOTSTRAP || !optarg[0] || strchr(optarg, '/'))
+				usage_error("bad or too many --bootstrap '%s'", optarg);
+			boot[(*nboot)++] = optarg;
+			break;
+		case O_TLSMAX:
+			if (strcmp(optarg, "1.2") == 0)
+				srv->tls_max = TLS1_2_VERSION;
+			else if (strcmp(optarg, "1.3") == 0)
+				srv->tls_max = TLS1_3_VERSION;
+			else
+				usage_error("unknown --tls-max '%s'", optarg);
+			break;
+		case O_FAULT: parse_fault(srv, optarg); break;
+		case O_FAULTOP: srv->fault_op = optarg; break;
+		case O_CSREMPTY: srv->csrattrs_empty = 1; break;
+		case O_ONELINE: srv->b64_oneline = 1; break;
+		case O_HELP: fputs(usage_text, stdout); exit(0);
+		default: fputs(usage_text, stderr); exit(2);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (!srv->dir)
+		usage_error("%s", "--dir is required");
+	if (!!srv->user != !!pass_file)
+		usage_error("%s", "--user and --pass-file go together");
+	if (pass_file)
+		srv->pass = read_pass(pass_file);
+}
+
+static int listen_loopback(int port, int *bound)
+{
+	struct sockaddr_in sa;
+	socklen_t salen = sizeof(sa);
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 128) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &salen) != 0) {
+		close(fd);
+		return -1;
+	}
+	*bound = ntohs(sa.sin_port);
+	return fd;
+}
+
+static void *conn_main(void *arg)
+{
+	conn_thread(arg);
+	pthread_mutex_lock(&active_lock);
+	active_conns--;
+	pthread_mutex_unlock(&active_lock);
+	return NULL;
+}
+
+static void spawn(struct est_server *srv, int fd)
+{
+	struct est_conn *c = calloc(1, sizeof(*c));
+	pthread_attr_t attr;
+	pthread_t tid;
+	sigset_t block, old;
+
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->srv = srv;
+	c->fd = fd;
+	pthread_mutex_lock(&srv->lock);
+	c->number = ++srv->conn_count;
+	pthread_mutex_unlock(&srv->lock);
+	pthread_mutex_lock(&active_lock);
+	active_conns++;
+	pthread_mutex_unlock(&active_lock);
+
+	/* Connection threads never see SIGTERM/SIGINT; the main thread does. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&tid, &attr, conn_main, c) != 0) {
+		fprintf(stderr, "hwe-estserver: cannot create a thread\n");
+		close(fd);
+		free(c);
+		pthread_mutex_lock(&active_lock);
+		active_conns--;
+		pthread_mutex_unlock(&active_lock);
+	}
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void remove_file(const char *dir, const char *name)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+}
+
+int main(int argc, char **argv)
+{
+	struct est_server srv;
+	const char *boot[MAX_BOOTSTRAP];
+	struct sigaction sa;
+	char path[4096], text[32];
+	int nboot = 0, lfd, i, n, busy;
+
+	memset(&srv, 0, sizeof(srv));
+	srv.retry_after = "1";
+	srv.validity_days = 365;
+	parse_args(&srv, argc, argv, boot, &nboot);
+	pthread_mutex_init(&srv.lock, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	snprintf(path, sizeof(path), "%s/requests.log", srv.dir);
+	srv.log = fopen(path, "a");
+	if (!srv.log) {
+		fprintf(stderr, "hwe-estserver: cannot open '%s': %s\n", path, strerror(errno));
+		return 1;
+	}
+	if (!pki_setup(&srv))
+		return 1;
+	for (i = 0; i < nboot; i++)
+		if (!pki_bootstrap(&srv, boot[i]))
+			return 1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: poll() returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	lfd = listen_loopback(srv.port, &srv.port);
+	if (lfd < 0) {
+		fprintf(stderr, "hwe-estserver: cannot listen on 127.0.0.1:%d: %s\n",
+			srv.port, strerror(errno));
+		return 1;
+	}
+	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+	if (!write_file_atomic(srv.dir, "pid", text, (size_t)n, 0644))
+		return 1;
+	n = snprintf(text, sizeof(text), "%d\n", srv.port);
+	if (!write_file_atomic(srv.dir, "port", text, (size_t)n, 0644))
+		return 1;
+	fprintf(stderr, "hwe-estserver: listening on https://127.0.0.1:%d/.well-known/est/\n",
+		srv.port);
+
+	while (!stop_requested) {
+		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+		int fd;
+
+		if (poll(&pfd, 1, 1000) <= 0)
+			continue;
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			spawn(&srv, fd);
+	}
+
+	close(lfd);
+	remove_file(srv.dir, "port");
+	remove_file(srv.dir, "pid");
+	fprintf(stderr, "hwe-estserver: stopped after %lu connections\n", srv.conn_count);
+	pthread_mutex_lock(&srv.lock);
+	fflush(srv.log);
+	pthread_mutex_unlock(&srv.lock);
+	pthread_mutex_lock(&active_lock);
+	busy = active_conns;
+	pthread_mutex_unlock(&active_lock);
+	if (busy)
+		_exit(0);	/* threads still use the shared state: do not free it */
+
+	fclose(srv.log);
+	while (srv.pending_list) {
+		struct pending_entry *e = srv.pending_list;
+
+		srv.pending_list = e->next;
+		free(e);
+	}
+	if (srv.pass) {
+		OPENSSL_cleanse(srv.pass, strlen(srv.pass));
+		free(srv.pass);
+	}
+	SSL_CTX_free(srv.ssl_ctx);
+	X509_STORE_free(srv.client_store);
+	X509_free(srv.ca_cert);
+	EVP_PKEY_free(srv.ca_key);
+	X509_free(srv.other_cert);
+	EVP_PKEY_free(srv.other_key);
+	return 0;
+}

@@ -1,0 +1,23 @@
+#!/bin/bash
+# Usage strings are written once in the code: every command's --help
+# synopsis must appear verbatim in hwenroll(1)'s SYNOPSIS, and every exit
+# code the code defines must be documented in the man page and the README.
+. "$(dirname "$0")/lib.sh"
+set -e
+man=$HWE_TOP_SRCDIR/man/hwenroll.1.scd
+for cmd in cacerts csrattrs keygen enroll reenroll show certificate tpm; do
+	ok "$cmd" --help
+	syn=$(sed -n '1s/^usage: hwenroll \[global options\] //p' "$T/out")
+	[ -n "$syn" ] || fail "$cmd --help has no usage line"
+	grep -qxF "*hwenroll* $syn" "$man" || fail "man page SYNOPSIS lacks: hwenroll $syn"
+done
+ok --help
+grep -q "^  enroll" "$T/out" || fail "hwenroll --help lists no commands"
+# exit codes: rc.h is the source
+codes=$(sed -n 's/^\tHWE_EXIT_[A-Z]* = \([0-9]*\),.*/\1/p' "$HWE_TOP_SRCDIR/src/rc.h")
+[ -n "$codes" ] || fail "no exit codes found in rc.h"
+for c in $codes; do
+	grep -qE "^\|  $c\$" "$man" || fail "exit code $c not in hwenroll(1)"
+	grep -qE "^\| $c \|" "$HWE_TOP_SRCDIR/README.md" || fail "exit code $c not in README.md"
+done
+exit 0

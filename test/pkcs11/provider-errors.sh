@@ -1,0 +1,53 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# provider-errors.sh - failures say what failed, with the CK_RV name:
+# no such module, no such token, wrong PIN, locked PIN, key not found,
+# mechanism not supported, token full.  SoftHSM cannot be made to lack a
+# mechanism, lock a PIN or run out of memory, so those three go through
+# p11-filter.so, a test module that wraps SoftHSM and injects exactly that
+# token answer (what real tokens return: CKR_MECHANISM_INVALID from
+# C_GetMechanismInfo, CKR_PIN_LOCKED, CKR_DEVICE_MEMORY).
+. "$(dirname "$0")/lib.sh"
+p11_setup
+cd "$WORK" || exit 1
+FILTER=$HWE_TOP_BUILDDIR/test/pkcs11/.libs/p11-filter.so
+keygen ec256 e-ec || { cat log; exit 1; }
+keygen rsa2048 e-rsa || { cat log; exit 1; }
+echo data >data
+
+check_fails "no such module" "cannot load PKCS#11 module '$WORK/nope.so'" \
+	env HWENROLL_PKCS11_MODULE="$WORK/nope.so" openssl pkey -in "$(keyuri e-ec)" -pubout
+check_fails "no such token" "no token matches 'pkcs11:token=nosuch" \
+	openssl pkey -in "pkcs11:token=nosuch;object=e-ec;type=private?pin-value=$PIN" -pubout
+check_fails "wrong PIN names CKR_PIN_INCORRECT" "cannot log in to token '$TOKEN'.*C_Login: CKR_PIN_INCORRECT" \
+	openssl pkey -in "pkcs11:token=$TOKEN;object=e-ec;type=private?pin-value=9999" -pubout
+check_fails "no PIN at all says where to give one" "token '$TOKEN' needs a PIN" \
+	openssl dgst -sha256 -passin pass: -sign "pkcs11:token=$TOKEN;object=e-ec;type=private" data
+check_fails "missing pin-source file" "cannot open PIN file '$WORK/nopin'" \
+	openssl pkey -in "pkcs11:token=$TOKEN;object=e-ec;type=private?pin-source=$WORK/nopin" -pubout
+check_fails "key not found" "no object matches 'pkcs11:token=$TOKEN;object=missing" \
+	openssl pkey -in "pkcs11:token=$TOKEN;object=missing;type=private?pin-value=$PIN" -pubout
+check_fails "bad URI" "bad PKCS#11 URI" \
+	openssl pkey -in "pkcs11:token=$TOKEN;id=%zz" -pubout
+check_fails "keygen without a token URI" "needs the token URI" \
+	openssl genpkey -propquery provider=hwenroll-pkcs11 -algorithm EC -pkeyopt group:P-256
+
+[ -e "$FILTER" ] || { fail "test module $FILTER not built"; finish; exit; }
+export P11_FILTER_MODULE=$SOFTHSM_MODULE
+# sanity: the filter passes everything through when told nothing
+check "filter module passes through" env HWENROLL_PKCS11_MODULE="$FILTER" \
+	openssl dgst -sha256 -sign "$(keyuri e-rsa)" -sigopt rsa_padding_mode:pss -out ok.sig data
+check_fails "mechanism not supported (CKM_RSA_PKCS_PSS)" "token '$TOKEN' does not support CKM_RSA_PKCS_PSS" \
+	env HWENROLL_PKCS11_MODULE="$FILTER" P11_FILTER_HIDE=0xd \
+	openssl dgst -sha256 -sign "$(keyuri e-rsa)" -sigopt rsa_padding_mode:pss -out pss.sig data
+check "PKCS#1 still works without CKM_RSA_PKCS_PSS" env HWENROLL_PKCS11_MODULE="$FILTER" \
+	P11_FILTER_HIDE=0xd openssl dgst -sha256 -sign "$(keyuri e-rsa)" -out p1.sig data
+check_fails "mechanism not supported (CKM_ECDSA) at sign init" "token '$TOKEN' does not support CKM_ECDSA" \
+	env HWENROLL_PKCS11_MODULE="$FILTER" P11_FILTER_HIDE=0x1041 \
+	openssl dgst -sha256 -sign "$(keyuri e-ec)" -out ec.sig data
+check_fails "locked PIN names CKR_PIN_LOCKED" "C_Login: CKR_PIN_LOCKED" \
+	env HWENROLL_PKCS11_MODULE="$FILTER" P11_FILTER_LOCKED=1 \
+	openssl pkey -in "$(keyuri e-ec)" -pubout
+check_fails "token full names CKR_DEVICE_MEMORY" "token '$TOKEN' is full.*CKR_DEVICE_MEMORY" \
+	env HWENROLL_PKCS11_MODULE="$FILTER" P11_FILTER_FULL=1 "$P11TEST" --keygen "$TOKEN" "$PIN" ec256 full
+finish

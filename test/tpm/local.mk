@@ -1,0 +1,7 @@
+# test/tpm: a probe program that drives the tpm2 key backend directly
+# (keygen, load, sign, CSR, libcurl mutual TLS) for test/integration/tpm2_*.sh
+check_PROGRAMS += test/tpm/tpm-probe
+test_tpm_tpm_probe_SOURCES = test/tpm/tpm-probe.c
+test_tpm_tpm_probe_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS)
+test_tpm_tpm_probe_LDADD = src/libhwe.la $(CRYPTO_LIBS) $(CURL_LIBS)
+EXTRA_DIST += test/tpm/pcap-commands.py

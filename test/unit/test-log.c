@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* test-log.c - the error record (first error wins, hint, status table)
+ * and the display sanitizer. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/err.h>
+#include <openssl/x509err.h>
+
+#include "log.h"
+#include "rc.h"
+
+static void test_first_error_wins(void **state)
+{
+	hwe_err_clear();
+	assert_false(hwe_err_pending());
+	assert_int_equal(hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_OPEN_FAILED, "cannot open '%s'", "a.conf"),
+			 HWE_EXIT_INPUT);
+	assert_int_equal(hwe_err(HWE_EXIT_NETWORK, HWE_ERR_NETWORK_CONNECT, "later"), HWE_EXIT_NETWORK);
+	assert_true(hwe_err_pending());
+	assert_int_equal(hwe_err_code(), HWE_EXIT_INPUT);
+	assert_int_equal(hwe_err_status(), HWE_ERR_FILE_OPEN_FAILED);
+	assert_string_equal(hwe_err_message(), "cannot open 'a.conf'");
+	assert_null(hwe_err_hint_text());
+	hwe_err_hint("Ensure you created the CSR %s", "file");
+	hwe_err_hint("second hint ignored");
+	assert_string_equal(hwe_err_hint_text(), "Ensure you created the CSR file");
+	hwe_err_clear();
+	assert_false(hwe_err_pending());
+	assert_int_equal(hwe_err_code(), HWE_OK);
+	/* a hint without an error is dropped */
+	hwe_err_hint("orphan");
+	assert_null(hwe_err_hint_text());
+}
+
+static void test_status_table(void **state)
+{
+	/* the reference workflow's names and numbers */
+	assert_string_equal(hwe_status_name(HWE_ERR_CERT_CHAIN_NO_TRUST_ANCHOR), "ERR_CERT_CHAIN_NO_TRUST_ANCHOR");
+	assert_int_equal(hwe_status_number(HWE_ERR_CERT_CHAIN_NO_TRUST_ANCHOR), -7629);
+	assert_string_equal(hwe_status_name(HWE_ERR_FILE_OPEN_FAILED), "ERR_FILE_OPEN_FAILED");
+	assert_int_equal(hwe_status_number(HWE_ERR_FILE_OPEN_FAILED), -7201);
+	assert_string_equal(hwe_status_name((enum hwe_status)9999), "ERR_GENERAL");
+	assert_string_equal(hwe_exit_name(HWE_EXIT_TLS), "TLS trust");
+	assert_string_equal(hwe_exit_name(HWE_EXIT_KEYSTORE), "keystore");
+	assert_string_equal(hwe_exit_name((enum hwe_exit)99), "unknown");
+}
+
+static void test_ossl_error(void **state)
+{
+	hwe_err_clear();
+	ERR_raise_data(ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE, "detail");
+	assert_int_equal(hwe_err_ossl(HWE_EXIT_KEY, HWE_ERR_KEY_BACKEND, "signing failed"), HWE_EXIT_KEY);
+	assert_non_null(strstr(hwe_err_message(), "signing failed: "));
+	assert_non_null(strstr(hwe_err_message(), "cert already in hash table"));
+	assert_int_equal(ERR_peek_error(), 0);
+	hwe_err_clear();
+}
+
+static void test_levels(void **state)
+{
+	assert_int_equal(hwe_log_parse_level("info"), HWE_LOG_INFO);
+	assert_int_equal(hwe_log_parse_level("DEBUG"), HWE_LOG_DEBUG);
+	assert_int_equal(hwe_log_parse_level("Warning"), HWE_LOG_WARN);
+	assert_int_equal(hwe_log_parse_level("ERROR"), HWE_LOG_ERROR);
+	assert_int_equal(hwe_log_parse_level("LOUD"), -1);
+	assert_int_equal(hwe_log_parse_level(NULL), -1);
+	hwe_log_set_level(HWE_LOG_WARN);
+	assert_true(hwe_log_enabled(HWE_LOG_ERROR));
+	assert_true(hwe_log_enabled(HWE_LOG_WARN));
+	assert_false(hwe_log_enabled(HWE_LOG_INFO));
+	hwe_log_set_level(HWE_LOG_ERROR);
+}
+
+static void test_sanitize(void **state)
+{
+	char buf[16];
+	const char body[] = "bad\r\n\x1b[31mreq\x80uest\0x";
+
+	assert_string_equal(hwe_sanitize("a\nb", 3, buf, sizeof(buf)), "a b");
+	assert_string_equal(hwe_sanitize(body, 10, buf, sizeof(buf)), "bad .[31m");
+	/* truncated with an ellipsis, never past the buffer */
+	assert_string_equal(hwe_sanitize("0123456789abcdefghij", 20, buf, sizeof(buf)), "0123456789ab...");
+	assert_int_equal(strlen(buf), sizeof(buf) - 1);
+	/* NUL bytes inside the length are shown, not terminating */
+	assert_string_equal(hwe_sanitize(body + 10, 8, buf, sizeof(buf)), "req.uest");
+	assert_string_equal(hwe_sanitize("x\0y", 3, buf, sizeof(buf)), "x.y");
+	assert_string_equal(hwe_sanitize("  a  \n\n ", 8, buf, sizeof(buf)), " a");
+	assert_string_equal(hwe_sanitize(NULL, 0, buf, sizeof(buf)), "");
+	assert_string_equal(hwe_sanitize("abc", 3, buf, 3), "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_first_error_wins),
+		cmocka_unit_test(test_status_table),
+		cmocka_unit_test(test_ossl_error),
+		cmocka_unit_test(test_levels),
+		cmocka_unit_test(test_sanitize),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
