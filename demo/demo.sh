@@ -19,7 +19,6 @@ trap cleanup EXIT
 . "$top/test/integration/lib-estserver.sh"
 
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
-run() { say "$*"; "$@"; }
 
 echo "== starting swtpm with tpm2-abrmd (resource manager) in $T/tpm"
 "$top/swtpm-fixtures/tpm-start" "$T/tpm" --abrmd >/dev/null
@@ -40,9 +39,9 @@ cp "$T/est/tls-ca.pem" "$KS/ca/tls-root.pem"
 cp "$top/conf/sample_est_csr.conf" "$KS/conf/"
 hwe() { "$HWENROLL" -k "$KS" "$@"; }
 
-run hwenroll tpm
+say hwenroll tpm
 hwe tpm
-run hwenroll cacerts --uri "\$EST_URI"
+say hwenroll cacerts --uri "\$EST_URI"
 hwe cacerts --uri "$URI"
 say "hwenroll enroll --uri \$EST_URI --key-alias device --csr-conf sample_est_csr.conf --key-backend tpm2 --algorithm ECC --curve P256 --estc-user demo --estc-pass-file pass --log-level INFO"
 hwe enroll --uri "$URI" --key-alias device --csr-conf sample_est_csr.conf --key-backend tpm2 \
@@ -53,7 +52,7 @@ say "hwenroll reenroll --uri \$EST_URI --key-alias device --log-level INFO   # m
 hwe reenroll --uri "$URI" --key-alias device --log-level INFO | openssl x509 -noout -subject -serial -enddate
 say "hwenroll reenroll --uri \$EST_URI --key-alias device --rekey   # new TPM key, swapped in after the new certificate verifies"
 hwe reenroll --uri "$URI" --key-alias device --rekey | openssl x509 -noout -subject -serial -enddate
-run hwenroll show
+say hwenroll show
 hwe show
 say "tail -3 requests.log   # the EST server saw the TPM-held client certificate"
 tail -3 "$T/est/requests.log"

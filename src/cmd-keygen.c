@@ -99,8 +99,8 @@ int cmd_keygen(int argc, char **argv, struct hwe_ctx *ctx)
 				hwe_err_clear();
 		}
 	}
-	hwe_info("generating a %s key (%s backend) for alias '%s'",
-		 hwe_keyspec_describe(&spec, desc, sizeof(desc)), be->name, alias);
+	hwe_info("generating the key of alias '%s': %s, %s backend",
+		 alias, hwe_keyspec_describe(&spec, desc, sizeof(desc)), be->name);
 	if ((ret = be->generate(&ko, &spec, &pk, &blob, &bloblen)))
 		goto out;
 	generated = 1;

@@ -176,8 +176,8 @@ static int prepare_keys(struct job *j)
 	if (hwe_log_enabled(HWE_LOG_INFO)) {
 		char d[32];
 
-		hwe_info("generating a %s key (%s backend) for alias '%s'",
-			 hwe_keyspec_describe(&spec, d, sizeof(d)), j->be->name, j->alias);
+		hwe_info("generating the key of alias '%s': %s, %s backend",
+			 j->alias, hwe_keyspec_describe(&spec, d, sizeof(d)), j->be->name);
 	}
 	ret = j->be->generate(&j->ko, &spec, &j->fresh, &j->fresh_blob, &j->fresh_len);
 	if (ret == HWE_OK)

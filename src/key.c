@@ -19,6 +19,7 @@
 static const struct hwe_key_backend *const backends[] = {
 	&hwe_key_software,
 	&hwe_key_tpm2,
+	&hwe_key_pkcs11,
 	NULL,
 };
 

@@ -85,6 +85,7 @@ struct hwe_key_backend {
 
 extern const struct hwe_key_backend hwe_key_software;
 extern const struct hwe_key_backend hwe_key_tpm2;
+extern const struct hwe_key_backend hwe_key_pkcs11;
 
 /* key-tpm2-wrap.c: the built-in provider that wraps tpm2-openssl keys
  * (private operations in the TPM, everything else in the default provider).

@@ -134,6 +134,19 @@ static int name_ok(const char *name)
 	return 1;
 }
 
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* req/ also holds the locks and journals: those are never data. */
+static int reserved(int sub, const char *name)
+{
+	return sub == SUB_REQ && (ends_with(name, ".lock") || ends_with(name, ".journal"));
+}
+
 static int alias_ok(const char *alias)
 {
 	size_t i, n = alias ? strlen(alias) : 0;
@@ -1018,11 +1031,12 @@ static int journal_parse(char *text, size_t len, const char *alias, const char *
 			goto bad;
 		if (strcmp(verb, "rename") == 0) {
 			if (!a2 || parse_relpath(a2, &sub2, &n2) || sub2 != sub || !name_ok(n2) ||
+			    reserved(sub, n2) ||
 			    !tmp_ok(n1, alias, n2))
 				goto bad;
 			ret = action_add(&a, &n, &cap, 0, sub, n1, n2);
 		} else if (strcmp(verb, "remove") == 0) {
-			if (a2 || !name_ok(n1))
+			if (a2 || !name_ok(n1) || reserved(sub, n1))
 				goto bad;
 			ret = action_add(&a, &n, &cap, 1, sub, NULL, n1);
 		} else {
@@ -1263,6 +1277,9 @@ static int txn_check(struct hwe_ks_txn *t, const char *sub, const char *name, in
 		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
 			       "invalid keystore file name '%s'",
 			       name ? hwe_sanitize(name, strlen(name), shown, sizeof(shown)) : "");
+	if (reserved(*s, name))
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
+			       "'req/%s' is reserved for locking", name);
 	return need_sub(t->ks, *s);
 }
 

@@ -865,7 +865,7 @@ static void *gen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
 	struct p11_key *k = NULL;
 	unsigned char ecparams[16], *ep = ecparams, expbuf[8], rid[16];
 	int eplen = 0, explen = 3, rc, pinerr = 0;
-	char *pin = NULL, lbl[33];
+	char *pin = NULL, lbl[33], shown[512];
 	CK_RV rv;
 
 #define ADD(t, n, ty, v, l) do { t[n].type = (ty); t[n].pValue = (v); t[n].ulValueLen = (l); n++; } while (0)
@@ -879,7 +879,8 @@ static void *gen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
 		return NULL;
 	rc = p11_kit_uri_parse(g->uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, uri);
 	if (rc != P11_KIT_URI_OK) {
-		P11_ERR(ctx, P11_R_URI, "bad token URI '%s': %s", g->uri, p11_kit_uri_message(rc));
+		P11_ERR(ctx, P11_R_URI, "bad token URI '%s': %s",
+			p11_uri_display(g->uri, shown, sizeof(shown)), p11_kit_uri_message(rc));
 		goto out;
 	}
 	pin = p11_uri_pin(ctx, uri, &pinerr);
@@ -906,7 +907,9 @@ static void *gen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
 	}
 
 	p11_lock(ctx);
-	if (!p11_ready(ctx) || !(s = gen_token(ctx, uri, g->uri)) || !p11_login(ctx, s, pin) ||
+	if (!p11_ready(ctx) ||
+	    !(s = gen_token(ctx, uri, p11_uri_display(g->uri, shown, sizeof(shown)))) ||
+	    !p11_login(ctx, s, pin) ||
 	    !p11_session(ctx, s, &sess))
 		goto unlock;
 

@@ -25,6 +25,8 @@ test_pkcs11_p11_filter_la_LIBADD = -ldl
 P11_TESTS = \
 	test/pkcs11/provider-c.sh test/pkcs11/provider-cli.sh \
 	test/pkcs11/provider-tls.sh test/pkcs11/provider-errors.sh \
-	test/pkcs11/provider-tpm.sh
+	test/pkcs11/provider-tpm.sh \
+	test/integration/pkcs11_enroll_reenroll.sh \
+	test/integration/pkcs11_key_errors.sh
 TESTS += $(P11_TESTS)
 dist_noinst_SCRIPTS += $(P11_TESTS) test/pkcs11/lib.sh

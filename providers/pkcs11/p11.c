@@ -155,6 +155,25 @@ void p11_raise_rv(struct p11_ctx *ctx, int reason, CK_RV rv, const char *file, i
 
 /* ---- secure strings ---- */
 
+const char *p11_uri_display(const char *uri, char *buf, size_t buflen)
+{
+	const char *p = strstr(uri, "pin-value=");
+	size_t n;
+
+	if (!p) {
+		snprintf(buf, buflen, "%s", uri);
+		return buf;
+	}
+	n = (size_t)(p - uri);
+	if (n > 0 && (uri[n - 1] == '?' || uri[n - 1] == '&'))
+		n--;
+	p += strcspn(p, "&");
+	if (*p == '&' && n > 0 && uri[n] == '?')
+		p++; /* keep the '?' for the next parameter */
+	snprintf(buf, buflen, "%.*s%s", (int)n, uri, *p ? p : "");
+	return buf;
+}
+
 char *p11_strdup_secure(const char *s)
 {
 	size_t n;

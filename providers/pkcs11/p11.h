@@ -136,6 +136,8 @@ int p11_check_mech(struct p11_ctx *ctx, struct p11_slot *s, CK_MECHANISM_TYPE m,
 /* PIN from a pkcs11: URI: pin-value, or pin-source (path or file: URI).
  * Returns a secure-heap string or NULL; *err set if a pin-source failed. */
 char *p11_uri_pin(struct p11_ctx *ctx, P11KitUri *uri, int *err);
+/* The URI for messages: pin-value removed. */
+const char *p11_uri_display(const char *uri, char *buf, size_t buflen);
 char *p11_strdup_secure(const char *s);
 void p11_free_secure(char *s);
 

@@ -49,12 +49,14 @@ static void *st_open(void *provctx, const char *uri)
 		return NULL;
 	st->ctx = ctx;
 	st->uri = p11_kit_uri_new();
-	st->text = strdup(uri);
+	st->text = malloc(strlen(uri) + 1);
+	if (st->text)
+		p11_uri_display(uri, st->text, strlen(uri) + 1);
 	if (!st->uri || !st->text)
 		goto fail;
 	rc = p11_kit_uri_parse(uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, st->uri);
 	if (rc != P11_KIT_URI_OK) {
-		P11_ERR(ctx, P11_R_URI, "bad PKCS#11 URI '%s': %s", uri, p11_kit_uri_message(rc));
+		P11_ERR(ctx, P11_R_URI, "bad PKCS#11 URI '%s': %s", st->text, p11_kit_uri_message(rc));
 		goto fail;
 	}
 	return st;

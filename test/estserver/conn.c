@@ -143,7 +143,6 @@ static int send_response(struct est_conn *c, struct http_resp *rs)
 	size_t len = rs->body_len;
 	long advertised = rs->huge ? HUGE_BODY_SIZE :
 			  rs->fake_length >= 0 ? rs->fake_length : (long)len;
-
 	char clen[64] = "";
 	int n, no_body = 0;
 
@@ -165,7 +164,7 @@ static int send_response(struct est_conn *c, struct http_resp *rs)
 	if (no_body)
 		return 1;
 	if (rs->huge) {
-		static char chunk[65 * 1024];
+		char chunk[65 * 1024];
 		long left = HUGE_BODY_SIZE;
 		size_t i;
 

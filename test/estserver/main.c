@@ -1,19 +1,26 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* main.c - hwe-estserver: a loopback-only EST (RFC 7030) CA for hwenroll's tests.
  *
- * hwe-estserver --dir DIR [--port N] [options]
+ * hwe-estserver --dir DIR [--port N] [options]      (options: see usage_text)
  *
- * At start it creates an EST CA (DIR/ca.pem), a TLS root (DIR/tls-ca.pem,
- * the same certificate unless --separate-tls-ca) and an in-memory server
- * certificate for DNS:localhost and IP:127.0.0.1, listens on 127.0.0.1 only,
- * then writes DIR/pid and DIR/port (atomically).  It serves
+ * At start it creates an EST CA (EC P-256 or RSA-2048, CN="hwe test EST CA",
+ * written to DIR/ca.pem), a TLS root (DIR/tls-ca.pem, the same certificate
+ * unless --separate-tls-ca) and an in-memory server certificate for
+ * DNS:localhost and IP:127.0.0.1.  It listens on 127.0.0.1 only and, once
+ * listening, writes DIR/pid and then DIR/port ("N\n", via rename).  It serves
  * /.well-known/est[/label...]/{cacerts,csrattrs,simpleenroll,simplereenroll}
- * over TLS 1.2+, one thread per connection, and logs one line per request to
+ * over TLS 1.2+ with strict HTTP/1.1 (keep-alive, Content-Length always), one
+ * thread per connection, and appends one line per request to
  * DIR/requests.log:
  *
  *   <unix-time> conn=N req=N tls=new|resumed METHOD PATH STATUS client=SUBJ|- user=U|-
  *
- * SIGTERM or SIGINT stops it with exit status 0.  See usage() for options.
+ * (SUBJ is the client certificate's oneline subject; spaces and control
+ * characters in any field become '_'; a stalled request logs status 0.)
+ * SIGTERM or SIGINT stops it with exit status 0 and removes DIR/port and
+ * DIR/pid.  --fault NAME makes it misbehave for the hostile-network tests;
+ * TLS-level faults (close-handshake, wrong-host, untrusted) hit every
+ * connection, the others only EST requests (of one operation with --fault-op).
  */
 #include "config.h"
 

@@ -8,6 +8,13 @@ INTEGRATION_TESTS = \
 	test/integration/software_reenroll_mtls.sh \
 	test/integration/software_certificate_est.sh \
 	test/integration/software_keygen_show.sh \
-	test/integration/docs_usage_manpage.sh
+	test/integration/software_enroll_clientauth.sh \
+	test/integration/docs_usage_manpage.sh \
+	test/integration/tpm2_fixtures_startstop.sh \
+	test/integration/tpm2_key_probe.sh \
+	test/integration/tpm2_key_errors.sh \
+	test/integration/tpm2_tls_clientauth.sh \
+	test/integration/tpm2_tpm_check.sh \
+	test/integration/tpm2_enroll_reenroll.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) test/integration/lib.sh

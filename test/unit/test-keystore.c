@@ -520,6 +520,10 @@ static void test_lock_contention(void **state)
 		struct hwe_keystore *cks = NULL;
 		struct hwe_ks_lock *clk = NULL;
 
+		/* never outlive the parent: EOF on go (or the alarm) ends us */
+		alarm(30);
+		close(ready[0]);
+		close(go[1]);
 		if (hwe_keystore_open(f->ks, 0, &cks) || hwe_keystore_lock(cks, "a", 0, &clk))
 			_exit(2);
 		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
@@ -528,6 +532,8 @@ static void test_lock_contention(void **state)
 		hwe_keystore_close(cks);
 		_exit(0);
 	}
+	close(ready[1]);
+	close(go[0]);
 	assert_int_equal(read(ready[0], &c, 1), 1);
 
 	assert_int_equal(hwe_keystore_lock(ks, "a", 0, &lk), HWE_EXIT_KEYSTORE);
@@ -560,8 +566,6 @@ static void test_lock_contention(void **state)
 	hwe_keystore_unlock(lk);
 	hwe_keystore_unlock(lk2);
 	close(ready[0]);
-	close(ready[1]);
-	close(go[0]);
 	close(go[1]);
 
 	/* symlinked lock file refused */
@@ -676,6 +680,10 @@ static void test_txn_commit(void **state)
 		   HWE_ERR_GENERAL, "invalid keystore file name");
 	expect_err(hwe_keystore_txn_put(t, "etc", "x", "x", 1, 0644), HWE_EXIT_INTERNAL,
 		   HWE_ERR_GENERAL, "unknown keystore directory");
+	expect_err(hwe_keystore_txn_put(t, "req", "a.lock", "x", 1, 0600), HWE_EXIT_INTERNAL,
+		   HWE_ERR_GENERAL, "reserved");
+	expect_err(hwe_keystore_txn_remove(t, "req", "b.journal"), HWE_EXIT_INTERNAL,
+		   HWE_ERR_GENERAL, "reserved");
 	expect_err(hwe_keystore_txn_remove(t, "keys", "../../x"), HWE_EXIT_INTERNAL,
 		   HWE_ERR_GENERAL, "invalid keystore file name");
 	assert_int_equal(hwe_keystore_txn_commit(t), HWE_OK);
@@ -846,7 +854,12 @@ static void test_journal_parse(void **state)
 		"hwenroll-journal 1 a\nrename certs/victim.pem certs/x.pem\n",
 		"hwenroll-journal 1 a\nrename certs/.a=x.pem.tmp.1/../ab certs/x.pem\n",
 		"hwenroll-journal 1 a\nrename certs/.a=x.pem.tmp.1.ab\n",
+		"hwenroll-journal 1 a\nrename certs/.a=...tmp.1.ab certs/..\n",
+		"hwenroll-journal 1 a\nrename certs/.a=.x.tmp.1.ab certs/.x\n",
+		"hwenroll-journal 1 a\nrename certs/.a=x.pem.tmp.1.ab certs/x.pem\nrename certs/.a=...tmp.1.ab certs/..\n",
 		"hwenroll-journal 1 a\ndelete certs/victim.pem\n",
+		"hwenroll-journal 1 a\nremove req/a.lock\n",
+		"hwenroll-journal 1 a\nremove req/b.journal\n",
 		"hwenroll-journal 1 a\nremove certs/victim.pem",
 		"hwenroll-journal 1 b\nremove certs/victim.pem\n",
 		"hwenroll-journal 2 a\nremove certs/victim.pem\n",
