@@ -458,9 +458,15 @@ int hwe_est_enroll(struct hwe_http *h, const struct hwe_est_url *u, enum hwe_est
 		if (delay < 1)
 			delay = 1;      /* never spin on "Retry-After: 0" */
 		if (delay > max_wait - waited) {
-			snprintf(why, sizeof(why), "Retry-After: %ld s exceeds --max-wait %ld s",
-				 delay, max_wait);
-			ret = pending(opts, delay, why);
+			if (waited > 0)
+				snprintf(why, sizeof(why),
+					 "still pending after waiting %ld s; Retry-After: %ld s would exceed --max-wait %ld s",
+					 waited, delay, max_wait);
+			else
+				snprintf(why, sizeof(why), "Retry-After: %ld s exceeds --max-wait %ld s",
+					 delay, max_wait);
+			/* an absurd Retry-After (over a year) gives no useful hint */
+			ret = pending(opts, delay > 366L * 86400 ? -1 : delay, why);
 			goto out;
 		}
 		if (round >= MAX_202_ROUNDS) {

@@ -858,37 +858,52 @@ int hwe_keystore_lock(struct hwe_keystore *ks, const char *alias, int wait_s,
 		return HWE_EXIT_KEYSTORE;
 	snprintf(name, sizeof(name), "%s.lock", alias);
 	kpath(ks, SUB_REQ, name, p, sizeof(p));
-	fd = openat(ks->fd[SUB_REQ], name, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
-		    0600);
-	if (fd < 0) {
-		if (errno == ELOOP)
-			ret = hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_PERMISSIONS,
-				      "refusing symlink '%s'", p);
-		else
-			ret = sys_err(HWE_ERR_KEYSTORE_IO, "cannot open lock", p, errno);
-		goto out;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		ret = hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
-			      "lock '%s' is not a regular file", p);
-		goto out;
-	}
 	deadline = now_s() + (wait_s > 0 ? wait_s : 0);
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno == EINTR)
-			continue;
-		if (errno != EWOULDBLOCK) {
-			ret = sys_err(HWE_ERR_KEYSTORE_IO, "cannot lock", p, errno);
+	/* The lock file exists only while a run holds it: unlock removes it
+	 * (still holding the lock), so a failed run leaves the keystore as it
+	 * found it.  A run that got the lock on a file the previous holder
+	 * has just removed sees that the path no longer names its inode and
+	 * starts over. */
+	for (;;) {
+		struct stat cur;
+
+		fd = openat(ks->fd[SUB_REQ], name,
+			    O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+		if (fd < 0) {
+			if (errno == ELOOP)
+				ret = hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_PERMISSIONS,
+					      "refusing symlink '%s'", p);
+			else
+				ret = sys_err(HWE_ERR_KEYSTORE_IO, "cannot open lock", p, errno);
 			goto out;
 		}
-		if (now_s() >= deadline) {
-			hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_LOCKED,
-				"alias '%s' is in use by another hwenroll run (lock '%s')", alias, p);
-			hwe_err_hint("wait for the other run to finish; the lock is released when it exits");
-			ret = HWE_EXIT_KEYSTORE;
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			ret = hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
+				      "lock '%s' is not a regular file", p);
 			goto out;
 		}
-		sleep_ms(100);
+		while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EWOULDBLOCK) {
+				ret = sys_err(HWE_ERR_KEYSTORE_IO, "cannot lock", p, errno);
+				goto out;
+			}
+			if (now_s() >= deadline) {
+				hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_LOCKED,
+					"alias '%s' is in use by another hwenroll run (lock '%s')",
+					alias, p);
+				hwe_err_hint("wait for the other run to finish; the lock is released when it exits");
+				ret = HWE_EXIT_KEYSTORE;
+				goto out;
+			}
+			sleep_ms(100);
+		}
+		if (fstatat(ks->fd[SUB_REQ], name, &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    cur.st_ino == st.st_ino && cur.st_dev == st.st_dev)
+			break;
+		close(fd); /* removed by the previous holder: take the new one */
+		fd = -1;
 	}
 	lk = calloc(1, sizeof(*lk));
 	if (!lk) {
@@ -928,6 +943,14 @@ void hwe_keystore_unlock(struct hwe_ks_lock *lk)
 				*pp = lk->next;
 				break;
 			}
+	if (lk->ks) {
+		char name[KS_ALIAS_MAX + 8];
+
+		/* remove the lock file before releasing it (see hwe_keystore_lock) */
+		snprintf(name, sizeof(name), "%s.lock", lk->alias);
+		if (lk->ks->fd[SUB_REQ] >= 0)
+			unlinkat(lk->ks->fd[SUB_REQ], name, 0);
+	}
 	close(lk->fd); /* releases the flock */
 	free(lk);
 }
@@ -1012,7 +1035,7 @@ static int journal_parse(char *text, size_t len, const char *alias, const char *
 	*out = NULL;
 	*nout = 0;
 	if (strlen(text) != len || len == 0 || text[len - 1] != '\n')
-		goto bad;
+		goto out;
 	snprintf(header, sizeof(header), JOURNAL_MAGIC " %s", alias);
 	for (; *line; line = nl + 1) {
 		nl = strchr(line, '\n');
@@ -1020,7 +1043,7 @@ static int journal_parse(char *text, size_t len, const char *alias, const char *
 		lineno++;
 		if (lineno == 1) {
 			if (strcmp(line, header) != 0)
-				goto bad;
+				goto out;
 			continue;
 		}
 		verb = strtok_r(line, " ", &save);
@@ -1028,37 +1051,37 @@ static int journal_parse(char *text, size_t len, const char *alias, const char *
 		a2 = strtok_r(NULL, " ", &save);
 		extra = strtok_r(NULL, " ", &save);
 		if (!verb || !a1 || extra || parse_relpath(a1, &sub, &n1))
-			goto bad;
+			goto out;
 		if (strcmp(verb, "rename") == 0) {
 			if (!a2 || parse_relpath(a2, &sub2, &n2) || sub2 != sub || !name_ok(n2) ||
-			    reserved(sub, n2) ||
-			    !tmp_ok(n1, alias, n2))
-				goto bad;
+			    reserved(sub, n2) || !tmp_ok(n1, alias, n2))
+				goto out;
 			ret = action_add(&a, &n, &cap, 0, sub, n1, n2);
 		} else if (strcmp(verb, "remove") == 0) {
 			if (a2 || !name_ok(n1) || reserved(sub, n1))
-				goto bad;
+				goto out;
 			ret = action_add(&a, &n, &cap, 1, sub, NULL, n1);
 		} else {
-			goto bad;
+			goto out;
 		}
 		if (ret)
 			goto out;
+		ret = HWE_EXIT_KEYSTORE;
 	}
 	if (lineno < 1)
-		goto bad;
+		goto out;
 	*out = a;
 	*nout = n;
 	a = NULL;
 	n = 0;
 	ret = HWE_OK;
-	goto out;
-bad:
-	hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
-		"journal '%s' is not valid (line %d); nothing was changed", path, lineno);
-	hwe_err_hint("inspect it; if no update of this alias is wanted, remove it: rm '%s'", path);
-	ret = HWE_EXIT_KEYSTORE;
 out:
+	if (ret == HWE_EXIT_KEYSTORE) {
+		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
+			"journal '%s' is not valid (line %d); nothing was changed", path, lineno);
+		hwe_err_hint("inspect it; if no update of this alias is wanted, remove it: rm '%s'",
+			     path);
+	}
 	actions_free(a, n);
 	return ret;
 }
@@ -1155,20 +1178,18 @@ static int recover(struct hwe_keystore *ks, struct hwe_ks_lock *lk)
 	snprintf(name, sizeof(name), "%s.journal", lk->alias);
 	kpath(ks, SUB_REQ, name, p, sizeof(p));
 	ret = ks_read(ks, SUB_REQ, name, &missing, &text, &len);
-	if (ret || missing)
-		goto stale;
-	ret = journal_parse((char *)text, len, lk->alias, p, &a, &n);
-	if (ret)
-		goto out;
-	hwe_info("completing an interrupted update of alias '%s' (%zu step(s) from '%s')",
-		 lk->alias, n, p);
-	ret = apply(ks, a, n, 0);
-	if (!ret)
-		ret = journal_remove(ks, lk->alias);
-stale:
+	if (!ret && !missing) {
+		ret = journal_parse((char *)text, len, lk->alias, p, &a, &n);
+		if (!ret)
+			hwe_info("completing an interrupted update of alias '%s' (%zu step(s) from '%s')",
+				 lk->alias, n, p);
+		if (!ret)
+			ret = apply(ks, a, n, 0);
+		if (!ret)
+			ret = journal_remove(ks, lk->alias);
+	}
 	if (!ret)
 		ret = remove_stale(ks, lk->alias);
-out:
 	OPENSSL_free(text);
 	actions_free(a, n);
 	return ret;
@@ -1242,23 +1263,24 @@ static int stage(struct hwe_keystore *ks, int sub, const char *alias, const char
 		return sys_err(HWE_ERR_KEYSTORE_IO, "cannot create", p, errno);
 	if (fchmod(fd, mode & 07777) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		ret = sys_err(HWE_ERR_KEYSTORE_IO, "cannot write", p, errno);
-		goto fail;
+		goto out;
 	}
 	e = close(fd);
 	fd = -1;
 	if (e < 0) {
 		ret = sys_err(HWE_ERR_KEYSTORE_IO, "cannot write", p, errno);
-		goto fail;
+		goto out;
 	}
 	if (!(*tmp = strdup(t))) {
 		ret = oom();
-		goto fail;
+		goto out;
 	}
-	return HWE_OK;
-fail:
+	ret = HWE_OK;
+out:
 	if (fd >= 0)
 		close(fd);
-	unlinkat(ks->fd[sub], t, 0);
+	if (ret)
+		unlinkat(ks->fd[sub], t, 0);
 	return ret;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* keymgmt.c - EC and RSA key management: keys held by reference to token
- * objects, public parts exportable, private parts never; key generation on
- * the token with C_GenerateKeyPair. */
+ * objects, public parts exportable, private parts never (generation on the
+ * token is in keygen.c). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -16,15 +16,9 @@
 #include <openssl/objects.h>
 #include <openssl/param_build.h>
 #include <openssl/params.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "p11.h"
-
-/* gen parameters of this provider */
-#define P11_GEN_URI "pkcs11_uri"     /* token to generate on: pkcs11:token=... */
-#define P11_GEN_LABEL "pkcs11_label" /* CKA_LABEL of both objects */
-#define P11_GEN_ID "pkcs11_id"       /* CKA_ID (octet string; hex if utf8) */
 
 static OSSL_FUNC_keymgmt_new_fn ec_new, rsa_new;
 static OSSL_FUNC_keymgmt_free_fn km_free;
@@ -38,11 +32,6 @@ static OSSL_FUNC_keymgmt_gettable_params_fn ec_gettable, rsa_gettable;
 static OSSL_FUNC_keymgmt_dup_fn km_dup;
 static OSSL_FUNC_keymgmt_load_fn km_load;
 static OSSL_FUNC_keymgmt_query_operation_name_fn ec_opname, rsa_opname;
-static OSSL_FUNC_keymgmt_gen_init_fn ec_gen_init, rsa_gen_init;
-static OSSL_FUNC_keymgmt_gen_set_params_fn gen_set_params;
-static OSSL_FUNC_keymgmt_gen_settable_params_fn ec_gen_settable, rsa_gen_settable;
-static OSSL_FUNC_keymgmt_gen_fn gen;
-static OSSL_FUNC_keymgmt_gen_cleanup_fn gen_cleanup;
 
 /* ---- the key object ---- */
 
@@ -71,7 +60,7 @@ void p11_key_free(struct p11_key *k)
 	free(k);
 }
 
-static void *memdup(const void *p, size_t n)
+void *p11_memdup(const void *p, size_t n)
 {
 	void *d = malloc(n ? n : 1);
 
@@ -91,9 +80,9 @@ struct p11_key *p11_key_dup(const struct p11_key *k)
 	d->label = NULL;
 	d->point = NULL;
 	d->n = d->e = NULL;
-	if ((k->id && !(d->id = memdup(k->id, k->idlen))) ||
+	if ((k->id && !(d->id = p11_memdup(k->id, k->idlen))) ||
 	    (k->label && !(d->label = strdup(k->label))) ||
-	    (k->point && !(d->point = memdup(k->point, k->pointlen))) ||
+	    (k->point && !(d->point = p11_memdup(k->point, k->pointlen))) ||
 	    (k->n && !(d->n = BN_dup(k->n))) || (k->e && !(d->e = BN_dup(k->e)))) {
 		p11_key_free(d);
 		return NULL;
@@ -136,9 +125,9 @@ static int set_point(struct p11_key *k, const unsigned char *v, size_t len)
 
 	os = d2i_ASN1_OCTET_STRING(NULL, &p, (long)len);
 	if (os && p == v + len && (size_t)os->length == want && os->data[0] == 0x04) {
-		k->point = memdup(os->data, want);
+		k->point = p11_memdup(os->data, want);
 	} else if (len == want && v[0] == 0x04) {
-		k->point = memdup(v, len);
+		k->point = p11_memdup(v, len);
 	}
 	ASN1_OCTET_STRING_free(os);
 	if (!k->point)
@@ -651,330 +640,6 @@ static const char *rsa_opname(int op)
 	return op == OSSL_OP_SIGNATURE ? "RSA" : NULL;
 }
 
-/* ---- key generation on the token ---- */
-
-struct p11_gen {
-	struct p11_ctx *ctx;
-	CK_KEY_TYPE type;
-	int nid;
-	size_t bits;
-	BIGNUM *e;
-	char *uri;
-	char *label;
-	unsigned char *id;
-	size_t idlen;
-};
-
-static void *gen_init_type(void *provctx, int selection, const OSSL_PARAM params[],
-			   CK_KEY_TYPE type)
-{
-	struct p11_gen *g;
-
-	if (!(selection & OSSL_KEYMGMT_SELECT_KEYPAIR))
-		return NULL;
-	g = calloc(1, sizeof(*g));
-	if (!g)
-		return NULL;
-	g->ctx = provctx;
-	g->type = type;
-	g->nid = NID_X9_62_prime256v1;
-	g->bits = 2048;
-	if (!gen_set_params(g, params)) {
-		gen_cleanup(g);
-		return NULL;
-	}
-	return g;
-}
-
-static void *ec_gen_init(void *provctx, int selection, const OSSL_PARAM params[])
-{
-	return gen_init_type(provctx, selection, params, CKK_EC);
-}
-
-static void *rsa_gen_init(void *provctx, int selection, const OSSL_PARAM params[])
-{
-	return gen_init_type(provctx, selection, params, CKK_RSA);
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int gen_set_params(void *genctx, const OSSL_PARAM params[])
-{
-	struct p11_gen *g = genctx;
-	const OSSL_PARAM *p;
-	const char *s;
-	const void *v;
-	size_t i, n;
-
-	if (!params)
-		return 1;
-	if ((p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_GROUP_NAME))) {
-		if (!OSSL_PARAM_get_utf8_string_ptr(p, &s))
-			return 0;
-		g->nid = EC_curve_nist2nid(s);
-		if (g->nid == NID_undef)
-			g->nid = OBJ_sn2nid(s);
-		if (g->nid != NID_X9_62_prime256v1 && g->nid != NID_secp384r1 &&
-		    g->nid != NID_secp521r1) {
-			P11_ERR(g->ctx, P11_R_UNSUPPORTED, "unsupported curve '%s'", s);
-			return 0;
-		}
-	}
-	if ((p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_RSA_BITS))) {
-		if (!OSSL_PARAM_get_size_t(p, &g->bits))
-			return 0;
-		if (g->bits < 2048 || g->bits > 4096) {
-			P11_ERR(g->ctx, P11_R_UNSUPPORTED, "unsupported RSA size %zu (2048-4096)",
-				g->bits);
-			return 0;
-		}
-	}
-	if ((p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_RSA_E)) &&
-	    !OSSL_PARAM_get_BN(p, &g->e))
-		return 0;
-	if ((p = OSSL_PARAM_locate_const(params, P11_GEN_URI))) {
-		if (!OSSL_PARAM_get_utf8_string_ptr(p, &s))
-			return 0;
-		free(g->uri);
-		g->uri = strdup(s);
-		if (!g->uri)
-			return 0;
-	}
-	if ((p = OSSL_PARAM_locate_const(params, P11_GEN_LABEL))) {
-		if (!OSSL_PARAM_get_utf8_string_ptr(p, &s))
-			return 0;
-		free(g->label);
-		g->label = strdup(s);
-		if (!g->label)
-			return 0;
-	}
-	if ((p = OSSL_PARAM_locate_const(params, P11_GEN_ID))) {
-		free(g->id);
-		g->id = NULL;
-		if (p->data_type == OSSL_PARAM_UTF8_STRING) {
-			if (!OSSL_PARAM_get_utf8_string_ptr(p, &s) || strlen(s) % 2)
-				return 0;
-			n = strlen(s) / 2;
-			g->id = malloc(n ? n : 1);
-			if (!g->id)
-				return 0;
-			for (i = 0; i < n; i++) {
-				int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-
-				if (hi < 0 || lo < 0)
-					return 0;
-				g->id[i] = (unsigned char)(hi << 4 | lo);
-			}
-			g->idlen = n;
-		} else {
-			if (!OSSL_PARAM_get_octet_string_ptr(p, &v, &n))
-				return 0;
-			g->id = memdup(v, n);
-			if (!g->id)
-				return 0;
-			g->idlen = n;
-		}
-	}
-	return 1;
-}
-
-static const OSSL_PARAM *ec_gen_settable(void *genctx, void *provctx)
-{
-	static const OSSL_PARAM p[] = {
-		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
-		OSSL_PARAM_utf8_string(P11_GEN_URI, NULL, 0),
-		OSSL_PARAM_utf8_string(P11_GEN_LABEL, NULL, 0),
-		OSSL_PARAM_octet_string(P11_GEN_ID, NULL, 0),
-		OSSL_PARAM_END,
-	};
-
-	return p;
-}
-
-static const OSSL_PARAM *rsa_gen_settable(void *genctx, void *provctx)
-{
-	static const OSSL_PARAM p[] = {
-		OSSL_PARAM_size_t(OSSL_PKEY_PARAM_RSA_BITS, NULL),
-		OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0),
-		OSSL_PARAM_utf8_string(P11_GEN_URI, NULL, 0),
-		OSSL_PARAM_utf8_string(P11_GEN_LABEL, NULL, 0),
-		OSSL_PARAM_octet_string(P11_GEN_ID, NULL, 0),
-		OSSL_PARAM_END,
-	};
-
-	return p;
-}
-
-static void gen_cleanup(void *genctx)
-{
-	struct p11_gen *g = genctx;
-
-	if (!g)
-		return;
-	free(g->uri);
-	free(g->label);
-	free(g->id);
-	BN_free(g->e);
-	free(g);
-}
-
-/* The one token a generation URI names (with the lock held). */
-static struct p11_slot *gen_token(struct p11_ctx *ctx, P11KitUri *uri, const char *text)
-{
-	CK_SLOT_ID *ids = NULL;
-	size_t n = 0;
-	struct p11_slot *s = NULL;
-
-	if (!p11_find_tokens(ctx, uri, &ids, &n))
-		return NULL;
-	if (n == 0)
-		P11_ERR(ctx, P11_R_TOKEN, "no token matches '%s' in PKCS#11 module '%s'", text,
-			ctx->module_path);
-	else if (n > 1)
-		P11_ERR(ctx, P11_R_TOKEN, "%zu tokens match '%s': name one with token= or serial=",
-			n, text);
-	else
-		s = p11_slot_get(ctx, ids[0]);
-	free(ids);
-	return s;
-}
-
-static void *gen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
-{
-	struct p11_gen *g = genctx;
-	struct p11_ctx *ctx = g->ctx;
-	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-	CK_OBJECT_CLASS pubcls = CKO_PUBLIC_KEY, privcls = CKO_PRIVATE_KEY;
-	CK_MECHANISM mech = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
-	CK_ATTRIBUTE pubt[8], privt[10];
-	CK_ULONG npub = 0, npriv = 0, modbits;
-	CK_OBJECT_HANDLE hpub, hpriv;
-	CK_SESSION_HANDLE sess;
-	CK_KEY_TYPE kt = g->type;
-	P11KitUri *uri = NULL;
-	struct p11_slot *s;
-	struct p11_key *k = NULL;
-	unsigned char ecparams[16], *ep = ecparams, expbuf[8], rid[16];
-	int eplen = 0, explen = 3, rc, pinerr = 0;
-	char *pin = NULL, lbl[33], shown[512];
-	CK_RV rv;
-
-#define ADD(t, n, ty, v, l) do { t[n].type = (ty); t[n].pValue = (v); t[n].ulValueLen = (l); n++; } while (0)
-	if (!g->uri) {
-		P11_ERR(ctx, P11_R_ARGUMENT, "key generation needs the token URI (parameter "
-			P11_GEN_URI ", e.g. pkcs11:token=LABEL)");
-		return NULL;
-	}
-	uri = p11_kit_uri_new();
-	if (!uri)
-		return NULL;
-	rc = p11_kit_uri_parse(g->uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, uri);
-	if (rc != P11_KIT_URI_OK) {
-		P11_ERR(ctx, P11_R_URI, "bad token URI '%s': %s",
-			p11_uri_display(g->uri, shown, sizeof(shown)), p11_kit_uri_message(rc));
-		goto out;
-	}
-	pin = p11_uri_pin(ctx, uri, &pinerr);
-	if (pinerr)
-		goto out;
-	if (!g->label) {
-		CK_ATTRIBUTE *a = p11_kit_uri_get_attribute(uri, CKA_LABEL);
-
-		if (a && a->pValue && (g->label = calloc(1, a->ulValueLen + 1)))
-			memcpy(g->label, a->pValue, a->ulValueLen);
-	}
-	if (!g->id) {
-		CK_ATTRIBUTE *a = p11_kit_uri_get_attribute(uri, CKA_ID);
-
-		if (a && a->pValue && a->ulValueLen) {
-			g->id = memdup(a->pValue, a->ulValueLen);
-			g->idlen = a->ulValueLen;
-		} else if (RAND_bytes_ex(ctx->libctx, rid, sizeof(rid), 0) > 0) {
-			g->id = memdup(rid, sizeof(rid));
-			g->idlen = sizeof(rid);
-		}
-		if (!g->id)
-			goto out;
-	}
-
-	p11_lock(ctx);
-	if (!p11_ready(ctx) ||
-	    !(s = gen_token(ctx, uri, p11_uri_display(g->uri, shown, sizeof(shown)))) ||
-	    !p11_login(ctx, s, pin) ||
-	    !p11_session(ctx, s, &sess))
-		goto unlock;
-
-	ADD(pubt, npub, CKA_CLASS, &pubcls, sizeof(pubcls));
-	ADD(pubt, npub, CKA_KEY_TYPE, &kt, sizeof(kt));
-	ADD(pubt, npub, CKA_TOKEN, &yes, sizeof(yes));
-	ADD(pubt, npub, CKA_VERIFY, &yes, sizeof(yes));
-	ADD(pubt, npub, CKA_ID, g->id, g->idlen);
-	ADD(privt, npriv, CKA_CLASS, &privcls, sizeof(privcls));
-	ADD(privt, npriv, CKA_KEY_TYPE, &kt, sizeof(kt));
-	ADD(privt, npriv, CKA_TOKEN, &yes, sizeof(yes));
-	ADD(privt, npriv, CKA_PRIVATE, &yes, sizeof(yes));
-	ADD(privt, npriv, CKA_SENSITIVE, &yes, sizeof(yes));
-	ADD(privt, npriv, CKA_EXTRACTABLE, &no, sizeof(no));
-	ADD(privt, npriv, CKA_SIGN, &yes, sizeof(yes));
-	ADD(privt, npriv, CKA_ID, g->id, g->idlen);
-	if (g->label) {
-		ADD(pubt, npub, CKA_LABEL, g->label, strlen(g->label));
-		ADD(privt, npriv, CKA_LABEL, g->label, strlen(g->label));
-	}
-	if (g->type == CKK_EC) {
-		eplen = i2d_ASN1_OBJECT(OBJ_nid2obj(g->nid), &ep);
-		if (eplen <= 0)
-			goto unlock;
-		ADD(pubt, npub, CKA_EC_PARAMS, ecparams, (CK_ULONG)eplen);
-	} else {
-		mech.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
-		modbits = g->bits;
-		if (g->e) {
-			explen = BN_bn2binpad(g->e, expbuf, BN_num_bytes(g->e));
-			if (explen <= 0)
-				goto unlock;
-		} else {
-			expbuf[0] = 0x01, expbuf[1] = 0x00, expbuf[2] = 0x01;
-		}
-		ADD(pubt, npub, CKA_MODULUS_BITS, &modbits, sizeof(modbits));
-		ADD(pubt, npub, CKA_PUBLIC_EXPONENT, expbuf, (CK_ULONG)explen);
-	}
-	if (!p11_check_mech(ctx, s, mech.mechanism, CKF_GENERATE_KEY_PAIR))
-		goto unlock;
-	rv = P11_CALL(ctx, C_GenerateKeyPair, sess, &mech, pubt, npub, privt, npriv, &hpub, &hpriv);
-	if (rv != CKR_OK) {
-		if (rv == CKR_DEVICE_MEMORY)
-			P11_ERR_RV(ctx, P11_R_TOKEN_CALL, rv,
-				   "token '%s' is full: cannot generate a key on it",
-				   p11_token_label(&s->ti, lbl));
-		else
-			P11_ERR_RV(ctx, P11_R_TOKEN_CALL, rv, "cannot generate a key on token '%s'",
-				   p11_token_label(&s->ti, lbl));
-		goto unlock;
-	}
-	k = p11_key_from_object(ctx, s, sess, hpriv, CKO_PRIVATE_KEY);
-	if (!k) {
-		P11_CALL(ctx, C_DestroyObject, sess, hpriv);
-		P11_CALL(ctx, C_DestroyObject, sess, hpub);
-	}
-unlock:
-	p11_unlock(ctx);
-out:
-#undef ADD
-	p11_free_secure(pin);
-	p11_kit_uri_free(uri);
-	return k;
-}
-
 #define KEYMGMT_TABLE(pfx)                                                                 \
 	const OSSL_DISPATCH p11_##pfx##_keymgmt_functions[] = {                            \
 		{ OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))pfx##_new },                      \
@@ -990,11 +655,11 @@ out:
 		{ OSSL_FUNC_KEYMGMT_GET_PARAMS, (void (*)(void))km_get_params },           \
 		{ OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))pfx##_gettable },     \
 		{ OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))pfx##_opname },  \
-		{ OSSL_FUNC_KEYMGMT_GEN_INIT, (void (*)(void))pfx##_gen_init },            \
-		{ OSSL_FUNC_KEYMGMT_GEN_SET_PARAMS, (void (*)(void))gen_set_params },      \
-		{ OSSL_FUNC_KEYMGMT_GEN_SETTABLE_PARAMS, (void (*)(void))pfx##_gen_settable }, \
-		{ OSSL_FUNC_KEYMGMT_GEN, (void (*)(void))gen },                            \
-		{ OSSL_FUNC_KEYMGMT_GEN_CLEANUP, (void (*)(void))gen_cleanup },            \
+		{ OSSL_FUNC_KEYMGMT_GEN_INIT, (void (*)(void))p11_##pfx##_gen_init },            \
+		{ OSSL_FUNC_KEYMGMT_GEN_SET_PARAMS, (void (*)(void))p11_gen_set_params },      \
+		{ OSSL_FUNC_KEYMGMT_GEN_SETTABLE_PARAMS, (void (*)(void))p11_##pfx##_gen_settable }, \
+		{ OSSL_FUNC_KEYMGMT_GEN, (void (*)(void))p11_gen },                            \
+		{ OSSL_FUNC_KEYMGMT_GEN_CLEANUP, (void (*)(void))p11_gen_cleanup },            \
 		{ 0, NULL },                                                               \
 	}
 

@@ -5,7 +5,8 @@ modules_LTLIBRARIES = providers/pkcs11/hwenroll-pkcs11.la
 providers_pkcs11_hwenroll_pkcs11_la_SOURCES = \
 	providers/pkcs11/p11.h providers/pkcs11/p11.c \
 	providers/pkcs11/provider.c providers/pkcs11/store.c \
-	providers/pkcs11/keymgmt.c providers/pkcs11/signature.c
+	providers/pkcs11/keymgmt.c providers/pkcs11/keygen.c \
+	providers/pkcs11/signature.c
 providers_pkcs11_hwenroll_pkcs11_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(P11KIT_CFLAGS)
 providers_pkcs11_hwenroll_pkcs11_la_LIBADD = $(CRYPTO_LIBS) $(P11KIT_LIBS) $(PTHREAD_LIBS)
 providers_pkcs11_hwenroll_pkcs11_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \

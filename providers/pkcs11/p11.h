@@ -158,6 +158,15 @@ int p11_key_private_handle(struct p11_key *k, struct p11_slot **slot,
 int p11_key_max_sig(const struct p11_key *k);
 const char *p11_key_token(const struct p11_key *k, char buf[33]);
 
+void *p11_memdup(const void *p, size_t n);
+
+/* ---- key generation (keygen.c), in the keymgmt tables ---- */
+OSSL_FUNC_keymgmt_gen_init_fn p11_ec_gen_init, p11_rsa_gen_init;
+OSSL_FUNC_keymgmt_gen_set_params_fn p11_gen_set_params;
+OSSL_FUNC_keymgmt_gen_settable_params_fn p11_ec_gen_settable, p11_rsa_gen_settable;
+OSSL_FUNC_keymgmt_gen_fn p11_gen;
+OSSL_FUNC_keymgmt_gen_cleanup_fn p11_gen_cleanup;
+
 /* dispatch tables */
 extern const OSSL_DISPATCH p11_ec_keymgmt_functions[];
 extern const OSSL_DISPATCH p11_rsa_keymgmt_functions[];

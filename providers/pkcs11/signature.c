@@ -184,7 +184,6 @@ static int sig_init(struct p11_sig *s, void *keydata, const OSSL_PARAM params[])
 	struct p11_slot *slot;
 	CK_SESSION_HANDLE sess;
 	CK_OBJECT_HANDLE h;
-	char lbl[33];
 	int ok;
 
 	if (k) {
@@ -209,7 +208,6 @@ static int sig_init(struct p11_sig *s, void *keydata, const OSSL_PARAM params[])
 		p11_unlock(s->ctx);
 		if (!ok)
 			return 0;
-		(void)lbl;
 	}
 	if (!s->key)
 		return 0;

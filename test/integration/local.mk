@@ -9,6 +9,7 @@ INTEGRATION_TESTS = \
 	test/integration/software_certificate_est.sh \
 	test/integration/software_keygen_show.sh \
 	test/integration/software_enroll_clientauth.sh \
+	test/integration/keystore_crash_kill9.sh \
 	test/integration/docs_usage_manpage.sh \
 	test/integration/tpm2_fixtures_startstop.sh \
 	test/integration/tpm2_key_probe.sh \

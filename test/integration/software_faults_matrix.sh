@@ -92,6 +92,7 @@ run() {
 
 E="enroll --key-alias dev --csr-conf device.conf"
 eurl() { est_url "$S" "" simpleenroll; }
+rurl() { est_url "$S" "" simplereenroll; }
 
 # enroll_case FAULT CODE STATUS PHRASE HINT SERVER-ARGS...: first enroll of a
 # new alias at a server with the fault

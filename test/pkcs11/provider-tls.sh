@@ -25,20 +25,30 @@ for k in ec rsa; do
 		-out cl-$k.pem 2>>log || { echo "client certificate for $k failed"; cat log; exit 1; }
 done
 
+mkfifo srv.in
+exec 7<>srv.in
+
 # handshake NAME CLIENT-KEY SERVER-KEY VERSION EXPECTED-PEER-SIGTYPE [s_client args]
 handshake() {
-	local name=$1 ck=$2 sk=$3 ver=$4 want=$5 port spid i rc
+	local name=$1 ck=$2 sk=$3 ver=$4 want=$5 port spid i rc try up
 	shift 5
-	port=$(free_port)
-	# s_server quits on stdin EOF: feed it a pipe that stays open
-	(sleep 20) | OPENSSL_CONF=/dev/null openssl s_server -accept "127.0.0.1:$port" \
-		-cert srv-$sk.pem -key srv-$sk.key -Verify 1 -verify_return_error -CAfile ca.pem \
-		-naccept 1 "$ver" >srv-$name.log 2>&1 &
-	spid=$!
-	P11_PIDS="$P11_PIDS $spid"
-	for i in $(seq 100); do  # listening once it says ACCEPT (a probe would use up -naccept)
-		grep -q ACCEPT srv-$name.log 2>/dev/null && break
-		sleep 0.1
+	for try in 1 2 3; do  # another test may take the port first
+		port=$(free_port)
+		# s_server quits on stdin EOF: its stdin is a FIFO this shell holds open
+		OPENSSL_CONF=/dev/null openssl s_server -accept "127.0.0.1:$port" \
+			-cert srv-$sk.pem -key srv-$sk.key -Verify 1 -verify_return_error -CAfile ca.pem \
+			-naccept 1 "$ver" <srv.in >srv-$name.log 2>&1 &
+		spid=$!
+		P11_PIDS="$P11_PIDS $spid"
+		up=0
+		for i in $(seq 100); do  # listening once it says ACCEPT (a probe would use up -naccept)
+			grep -q ACCEPT srv-$name.log 2>/dev/null && { up=1; break; }
+			kill -0 "$spid" 2>/dev/null || break
+			sleep 0.1
+		done
+		[ $up = 1 ] && break
+		kill "$spid" 2>/dev/null
+		wait "$spid" 2>/dev/null
 	done
 	echo Q | timeout 20 openssl s_client -connect "127.0.0.1:$port" -cert cl-$ck.pem \
 		-key "$(keyuri tls-$ck)" -CAfile srv-$sk.pem "$ver" "$@" >cl-$name.log 2>&1
