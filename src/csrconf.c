@@ -18,6 +18,7 @@
 #include <openssl/x509v3.h>
 
 #include "csrconf.h"
+#include "csrconf-check.h"
 #include "log.h"
 #include "rc.h"
 
@@ -144,224 +145,6 @@ static int span_eq(const char *p, size_t n, const char *s)
 	return strlen(s) == n && memcmp(p, s, n) == 0;
 }
 
-static int is_digits(const char *p, size_t n)
-{
-	size_t i;
-
-	if (n == 0)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (p[i] < '0' || p[i] > '9')
-			return 0;
-	return 1;
-}
-
-/* Decimal without sign, no overflow; -1 if not a number or > max. */
-static long parse_num(const char *p, size_t n, long max)
-{
-	long v = 0;
-	size_t i;
-
-	if (!is_digits(p, n))
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (v > (max - (p[i] - '0')) / 10)
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v;
-}
-
-enum { U_OK, U_BADUTF8, U_CONTROL };
-
-/* Strict UTF-8 check (no overlongs, surrogates or > U+10FFFF); control
- * characters (C0 but tab, DEL, C1) reported too.  *nchars gets the count
- * of code points, *bad the offset of the first bad byte. */
-static int utf8_check(const char *s, size_t n, size_t *nchars, size_t *bad)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, cnt = 0;
-
-	while (i < n) {
-		unsigned c = u[i], cp, need, j;
-
-		if (c < 0x80) {
-			if ((c < 0x20 && c != '\t') || c == 0x7f) {
-				*bad = i;
-				return U_CONTROL;
-			}
-			i++;
-			cnt++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			need = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
-			*bad = i;
-			return U_BADUTF8;
-		}
-		if (i + need >= n) {
-			*bad = i;
-			return U_BADUTF8;
-		}
-		for (j = 1; j <= need; j++) {
-			if ((u[i + j] & 0xc0) != 0x80) {
-				*bad = i;
-				return U_BADUTF8;
-			}
-			cp = (cp << 6) | (u[i + j] & 0x3f);
-		}
-		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-			*bad = i;
-			return U_BADUTF8;
-		}
-		if (cp >= 0x80 && cp <= 0x9f) {
-			*bad = i;
-			return U_CONTROL;
-		}
-		i += need + 1;
-		cnt++;
-	}
-	*nchars = cnt;
-	return U_OK;
-}
-
-static int is_printable_string_char(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || (c && strchr(" '()+,-./:=?", c));
-}
-
-static int is_alpha(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-static int is_alnum(char c)
-{
-	return is_alpha(c) || (c >= '0' && c <= '9');
-}
-
-/* visible ASCII, no space: what an IA5String SAN value may hold here */
-static int is_graph_ascii(const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)p[i] <= 0x20 || (unsigned char)p[i] >= 0x7f)
-			return 0;
-	return 1;
-}
-
-static int valid_email(const char *p, size_t n)
-{
-	const char *at = NULL;
-	size_t i;
-
-	if (!is_graph_ascii(p, n))
-		return 0;
-	for (i = 0; i < n; i++)
-		if (p[i] == '@')
-			at = p + i;
-	return at && at > p && at < p + n - 1;
-}
-
-/* LDH labels (letters, digits, hyphens not at either end, 1..63 each),
- * at most 253 bytes, optionally "*." in front. */
-static int valid_dns(const char *p, size_t n)
-{
-	size_t i, lab = 0;
-
-	if (n >= 2 && p[0] == '*' && p[1] == '.') {
-		p += 2;
-		n -= 2;
-	}
-	if (n == 0 || n > 253)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = p[i];
-
-		if (c == '.') {
-			if (lab == 0 || p[i - 1] == '-')
-				return 0;
-			lab = 0;
-			continue;
-		}
-		if (!is_alnum(c) && c != '-')
-			return 0;
-		if (c == '-' && lab == 0)
-			return 0;
-		if (++lab > 63)
-			return 0;
-	}
-	return lab > 0 && p[n - 1] != '-';
-}
-
-/* RFC 3986 scheme ":" and something after it, visible ASCII only */
-static int valid_uri(const char *p, size_t n)
-{
-	size_t i;
-
-	if (!is_graph_ascii(p, n) || n < 3 || !is_alpha(p[0]))
-		return 0;
-	for (i = 1; i < n && p[i] != ':'; i++)
-		if (!is_alnum(p[i]) && p[i] != '+' && p[i] != '-' && p[i] != '.')
-			return 0;
-	return i < n - 1;
-}
-
-static int valid_ip(const char *p, size_t n)
-{
-	char buf[INET6_ADDRSTRLEN + 1];
-	unsigned char addr[16];
-
-	if (n == 0 || n >= sizeof(buf))
-		return 0;
-	memcpy(buf, p, n);
-	buf[n] = '\0';
-	return inet_pton(AF_INET, buf, addr) == 1 || inet_pton(AF_INET6, buf, addr) == 1;
-}
-
-/* Dotted OID: >= 2 arcs, no leading zeros, first arc 0..2, second < 40
- * under 0 and 1. */
-static int valid_oid(const char *s)
-{
-	const char *p = s;
-	unsigned arcs = 0;
-	long first = 0;
-
-	for (;;) {
-		const char *d = p;
-		size_t n;
-
-		while (*d >= '0' && *d <= '9')
-			d++;
-		n = (size_t)(d - p);
-		if (n == 0 || (n > 1 && *p == '0') || (*d && *d != '.'))
-			return 0;
-		if (arcs == 0) {
-			first = parse_num(p, n, 2);
-			if (first < 0)
-				return 0;
-		} else if (arcs == 1 && first < 2 && parse_num(p, n, 39) < 0) {
-			return 0;
-		}
-		arcs++;
-		if (!*d)
-			break;
-		p = d + 1;
-	}
-	return arcs >= 2;
-}
-
 static char *dup_span(const char *p, size_t n)
 {
 	char *s = malloc(n + 1);
@@ -389,7 +172,7 @@ static int add_subject(struct parser *ps, const struct key *k, const char *v, si
 		return syntax(ps, "tab character in the value of '%s' (expected printable text)",
 			      k->name);
 	if (k->nid == NID_countryName) {
-		if (n != 2 || !is_alpha(v[0]) || !is_alpha(v[1]))
+		if (n != 2 || !cc_is_alpha(v[0]) || !cc_is_alpha(v[1]))
 			return syntax(ps, "countryName '%s' is not a two-letter code "
 				      "(expected an ISO 3166 code such as US)",
 				      hwe_sanitize(v, n, shown, sizeof(shown)));
@@ -399,12 +182,12 @@ static int add_subject(struct parser *ps, const struct key *k, const char *v, si
 			      "the X.520 upper bound)", k->name, nchars, k->maxchars);
 	if (k->strtype == S_PRINTABLE) {
 		for (i = 0; i < n; i++)
-			if (!is_printable_string_char(v[i]))
+			if (!cc_is_printable_string_char(v[i]))
 				return syntax(ps, "'%s' has a character not allowed in a "
 					      "PrintableString at byte %zu (expected A-Z a-z 0-9 "
 					      "space ' ( ) + , - . / : = ?)", k->name, i + 1);
 	}
-	if (k->strtype == S_IA5 && !valid_email(v, n))
+	if (k->strtype == S_IA5 && !cc_valid_email(v, n))
 		return syntax(ps, "emailAddress '%s' is not an email address "
 			      "(expected ASCII local@domain)", hwe_sanitize(v, n, shown, sizeof(shown)));
 	if (c->nrdns >= HWE_CSRCONF_MAX_RDNS)
@@ -445,7 +228,7 @@ static int set_path_len(struct parser *ps, const char *v, size_t n)
 		ps->c->path_len = -1;
 		return HWE_OK;
 	}
-	l = (n > 1 && v[0] == '0') ? -1 : parse_num(v, n, INT_MAX);
+	l = (n > 1 && v[0] == '0') ? -1 : cc_parse_num(v, n, INT_MAX);
 	if (l < 0)
 		return syntax(ps, "invalid certPathLen '%s' (expected -1 or a number "
 			      "from 0 to %d)", hwe_sanitize(v, n, shown, sizeof(shown)), INT_MAX);
@@ -504,7 +287,7 @@ static int add_eku(struct parser *ps, const char *w, size_t n)
 			goto unknown;
 		memcpy(oid, w, n);
 		oid[n] = '\0';
-		if (!valid_oid(oid))
+		if (!cc_valid_oid(oid))
 			goto unknown;
 		nid = OBJ_txt2nid(oid);
 		if (nid == NID_undef)
@@ -566,33 +349,33 @@ static int add_san(struct parser *ps, unsigned idx, const char *e, size_t n)
 	if (vn == 0)
 		return syntax(ps, "empty value in subjectAltNames entry %u "
 			      "(expected 'value, type')", idx);
-	type = parse_num(t, tn, 99);
+	type = cc_parse_num(t, tn, 99);
 	if (type < 0)
 		return syntax(ps, "unknown SAN type '%s' in entry %u (expected " SAN_TYPES ")",
 			      hwe_sanitize(t, tn, shown, sizeof(shown)), idx);
 	switch (type) {
 	case HWE_SAN_EMAIL:
-		if (!(valid_email(v, vn)))
+		if (!(cc_valid_email(v, vn)))
 			return syntax(ps, "invalid email address '%s' in subjectAltNames "
 				      "entry %u (expected ASCII local@domain)",
 				      hwe_sanitize(v, vn, shown, sizeof(shown)), idx);
 		break;
 	case HWE_SAN_DNS:
-		if (!(valid_dns(v, vn)))
+		if (!(cc_valid_dns(v, vn)))
 			return syntax(ps, "invalid DNS name '%s' in subjectAltNames entry %u "
 				      "(expected labels of letters, digits and '-', "
 				      "optionally starting with '*.')",
 				      hwe_sanitize(v, vn, shown, sizeof(shown)), idx);
 		break;
 	case HWE_SAN_URI:
-		if (!(valid_uri(v, vn)))
+		if (!(cc_valid_uri(v, vn)))
 			return syntax(ps, "invalid URI '%s' in subjectAltNames entry %u "
 				      "(expected scheme:rest such as https://host/, "
 				      "ASCII without spaces)",
 				      hwe_sanitize(v, vn, shown, sizeof(shown)), idx);
 		break;
 	case HWE_SAN_IP:
-		if (!(valid_ip(v, vn)))
+		if (!(cc_valid_ip(v, vn)))
 			return syntax(ps, "invalid IP address '%s' in subjectAltNames entry %u "
 				      "(expected IPv4 such as 192.0.2.1 or IPv6 such as 2001:db8::1)",
 				      hwe_sanitize(v, vn, shown, sizeof(shown)), idx);
@@ -634,7 +417,7 @@ static int set_sans(struct parser *ps, const char *v, size_t n)
 	int ret;
 
 	next_segment(&p, end, &cnt, &cn);
-	want = parse_num(cnt, cn, LONG_MAX / 2);
+	want = cc_parse_num(cnt, cn, LONG_MAX / 2);
 	if (want < 0)
 		return syntax(ps, "invalid subjectAltNames count '%s' (expected "
 			      SAN_SYNTAX ")", hwe_sanitize(cnt, cn, shown, sizeof(shown)));
@@ -712,7 +495,7 @@ static int parse_line(struct parser *ps, const char *p, size_t n)
 	if (vn > HWE_CSRCONF_MAX_VALUE)
 		return syntax(ps, "value of '%s' is %zu bytes long (expected at most %d)",
 			      key->name, vn, HWE_CSRCONF_MAX_VALUE);
-	switch (utf8_check(v, vn, &nchars, &bad)) {
+	switch (cc_utf8_check(v, vn, &nchars, &bad)) {
 	case U_BADUTF8:
 		return syntax(ps, "invalid UTF-8 at byte %zu of the value of '%s' "
 			      "(expected UTF-8 text)", bad + 1, key->name);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* keystore.c - the keystore directory: layout, permissions, locking and
- * journaled, crash-consistent updates. */
+/* keystore.c - the keystore directory: layout, permissions, reads, trust
+ * anchors, aliases.  Locks and updates are in keystore-txn.c. */
 #include "config.h"
 
 #include <dirent.h>
@@ -24,21 +24,11 @@
 #include <openssl/x509.h>
 
 #include "keystore.h"
+#include "keystore-int.h"
 #include "log.h"
 #include "rc.h"
 
-#define KS_READ_MAX (1024 * 1024)
-#define KS_NAME_MAX 200
-#define KS_ALIAS_MAX 64
-#define JOURNAL_MAGIC "hwenroll-journal 1"
-
-enum ks_sub { SUB_CONF, SUB_CA, SUB_CERTS, SUB_KEYS, SUB_REQ, SUB_COUNT };
-
-static const struct {
-	const char *name;
-	mode_t mode;
-	int secret; /* owner-only directory holding owner-only files */
-} subs[SUB_COUNT] = {
+const struct ks_subdir ks_subs[SUB_COUNT] = {
 	[SUB_CONF] = { "conf", 0755, 0 },
 	[SUB_CA] = { "ca", 0755, 0 },
 	[SUB_CERTS] = { "certs", 0755, 0 },
@@ -46,53 +36,20 @@ static const struct {
 	[SUB_REQ] = { "req", 0700, 1 },
 };
 
-struct hwe_keystore {
-	char *dir;
-	int fd[SUB_COUNT]; /* -1: subdirectory absent (opened with create=0) */
-	struct hwe_ks_lock *locks;
-};
-
-struct hwe_ks_lock {
-	struct hwe_keystore *ks; /* NULL once the keystore is closed */
-	struct hwe_ks_lock *next;
-	char alias[KS_ALIAS_MAX + 1];
-	int fd;
-	int txn_open;
-};
-
-struct ks_action {
-	int remove;  /* 0: rename tmp -> name; 1: unlink name */
-	int sub;
-	char *tmp;   /* staged temp file (rename only) */
-	char *name;
-};
-
-enum { TXN_STAGED, TXN_JOURNALED, TXN_DONE };
-
-struct hwe_ks_txn {
-	struct hwe_keystore *ks;
-	struct hwe_ks_lock *lk;
-	struct ks_action *a;
-	size_t n, cap;
-	int state;
-};
-
-/* Test hook (hwe_keystore_test_crash_after): -1 = off. */
-static int crash_after = -1;
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static const char *kpath(const struct hwe_keystore *ks, int sub, const char *name, char *buf,
+const char *ks_kpath(const struct hwe_keystore *ks, int sub, const char *name, char *buf,
 			 size_t len)
 {
 	if (name)
-		snprintf(buf, len, "%s/%s/%s", ks->dir, subs[sub].name, name);
+		snprintf(buf, len, "%s/%s/%s", ks->dir, ks_subs[sub].name, name);
 	else
-		snprintf(buf, len, "%s/%s", ks->dir, subs[sub].name);
+		snprintf(buf, len, "%s/%s", ks->dir, ks_subs[sub].name);
 	return buf;
 }
 
-static int sys_err(enum hwe_status st, const char *what, const char *path, int e)
+int ks_sys_err(enum hwe_status st, const char *what, const char *path, int e)
 {
 	hwe_err(HWE_EXIT_KEYSTORE, st, "%s '%s': %s", what, path, strerror(e));
 	if (e == EROFS)
@@ -102,23 +59,23 @@ static int sys_err(enum hwe_status st, const char *what, const char *path, int e
 	return HWE_EXIT_KEYSTORE;
 }
 
-static int oom(void)
+int ks_oom(void)
 {
 	return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 }
 
-static int sub_index(const char *sub)
+int ks_sub_index(const char *sub)
 {
 	int i;
 
 	for (i = 0; sub && i < SUB_COUNT; i++)
-		if (strcmp(sub, subs[i].name) == 0)
+		if (strcmp(sub, ks_subs[i].name) == 0)
 			return i;
 	return -1;
 }
 
 /* A name we create: printable, no '/', no separator '=', not a dotfile. */
-static int name_ok(const char *name)
+int ks_name_ok(const char *name)
 {
 	size_t i, n = name ? strlen(name) : 0;
 
@@ -142,7 +99,7 @@ static int ends_with(const char *s, const char *suffix)
 }
 
 /* req/ also holds the locks and journals: those are never data. */
-static int reserved(int sub, const char *name)
+int ks_reserved(int sub, const char *name)
 {
 	return sub == SUB_REQ && (ends_with(name, ".lock") || ends_with(name, ".journal"));
 }
@@ -175,20 +132,20 @@ int hwe_keystore_alias_valid(const char *alias)
 	return HWE_EXIT_USAGE;
 }
 
-static int need_sub(const struct hwe_keystore *ks, int sub)
+int ks_need_sub(const struct hwe_keystore *ks, int sub)
 {
 	char p[PATH_MAX];
 
 	if (ks->fd[sub] >= 0)
 		return HWE_OK;
 	hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO, "keystore '%s' has no %s/ directory",
-		ks->dir, subs[sub].name);
-	hwe_err_hint("create it: mkdir -m %04o '%s'", (unsigned)subs[sub].mode,
-		     kpath(ks, sub, NULL, p, sizeof(p)));
+		ks->dir, ks_subs[sub].name);
+	hwe_err_hint("create it: mkdir -m %04o '%s'", (unsigned)ks_subs[sub].mode,
+		     ks_kpath(ks, sub, NULL, p, sizeof(p)));
 	return HWE_EXIT_KEYSTORE;
 }
 
-static struct hwe_ks_lock *held_lock(const struct hwe_keystore *ks, const char *alias)
+struct hwe_ks_lock *ks_held_lock(const struct hwe_keystore *ks, const char *alias)
 {
 	struct hwe_ks_lock *lk;
 
@@ -198,7 +155,7 @@ static struct hwe_ks_lock *held_lock(const struct hwe_keystore *ks, const char *
 	return NULL;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int ks_write_all(int fd, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 
@@ -221,7 +178,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void names_free(char **v, size_t n)
+void ks_names_free(char **v, size_t n)
 {
 	size_t i;
 
@@ -230,7 +187,7 @@ static void names_free(char **v, size_t n)
 	free(v);
 }
 
-static int list_dir(const struct hwe_keystore *ks, int sub, int with_dot, char ***out, size_t *nout)
+int ks_list_dir(const struct hwe_keystore *ks, int sub, int with_dot, char ***out, size_t *nout)
 {
 	int ret = HWE_EXIT_KEYSTORE, dfd;
 	char p[PATH_MAX], **v = NULL, **nv;
@@ -244,7 +201,7 @@ static int list_dir(const struct hwe_keystore *ks, int sub, int with_dot, char *
 		return HWE_OK;
 	dfd = openat(ks->fd[sub], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		ret = sys_err(HWE_ERR_KEYSTORE_IO, "cannot list", kpath(ks, sub, NULL, p, sizeof(p)),
+		ret = ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot list", ks_kpath(ks, sub, NULL, p, sizeof(p)),
 			      errno);
 		if (dfd >= 0)
 			close(dfd);
@@ -259,19 +216,19 @@ static int list_dir(const struct hwe_keystore *ks, int sub, int with_dot, char *
 			cap = cap ? cap * 2 : 16;
 			nv = realloc(v, cap * sizeof(*v));
 			if (!nv) {
-				ret = oom();
+				ret = ks_oom();
 				goto out;
 			}
 			v = nv;
 		}
 		if (!(v[n] = strdup(de->d_name))) {
-			ret = oom();
+			ret = ks_oom();
 			goto out;
 		}
 		n++;
 	}
 	if (errno) {
-		ret = sys_err(HWE_ERR_KEYSTORE_IO, "cannot list", kpath(ks, sub, NULL, p, sizeof(p)),
+		ret = ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot list", ks_kpath(ks, sub, NULL, p, sizeof(p)),
 			      errno);
 		goto out;
 	}
@@ -284,7 +241,7 @@ static int list_dir(const struct hwe_keystore *ks, int sub, int with_dot, char *
 out:
 	if (d)
 		closedir(d);
-	names_free(v, n);
+	ks_names_free(v, n);
 	return ret;
 }
 
@@ -296,12 +253,12 @@ static int check_dir(const char *path, const struct stat *st, int sub)
 		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_PERMISSIONS,
 			"keystore directory '%s' is a symlink", path);
 		hwe_err_hint("replace it with a real directory: rm '%s' && mkdir -m %04o '%s'", path,
-			     (unsigned)subs[sub].mode, path);
+			     (unsigned)ks_subs[sub].mode, path);
 		return HWE_EXIT_KEYSTORE;
 	}
 	if (!S_ISDIR(st->st_mode))
 		return hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO, "'%s' is not a directory", path);
-	if (!subs[sub].secret)
+	if (!ks_subs[sub].secret)
 		return HWE_OK;
 	if (st->st_uid != geteuid()) {
 		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_PERMISSIONS,
@@ -327,32 +284,32 @@ static int open_sub(struct hwe_keystore *ks, int dfd, int sub, int create)
 	struct stat st;
 	int created = 0, fd;
 
-	kpath(ks, sub, NULL, p, sizeof(p));
-	if (fstatat(dfd, subs[sub].name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+	ks_kpath(ks, sub, NULL, p, sizeof(p));
+	if (fstatat(dfd, ks_subs[sub].name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno != ENOENT)
-			return sys_err(HWE_ERR_KEYSTORE_IO, "cannot access", p, errno);
+			return ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot access", p, errno);
 		if (!create)
 			return HWE_OK; /* absent: reads find nothing, writes say so */
-		if (mkdirat(dfd, subs[sub].name, subs[sub].mode) < 0 && errno != EEXIST)
-			return sys_err(HWE_ERR_KEYSTORE_IO, "cannot create", p, errno);
+		if (mkdirat(dfd, ks_subs[sub].name, ks_subs[sub].mode) < 0 && errno != EEXIST)
+			return ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot create", p, errno);
 		created = 1;
-		if (fstatat(dfd, subs[sub].name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			return sys_err(HWE_ERR_KEYSTORE_IO, "cannot access", p, errno);
+		if (fstatat(dfd, ks_subs[sub].name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot access", p, errno);
 	}
 	if (!created && check_dir(p, &st, sub))
 		return HWE_EXIT_KEYSTORE;
-	fd = openat(dfd, subs[sub].name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(dfd, ks_subs[sub].name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ELOOP || errno == ENOTDIR)
 			return check_dir(p, &(struct stat){ .st_mode = S_IFLNK }, sub);
-		return sys_err(HWE_ERR_KEYSTORE_IO, "cannot open", p, errno);
+		return ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot open", p, errno);
 	}
 	ks->fd[sub] = fd;
 	/* mkdir's mode went through the umask: set the intended one. */
-	if (created && fchmod(fd, subs[sub].mode) < 0)
-		return sys_err(HWE_ERR_KEYSTORE_IO, "cannot set the mode of", p, errno);
+	if (created && fchmod(fd, ks_subs[sub].mode) < 0)
+		return ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot set the mode of", p, errno);
 	if (fstat(fd, &st) < 0)
-		return sys_err(HWE_ERR_KEYSTORE_IO, "cannot access", p, errno);
+		return ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot access", p, errno);
 	return check_dir(p, &st, sub);
 }
 
@@ -367,7 +324,7 @@ int hwe_keystore_open(const char *dir, int create, struct hwe_keystore **out)
 		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "no keystore directory given");
 	ks = calloc(1, sizeof(*ks));
 	if (!ks || !(ks->dir = strdup(dir))) {
-		ret = oom();
+		ret = ks_oom();
 		goto out;
 	}
 	for (i = 0; i < SUB_COUNT; i++)
@@ -392,7 +349,7 @@ int hwe_keystore_open(const char *dir, int create, struct hwe_keystore **out)
 					ks->dir);
 				hwe_err_hint("create the parent directory first, or choose another keystore with -k DIR");
 			} else {
-				sys_err(HWE_ERR_KEYSTORE_IO, "cannot create keystore", ks->dir, errno);
+				ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot create keystore", ks->dir, errno);
 			}
 			goto out;
 		}
@@ -404,11 +361,11 @@ int hwe_keystore_open(const char *dir, int create, struct hwe_keystore **out)
 			hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO, "keystore '%s' is not a directory",
 				ks->dir);
 		else
-			sys_err(HWE_ERR_KEYSTORE_IO, "cannot open keystore", ks->dir, errno);
+			ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot open keystore", ks->dir, errno);
 		goto out;
 	}
 	if (made && fchmod(dfd, 0755) < 0) {
-		sys_err(HWE_ERR_KEYSTORE_IO, "cannot set the mode of keystore", ks->dir, errno);
+		ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot set the mode of keystore", ks->dir, errno);
 		goto out;
 	}
 	for (i = 0; i < SUB_COUNT; i++)
@@ -467,7 +424,7 @@ static int read_fd(int fd, const char *path, unsigned char **data, size_t *len)
 	size_t size, got = 0;
 
 	if (fstat(fd, &st) < 0)
-		return sys_err(HWE_ERR_KEYSTORE_IO, "cannot read", path, errno);
+		return ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot read", path, errno);
 	if (!S_ISREG(st.st_mode))
 		return hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO, "'%s' is not a regular file",
 			       path);
@@ -477,7 +434,7 @@ static int read_fd(int fd, const char *path, unsigned char **data, size_t *len)
 	size = (size_t)st.st_size;
 	buf = OPENSSL_malloc(size + 1);
 	if (!buf)
-		return oom();
+		return ks_oom();
 	while (got < size) {
 		ssize_t r = read(fd, buf + got, size - got);
 
@@ -487,7 +444,7 @@ static int read_fd(int fd, const char *path, unsigned char **data, size_t *len)
 			int e = errno;
 
 			OPENSSL_clear_free(buf, size + 1);
-			return sys_err(HWE_ERR_KEYSTORE_IO, "cannot read", path, e);
+			return ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot read", path, e);
 		}
 		if (r == 0)
 			break;
@@ -501,7 +458,7 @@ static int read_fd(int fd, const char *path, unsigned char **data, size_t *len)
 
 /* Read <sub>/<name> refusing symlinks; *missing (if given) reports a
  * missing file without recording an error. */
-static int ks_read(const struct hwe_keystore *ks, int sub, const char *name, int *missing,
+int ks_read(const struct hwe_keystore *ks, int sub, const char *name, int *missing,
 		   unsigned char **data, size_t *len)
 {
 	int ret = HWE_EXIT_KEYSTORE, fd = -1;
@@ -512,7 +469,7 @@ static int ks_read(const struct hwe_keystore *ks, int sub, const char *name, int
 	*len = 0;
 	if (missing)
 		*missing = 0;
-	kpath(ks, sub, name, p, sizeof(p));
+	ks_kpath(ks, sub, name, p, sizeof(p));
 	if (!name || !*name || strchr(name, '/') || strcmp(name, ".") == 0 ||
 	    strcmp(name, "..") == 0)
 		return hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
@@ -535,11 +492,11 @@ static int ks_read(const struct hwe_keystore *ks, int sub, const char *name, int
 			hwe_err_hint("keystore files must be regular files; replace the link with the file itself");
 			return HWE_EXIT_KEYSTORE;
 		}
-		return sys_err(HWE_ERR_KEYSTORE_IO, "cannot open", p, errno);
+		return ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot open", p, errno);
 	}
-	if (subs[sub].secret) {
+	if (ks_subs[sub].secret) {
 		if (fstat(fd, &st) < 0) {
-			ret = sys_err(HWE_ERR_KEYSTORE_IO, "cannot read", p, errno);
+			ret = ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot read", p, errno);
 			goto out;
 		}
 		if (S_ISREG(st.st_mode) && (st.st_mode & 077)) {
@@ -559,7 +516,7 @@ out:
 int hwe_keystore_read(const struct hwe_keystore *ks, const char *sub, const char *name,
 		      unsigned char **data, size_t *len)
 {
-	int s = sub_index(sub);
+	int s = ks_sub_index(sub);
 
 	*data = NULL;
 	*len = 0;
@@ -571,7 +528,7 @@ int hwe_keystore_read(const struct hwe_keystore *ks, const char *sub, const char
 
 int hwe_keystore_exists(const struct hwe_keystore *ks, const char *sub, const char *name)
 {
-	int s = sub_index(sub);
+	int s = ks_sub_index(sub);
 	struct stat st;
 
 	if (s < 0 || ks->fd[s] < 0 || !name || !*name || strchr(name, '/'))
@@ -597,7 +554,7 @@ int hwe_keystore_find_key(const struct hwe_keystore *ks, const char *alias,
 		if (found) {
 			hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
 				"alias '%s' has key files for two backends (%s and %s) in '%s'", alias,
-				found->name, all[i]->name, kpath(ks, SUB_KEYS, NULL, p, sizeof(p)));
+				found->name, all[i]->name, ks_kpath(ks, SUB_KEYS, NULL, p, sizeof(p)));
 			hwe_err_hint("remove the stale one of keys/%s%s and keys/%s%s", alias,
 				     found->ext, alias, all[i]->ext);
 			return HWE_EXIT_KEYSTORE;
@@ -606,7 +563,7 @@ int hwe_keystore_find_key(const struct hwe_keystore *ks, const char *alias,
 	}
 	if (!found) {
 		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_NO_ALIAS, "no key for alias '%s' in '%s'",
-			alias, kpath(ks, SUB_KEYS, NULL, p, sizeof(p)));
+			alias, ks_kpath(ks, SUB_KEYS, NULL, p, sizeof(p)));
 		hwe_err_hint("create it with hwenroll keygen --key-alias %s (or enroll)", alias);
 		return HWE_EXIT_KEYSTORE;
 	}
@@ -675,16 +632,16 @@ int hwe_keystore_load_ca(const struct hwe_keystore *ks, STACK_OF(X509) **out)
 	*out = NULL;
 	sk = sk_X509_new_null();
 	if (!sk) {
-		ret = oom();
+		ret = ks_oom();
 		goto out;
 	}
-	ret = list_dir(ks, SUB_CA, 0, &names, &n);
+	ret = ks_list_dir(ks, SUB_CA, 0, &names, &n);
 	if (ret)
 		goto out;
 	for (i = 0; i < n; i++) {
 		if (!ca_name(names[i]))
 			continue;
-		kpath(ks, SUB_CA, names[i], p, sizeof(p));
+		ks_kpath(ks, SUB_CA, names[i], p, sizeof(p));
 		/* Trust anchors are public: a link to e.g. /etc/ssl/certs is fine. */
 		fd = openat(ks->fd[SUB_CA], names[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0) {
@@ -698,7 +655,7 @@ int hwe_keystore_load_ca(const struct hwe_keystore *ks, STACK_OF(X509) **out)
 			goto out;
 		one = sk_X509_new_null();
 		if (!one) {
-			ret = oom();
+			ret = ks_oom();
 			goto out;
 		}
 		got = ca_parse(data, len, one);
@@ -713,7 +670,7 @@ int hwe_keystore_load_ca(const struct hwe_keystore *ks, STACK_OF(X509) **out)
 
 			if (!sk_X509_push(sk, x)) {
 				X509_free(x);
-				ret = oom();
+				ret = ks_oom();
 				goto out;
 			}
 		}
@@ -730,7 +687,7 @@ out:
 	OPENSSL_free(data);
 	sk_X509_pop_free(one, X509_free);
 	sk_X509_pop_free(sk, X509_free);
-	names_free(names, n);
+	ks_names_free(names, n);
 	return ret;
 }
 
@@ -744,7 +701,7 @@ static int add_alias(char ***v, size_t *n, size_t *cap, const char *name, size_t
 		return HWE_OK;
 	a = strndup(name, len);
 	if (!a)
-		return oom();
+		return ks_oom();
 	if (!alias_ok(a)) {
 		free(a);
 		return HWE_OK;
@@ -754,7 +711,7 @@ static int add_alias(char ***v, size_t *n, size_t *cap, const char *name, size_t
 		nv = realloc(*v, *cap * sizeof(**v));
 		if (!nv) {
 			free(a);
-			return oom();
+			return ks_oom();
 		}
 		*v = nv;
 	}
@@ -771,18 +728,18 @@ int hwe_keystore_aliases(const struct hwe_keystore *ks, char ***out)
 	const struct hwe_key_backend *be;
 
 	*out = NULL;
-	ret = list_dir(ks, SUB_CERTS, 0, &names, &nn);
+	ret = ks_list_dir(ks, SUB_CERTS, 0, &names, &nn);
 	for (i = 0; !ret && i < nn; i++) {
 		len = strlen(names[i]);
 		if (len > 4 && strcmp(names[i] + len - 4, ".pem") == 0 &&
 		    !(len > 10 && strcmp(names[i] + len - 10, "-chain.pem") == 0))
 			ret = add_alias(&v, &n, &cap, names[i], len - 4);
 	}
-	names_free(names, nn);
+	ks_names_free(names, nn);
 	names = NULL;
 	nn = 0;
 	if (!ret)
-		ret = list_dir(ks, SUB_KEYS, 0, &names, &nn);
+		ret = ks_list_dir(ks, SUB_KEYS, 0, &names, &nn);
 	for (i = 0; !ret && i < nn; i++) {
 		be = hwe_key_backend_by_file(names[i]);
 		if (be)
@@ -791,7 +748,7 @@ int hwe_keystore_aliases(const struct hwe_keystore *ks, char ***out)
 	if (ret)
 		goto out;
 	if (!v && !(v = calloc(1, sizeof(*v)))) {
-		ret = oom();
+		ret = ks_oom();
 		goto out;
 	}
 	if (n)
@@ -807,9 +764,9 @@ int hwe_keystore_aliases(const struct hwe_keystore *ks, char ***out)
 	v = NULL;
 	ret = HWE_OK;
 out:
-	names_free(names, nn);
+	ks_names_free(names, nn);
 	if (v)
-		names_free(v, n);
+		ks_names_free(v, n);
 	return ret;
 }
 
@@ -824,598 +781,3 @@ void hwe_keystore_aliases_free(char **v)
 
 /* ---- locking ------------------------------------------------------------- */
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int recover(struct hwe_keystore *ks, struct hwe_ks_lock *lk);
-
-int hwe_keystore_lock(struct hwe_keystore *ks, const char *alias, int wait_s,
-		      struct hwe_ks_lock **out)
-{
-	int ret = HWE_EXIT_KEYSTORE, fd = -1;
-	char name[KS_ALIAS_MAX + 8], p[PATH_MAX];
-	struct hwe_ks_lock *lk = NULL;
-	struct stat st;
-	double deadline;
-
-	*out = NULL;
-	if (hwe_keystore_alias_valid(alias))
-		return HWE_EXIT_USAGE;
-	if (need_sub(ks, SUB_REQ))
-		return HWE_EXIT_KEYSTORE;
-	snprintf(name, sizeof(name), "%s.lock", alias);
-	kpath(ks, SUB_REQ, name, p, sizeof(p));
-	deadline = now_s() + (wait_s > 0 ? wait_s : 0);
-	/* The lock file exists only while a run holds it: unlock removes it
-	 * (still holding the lock), so a failed run leaves the keystore as it
-	 * found it.  A run that got the lock on a file the previous holder
-	 * has just removed sees that the path no longer names its inode and
-	 * starts over. */
-	for (;;) {
-		struct stat cur;
-
-		fd = openat(ks->fd[SUB_REQ], name,
-			    O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
-		if (fd < 0) {
-			if (errno == ELOOP)
-				ret = hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_PERMISSIONS,
-					      "refusing symlink '%s'", p);
-			else
-				ret = sys_err(HWE_ERR_KEYSTORE_IO, "cannot open lock", p, errno);
-			goto out;
-		}
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-			ret = hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
-				      "lock '%s' is not a regular file", p);
-			goto out;
-		}
-		while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EWOULDBLOCK) {
-				ret = sys_err(HWE_ERR_KEYSTORE_IO, "cannot lock", p, errno);
-				goto out;
-			}
-			if (now_s() >= deadline) {
-				hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_LOCKED,
-					"alias '%s' is in use by another hwenroll run (lock '%s')",
-					alias, p);
-				hwe_err_hint("wait for the other run to finish; the lock is released when it exits");
-				ret = HWE_EXIT_KEYSTORE;
-				goto out;
-			}
-			sleep_ms(100);
-		}
-		if (fstatat(ks->fd[SUB_REQ], name, &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    cur.st_ino == st.st_ino && cur.st_dev == st.st_dev)
-			break;
-		close(fd); /* removed by the previous holder: take the new one */
-		fd = -1;
-	}
-	lk = calloc(1, sizeof(*lk));
-	if (!lk) {
-		ret = oom();
-		goto out;
-	}
-	lk->ks = ks;
-	lk->fd = fd;
-	fd = -1;
-	snprintf(lk->alias, sizeof(lk->alias), "%s", alias);
-	lk->next = ks->locks;
-	ks->locks = lk;
-	ret = recover(ks, lk);
-	if (ret) {
-		hwe_keystore_unlock(lk);
-		lk = NULL;
-		goto out;
-	}
-	*out = lk;
-	lk = NULL;
-	ret = HWE_OK;
-out:
-	if (fd >= 0)
-		close(fd);
-	return ret;
-}
-
-void hwe_keystore_unlock(struct hwe_ks_lock *lk)
-{
-	struct hwe_ks_lock **pp;
-
-	if (!lk)
-		return;
-	if (lk->ks)
-		for (pp = &lk->ks->locks; *pp; pp = &(*pp)->next)
-			if (*pp == lk) {
-				*pp = lk->next;
-				break;
-			}
-	if (lk->ks) {
-		char name[KS_ALIAS_MAX + 8];
-
-		/* remove the lock file before releasing it (see hwe_keystore_lock) */
-		snprintf(name, sizeof(name), "%s.lock", lk->alias);
-		if (lk->ks->fd[SUB_REQ] >= 0)
-			unlinkat(lk->ks->fd[SUB_REQ], name, 0);
-	}
-	close(lk->fd); /* releases the flock */
-	free(lk);
-}
-
-/* ---- journal ------------------------------------------------------------- */
-
-/* "<sub>/<name>" -> sub index and name (pointing into s). */
-static int parse_relpath(char *s, int *sub, char **name)
-{
-	char *slash = strchr(s, '/');
-
-	if (!slash)
-		return -1;
-	*slash = '\0';
-	*sub = sub_index(s);
-	*name = slash + 1;
-	if (*sub < 0 || strchr(*name, '/'))
-		return -1;
-	return 0;
-}
-
-/* A staged temp name of alias for final name: .<alias>=<name>.tmp.<pid>.<hex> */
-static int tmp_ok(const char *tmp, const char *alias, const char *name)
-{
-	size_t la = strlen(alias), ln = strlen(name);
-	const char *p;
-
-	if (tmp[0] != '.' || strncmp(tmp + 1, alias, la) != 0 || tmp[1 + la] != '=' ||
-	    strncmp(tmp + 2 + la, name, ln) != 0 || strncmp(tmp + 2 + la + ln, ".tmp.", 5) != 0)
-		return 0;
-	for (p = tmp + 2 + la + ln + 5; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || *p == '.'))
-			return 0;
-	return 1;
-}
-
-static void actions_free(struct ks_action *a, size_t n)
-{
-	size_t i;
-
-	for (i = 0; a && i < n; i++) {
-		free(a[i].tmp);
-		free(a[i].name);
-	}
-	free(a);
-}
-
-static int action_add(struct ks_action **a, size_t *n, size_t *cap, int remove, int sub,
-		      const char *tmp, const char *name)
-{
-	struct ks_action *na;
-
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 8;
-		na = realloc(*a, *cap * sizeof(**a));
-		if (!na)
-			return oom();
-		*a = na;
-	}
-	na = &(*a)[*n];
-	na->remove = remove;
-	na->sub = sub;
-	na->tmp = tmp ? strdup(tmp) : NULL;
-	na->name = strdup(name);
-	(*n)++;
-	if ((tmp && !na->tmp) || !na->name)
-		return oom();
-	return HWE_OK;
-}
-
-/* Parse a journal (NUL-terminated text).  It is input: everything must stay
- * inside the keystore and match the alias. */
-static int journal_parse(char *text, size_t len, const char *alias, const char *path,
-			 struct ks_action **out, size_t *nout)
-{
-	int ret = HWE_EXIT_KEYSTORE, lineno = 0, sub, sub2;
-	char *line = text, *nl, *verb, *a1, *a2, *extra, *save = NULL, *n1, *n2;
-	char header[KS_ALIAS_MAX + 32];
-	struct ks_action *a = NULL;
-	size_t n = 0, cap = 0;
-
-	*out = NULL;
-	*nout = 0;
-	if (strlen(text) != len || len == 0 || text[len - 1] != '\n')
-		goto out;
-	snprintf(header, sizeof(header), JOURNAL_MAGIC " %s", alias);
-	for (; *line; line = nl + 1) {
-		nl = strchr(line, '\n');
-		*nl = '\0';
-		lineno++;
-		if (lineno == 1) {
-			if (strcmp(line, header) != 0)
-				goto out;
-			continue;
-		}
-		verb = strtok_r(line, " ", &save);
-		a1 = strtok_r(NULL, " ", &save);
-		a2 = strtok_r(NULL, " ", &save);
-		extra = strtok_r(NULL, " ", &save);
-		if (!verb || !a1 || extra || parse_relpath(a1, &sub, &n1))
-			goto out;
-		if (strcmp(verb, "rename") == 0) {
-			if (!a2 || parse_relpath(a2, &sub2, &n2) || sub2 != sub || !name_ok(n2) ||
-			    reserved(sub, n2) || !tmp_ok(n1, alias, n2))
-				goto out;
-			ret = action_add(&a, &n, &cap, 0, sub, n1, n2);
-		} else if (strcmp(verb, "remove") == 0) {
-			if (a2 || !name_ok(n1) || reserved(sub, n1))
-				goto out;
-			ret = action_add(&a, &n, &cap, 1, sub, NULL, n1);
-		} else {
-			goto out;
-		}
-		if (ret)
-			goto out;
-		ret = HWE_EXIT_KEYSTORE;
-	}
-	if (lineno < 1)
-		goto out;
-	*out = a;
-	*nout = n;
-	a = NULL;
-	n = 0;
-	ret = HWE_OK;
-out:
-	if (ret == HWE_EXIT_KEYSTORE) {
-		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
-			"journal '%s' is not valid (line %d); nothing was changed", path, lineno);
-		hwe_err_hint("inspect it; if no update of this alias is wanted, remove it: rm '%s'",
-			     path);
-	}
-	actions_free(a, n);
-	return ret;
-}
-
-/* Perform the actions in order, then fsync every touched directory.
- * strict (commit): a missing temp file is an error; otherwise (roll
- * forward) it means the rename was already done. */
-static int apply(struct hwe_keystore *ks, const struct ks_action *a, size_t n, int strict)
-{
-	int touched[SUB_COUNT] = { 0 }, i;
-	char p[PATH_MAX];
-	size_t k;
-
-	for (k = 0; k < n; k++) {
-		if (strict && crash_after >= 0 && (size_t)crash_after == k)
-			_exit(99);
-		if (need_sub(ks, a[k].sub))
-			return HWE_EXIT_KEYSTORE;
-		touched[a[k].sub] = 1;
-		if (a[k].remove) {
-			if (unlinkat(ks->fd[a[k].sub], a[k].name, 0) < 0 && errno != ENOENT)
-				return sys_err(HWE_ERR_KEYSTORE_IO, "cannot remove",
-					       kpath(ks, a[k].sub, a[k].name, p, sizeof(p)), errno);
-		} else if (renameat(ks->fd[a[k].sub], a[k].tmp, ks->fd[a[k].sub], a[k].name) < 0) {
-			if (errno == ENOENT && !strict)
-				continue;
-			return sys_err(HWE_ERR_KEYSTORE_IO, "cannot rename a staged file to",
-				       kpath(ks, a[k].sub, a[k].name, p, sizeof(p)), errno);
-		}
-	}
-	if (strict && crash_after >= 0 && (size_t)crash_after == n)
-		_exit(99);
-	for (i = 0; i < SUB_COUNT; i++)
-		if (touched[i] && fsync(ks->fd[i]) < 0)
-			return sys_err(HWE_ERR_KEYSTORE_IO, "cannot sync",
-				       kpath(ks, i, NULL, p, sizeof(p)), errno);
-	return HWE_OK;
-}
-
-static int journal_remove(struct hwe_keystore *ks, const char *alias)
-{
-	char name[KS_ALIAS_MAX + 16], p[PATH_MAX];
-
-	snprintf(name, sizeof(name), "%s.journal", alias);
-	if (unlinkat(ks->fd[SUB_REQ], name, 0) < 0 && errno != ENOENT)
-		return sys_err(HWE_ERR_KEYSTORE_IO, "cannot remove journal",
-			       kpath(ks, SUB_REQ, name, p, sizeof(p)), errno);
-	if (fsync(ks->fd[SUB_REQ]) < 0)
-		return sys_err(HWE_ERR_KEYSTORE_IO, "cannot sync",
-			       kpath(ks, SUB_REQ, NULL, p, sizeof(p)), errno);
-	return HWE_OK;
-}
-
-/* Delete temp files of alias that no journal needs (a run that died
- * before its commit). */
-static int remove_stale(struct hwe_keystore *ks, const char *alias)
-{
-	char prefix[KS_ALIAS_MAX + 3], **names = NULL, p[PATH_MAX];
-	size_t n = 0, i, lp;
-	int s, ret;
-
-	lp = (size_t)snprintf(prefix, sizeof(prefix), ".%s=", alias);
-	for (s = 0; s < SUB_COUNT; s++) {
-		ret = list_dir(ks, s, 1, &names, &n);
-		if (ret)
-			return ret;
-		for (i = 0; i < n; i++) {
-			if (strncmp(names[i], prefix, lp) != 0 || !strstr(names[i] + lp, ".tmp."))
-				continue;
-			if (unlinkat(ks->fd[s], names[i], 0) < 0 && errno != ENOENT) {
-				ret = sys_err(HWE_ERR_KEYSTORE_IO, "cannot remove stale temp file",
-					      kpath(ks, s, names[i], p, sizeof(p)), errno);
-				names_free(names, n);
-				return ret;
-			}
-			hwe_info("removed '%s' left by an interrupted run",
-				 kpath(ks, s, names[i], p, sizeof(p)));
-		}
-		names_free(names, n);
-		names = NULL;
-		n = 0;
-	}
-	return HWE_OK;
-}
-
-static int recover(struct hwe_keystore *ks, struct hwe_ks_lock *lk)
-{
-	int ret, missing = 0;
-	char name[KS_ALIAS_MAX + 16], p[PATH_MAX];
-	unsigned char *text = NULL;
-	struct ks_action *a = NULL;
-	size_t len = 0, n = 0;
-
-	snprintf(name, sizeof(name), "%s.journal", lk->alias);
-	kpath(ks, SUB_REQ, name, p, sizeof(p));
-	ret = ks_read(ks, SUB_REQ, name, &missing, &text, &len);
-	if (!ret && !missing) {
-		ret = journal_parse((char *)text, len, lk->alias, p, &a, &n);
-		if (!ret)
-			hwe_info("completing an interrupted update of alias '%s' (%zu step(s) from '%s')",
-				 lk->alias, n, p);
-		if (!ret)
-			ret = apply(ks, a, n, 0);
-		if (!ret)
-			ret = journal_remove(ks, lk->alias);
-	}
-	if (!ret)
-		ret = remove_stale(ks, lk->alias);
-	OPENSSL_free(text);
-	actions_free(a, n);
-	return ret;
-}
-
-int hwe_keystore_recover(struct hwe_keystore *ks, const char *alias)
-{
-	struct hwe_ks_lock *lk;
-
-	if (hwe_keystore_alias_valid(alias))
-		return HWE_EXIT_USAGE;
-	lk = held_lock(ks, alias);
-	if (!lk || lk->txn_open)
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
-			       "recovery of alias '%s' needs its lock and no open transaction", alias);
-	return recover(ks, lk);
-}
-
-void hwe_keystore_test_crash_after(int n)
-{
-	crash_after = n;
-}
-
-/* ---- transactions -------------------------------------------------------- */
-
-int hwe_keystore_txn_begin(struct hwe_keystore *ks, const char *alias, struct hwe_ks_txn **out)
-{
-	struct hwe_ks_lock *lk;
-	struct hwe_ks_txn *t;
-
-	*out = NULL;
-	if (hwe_keystore_alias_valid(alias))
-		return HWE_EXIT_USAGE;
-	lk = held_lock(ks, alias);
-	if (!lk)
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
-			       "update of alias '%s' without holding its lock", alias);
-	if (lk->txn_open)
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
-			       "alias '%s' already has an open update", alias);
-	if (need_sub(ks, SUB_REQ))
-		return HWE_EXIT_KEYSTORE;
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		return oom();
-	t->ks = ks;
-	t->lk = lk;
-	t->state = TXN_STAGED;
-	lk->txn_open = 1;
-	*out = t;
-	return HWE_OK;
-}
-
-/* Write data to a new temp file in sub for final name; *tmp gets its name. */
-static int stage(struct hwe_keystore *ks, int sub, const char *alias, const char *name,
-		 const void *data, size_t len, mode_t mode, char **tmp)
-{
-	int ret = HWE_EXIT_KEYSTORE, fd = -1, e;
-	unsigned char rnd[8];
-	char t[KS_NAME_MAX + KS_ALIAS_MAX + 64], p[PATH_MAX];
-
-	*tmp = NULL;
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-		return hwe_err_ossl(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "no random bytes for a temp name");
-	snprintf(t, sizeof(t), ".%s=%s.tmp.%ld.%02x%02x%02x%02x%02x%02x%02x%02x", alias, name,
-		 (long)getpid(), rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-	kpath(ks, sub, t, p, sizeof(p));
-	fd = openat(ks->fd[sub], t, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    mode & 07777);
-	if (fd < 0)
-		return sys_err(HWE_ERR_KEYSTORE_IO, "cannot create", p, errno);
-	if (fchmod(fd, mode & 07777) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		ret = sys_err(HWE_ERR_KEYSTORE_IO, "cannot write", p, errno);
-		goto out;
-	}
-	e = close(fd);
-	fd = -1;
-	if (e < 0) {
-		ret = sys_err(HWE_ERR_KEYSTORE_IO, "cannot write", p, errno);
-		goto out;
-	}
-	if (!(*tmp = strdup(t))) {
-		ret = oom();
-		goto out;
-	}
-	ret = HWE_OK;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (ret)
-		unlinkat(ks->fd[sub], t, 0);
-	return ret;
-}
-
-static int txn_check(struct hwe_ks_txn *t, const char *sub, const char *name, int *s)
-{
-	char shown[80];
-
-	if (t->state != TXN_STAGED)
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
-			       "update of alias '%s' was already committed", t->lk->alias);
-	*s = sub_index(sub);
-	if (*s < 0)
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "unknown keystore directory '%s'",
-			       sub ? sub : "");
-	if (!name_ok(name))
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
-			       "invalid keystore file name '%s'",
-			       name ? hwe_sanitize(name, strlen(name), shown, sizeof(shown)) : "");
-	if (reserved(*s, name))
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
-			       "'req/%s' is reserved for locking", name);
-	return need_sub(t->ks, *s);
-}
-
-int hwe_keystore_txn_put(struct hwe_ks_txn *t, const char *sub, const char *name,
-			 const void *data, size_t len, mode_t mode)
-{
-	char *tmp = NULL;
-	int s, ret;
-
-	ret = txn_check(t, sub, name, &s);
-	if (ret)
-		return ret;
-	if (subs[s].secret && (mode & 077))
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
-			       "refusing mode %04o for '%s/%s': files there are owner-only",
-			       (unsigned)(mode & 07777), sub, name);
-	ret = stage(t->ks, s, t->lk->alias, name, data, len, mode, &tmp);
-	if (ret)
-		return ret;
-	ret = action_add(&t->a, &t->n, &t->cap, 0, s, tmp, name);
-	if (ret)
-		unlinkat(t->ks->fd[s], tmp, 0);
-	free(tmp);
-	return ret;
-}
-
-int hwe_keystore_txn_remove(struct hwe_ks_txn *t, const char *sub, const char *name)
-{
-	int s, ret;
-
-	ret = txn_check(t, sub, name, &s);
-	if (ret)
-		return ret;
-	return action_add(&t->a, &t->n, &t->cap, 1, s, NULL, name);
-}
-
-int hwe_keystore_txn_commit(struct hwe_ks_txn *t)
-{
-	int ret = HWE_EXIT_KEYSTORE;
-	struct hwe_keystore *ks = t->ks;
-	const char *alias = t->lk->alias;
-	char jname[KS_ALIAS_MAX + 16], p[PATH_MAX], *tmp = NULL, *text = NULL;
-	size_t i, len, cap;
-	int off;
-
-	if (t->state != TXN_STAGED)
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
-			       "update of alias '%s' was already committed", alias);
-	if (t->n == 0) {
-		t->state = TXN_DONE;
-		return HWE_OK;
-	}
-	/* 1. the journal: one line per action, durable before anything moves */
-	cap = sizeof(JOURNAL_MAGIC) + KS_ALIAS_MAX + 2;
-	for (i = 0; i < t->n; i++)
-		cap += 2 * (strlen(t->a[i].name) + 8) + (t->a[i].tmp ? strlen(t->a[i].tmp) : 0) + 16;
-	text = malloc(cap);
-	if (!text) {
-		ret = oom();
-		goto out;
-	}
-	off = snprintf(text, cap, JOURNAL_MAGIC " %s\n", alias);
-	for (i = 0; i < t->n; i++) {
-		const struct ks_action *a = &t->a[i];
-		const char *sn = subs[a->sub].name;
-
-		if (a->remove)
-			off += snprintf(text + off, cap - (size_t)off, "remove %s/%s\n", sn, a->name);
-		else
-			off += snprintf(text + off, cap - (size_t)off, "rename %s/%s %s/%s\n", sn,
-					a->tmp, sn, a->name);
-	}
-	len = (size_t)off;
-	snprintf(jname, sizeof(jname), "%s.journal", alias);
-	ret = stage(ks, SUB_REQ, alias, jname, text, len, 0600, &tmp);
-	if (ret)
-		goto out;
-	if (renameat(ks->fd[SUB_REQ], tmp, ks->fd[SUB_REQ], jname) < 0) {
-		ret = sys_err(HWE_ERR_KEYSTORE_IO, "cannot write journal",
-			      kpath(ks, SUB_REQ, jname, p, sizeof(p)), errno);
-		unlinkat(ks->fd[SUB_REQ], tmp, 0);
-		goto out;
-	}
-	/* From here on the update is decided: a failure leaves the journal
-	 * for the next run to roll forward, so keep the staged files. */
-	t->state = TXN_JOURNALED;
-	if (fsync(ks->fd[SUB_REQ]) < 0) {
-		ret = sys_err(HWE_ERR_KEYSTORE_IO, "cannot sync",
-			      kpath(ks, SUB_REQ, NULL, p, sizeof(p)), errno);
-		goto out;
-	}
-	/* 2. the actions, 3. the journal goes */
-	ret = apply(ks, t->a, t->n, 1);
-	if (!ret)
-		ret = journal_remove(ks, alias);
-	if (!ret)
-		t->state = TXN_DONE;
-out:
-	free(tmp);
-	free(text);
-	return ret;
-}
-
-void hwe_keystore_txn_free(struct hwe_ks_txn *t)
-{
-	size_t i;
-
-	if (!t)
-		return;
-	if (t->state == TXN_STAGED)
-		for (i = 0; i < t->n; i++)
-			if (!t->a[i].remove)
-				unlinkat(t->ks->fd[t->a[i].sub], t->a[i].tmp, 0);
-	t->lk->txn_open = 0;
-	actions_free(t->a, t->n);
-	free(t);
-}

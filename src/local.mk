@@ -4,8 +4,8 @@ noinst_LTLIBRARIES += src/libhwe.la
 src_libhwe_la_SOURCES = \
 	src/rc.h src/log.h src/log.c \
 	src/key.h src/key.c src/key-soft.c src/key-tpm2.c src/key-tpm2-wrap.c src/key-pkcs11.c \
-	src/keystore.h src/keystore.c \
-	src/csrconf.h src/csrconf.c src/csr.h src/csr.c \
+	src/keystore.h src/keystore-int.h src/keystore.c src/keystore-txn.c \
+	src/csrconf.h src/csrconf.c src/csrconf-check.h src/csrconf-check.c src/csr.h src/csr.c \
 	src/pkcs7.h src/pkcs7.c src/csrattrs.h src/csrattrs.c \
 	src/http.h src/http.c src/http-parse.c src/est.h src/est.c \
 	src/certcheck.h src/certcheck.c
