@@ -206,6 +206,7 @@ class Contender:
         self.cwd = cwd
         self.need = need              # minimum (handshakes, requests)
         self.check = check            # callable(i) -> error or None, after a run
+        self.instr = None             # instructions of one run (callgrind)
         self.samples = []             # (wall, cpu, rss KiB, handshakes, requests, server cpu)
         self.resumed = 0
 
@@ -603,6 +604,33 @@ class Bench:
             Contender("PKCS#11 reenroll", "hwenroll", lambda i: ren("pr", SOFTHSM), env=env, need=(1, 1)),
         ]
 
+    # -- instruction counts (callgrind): load-independent CPU cost
+
+    def instructions(self, cs):
+        vg = shutil.which("valgrind")
+        if not vg:
+            self.notes.append("valgrind not installed: no instruction counts.")
+            return
+        for c in cs:
+            if not c.group.startswith("software"):
+                continue
+            d = tempfile.mkdtemp(prefix="cg.", dir=self.w)
+            argv = [vg, "--tool=callgrind", "--trace-children=yes",
+                    "--callgrind-out-file=%s/cg.%%p" % d] + c.make_argv(100000)
+            r = subprocess.run(argv, env=c.env, cwd=c.cwd, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+            if r.returncode != 0:
+                raise BenchError("callgrind run of %s / %s failed: %s"
+                                 % (c.group, c.name, r.stderr.decode(errors="replace")[-500:]))
+            total = 0
+            for f in os.listdir(d):
+                with open(os.path.join(d, f)) as fh:
+                    for line in fh:
+                        if line.startswith("totals:") or line.startswith("summary:"):
+                            total += int(line.split()[1])
+                            break
+            c.instr = total
+
     # -- the alternating loop
 
     def measure(self, cs):
@@ -726,8 +754,8 @@ class Bench:
         # ratios and targets
         tg = []
         L.append("| operation | hwenroll/baseline wall | hwenroll/baseline CPU | hwenroll/floor wall | "
-                 "hwenroll/floor CPU | hwenroll/curl peak RSS |")
-        L.append("|---|---|---|---|---|---|")
+                 "hwenroll/floor CPU | hwenroll/curl peak RSS | instructions hwenroll / baseline / floor |")
+        L.append("|---|---|---|---|---|---|---|")
         for g, cs in groups:
             by = {c.name: c for c in cs}
             if g in self.unavailable or "baseline" not in by:
@@ -738,8 +766,13 @@ class Bench:
                 return med([x[k] for x in s])
             r = dict(bw=m(h, 0) / m(bl, 0), bc=m(h, 1) / m(bl, 1), fw=m(h, 0) / m(fl, 0),
                      fc=m(h, 1) / m(fl, 1), rss=m(h, 2) / m(fl, 2))
-            L.append("| %s | %.2f | %.2f | %.2f | %.2f | %.3f (%.2f vs %.2f MiB) |" % (
-                g, r["bw"], r["bc"], r["fw"], r["fc"], r["rss"], m(h, 2) / 1024, m(fl, 2) / 1024))
+            ins = "n/a"
+            if by["hwenroll"].instr and by["baseline"].instr and by["floor"].instr:
+                hi, bi, fi = by["hwenroll"].instr, by["baseline"].instr, by["floor"].instr
+                ins = "%.1fM / %.1fM / %.1fM (%.2f, %.2f)" % (hi / 1e6, bi / 1e6, fi / 1e6, hi / bi, hi / fi)
+                r["fi"] = hi / fi
+            L.append("| %s | %.2f | %.2f | %.2f | %.2f | %.3f (%.2f vs %.2f MiB) | %s |" % (
+                g, r["bw"], r["bc"], r["fw"], r["fc"], r["rss"], m(h, 2) / 1024, m(fl, 2) / 1024, ins))
             tg.append((g, r))
         L.append("")
         L.append("Targets (issue 6):")
@@ -749,7 +782,8 @@ class Bench:
                 L.append("- %s faster than the baseline (wall ratio < 1.0): %.2f, %s"
                          % (g, r["bw"], "met" if r["bw"] < 1 else "MISSED"))
                 L.append("- %s within 1.5x of the floor: wall %.2f, CPU %.2f, %s"
-                         % (g, r["fw"], r["fc"], "met" if r["fw"] <= 1.5 and r["fc"] <= 1.5 else "MISSED"))
+                         % (g, r["fw"], r["fc"], "met" if r["fw"] <= 1.5 and r["fc"] <= 1.5 else "MISSED")
+                         + ("; instructions %.2f" % r["fi"] if "fi" in r else ""))
                 L.append("- %s peak RSS <= curl's: %.2f, %s" % (g, r["rss"], "met" if r["rss"] <= 1 else "MISSED"))
         for g, cs in groups:
             for c in cs:
@@ -845,6 +879,8 @@ def main():
                     help="TCP_NODELAY shim for the server: auto = only if its Nagle stall is measured")
     ap.add_argument("--tmpfs", default="/dev/shm",
                     help="tmpfs for the extra 'keystore on tmpfs' row ('' to leave it out)")
+    ap.add_argument("--no-instructions", dest="instructions", action="store_false",
+                    help="skip the callgrind instruction counts of the software contenders")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     a = ap.parse_args()
     a.parallel = [int(x) for x in a.parallel.split(",") if x]
@@ -878,6 +914,8 @@ def main():
                     b.unavailable[g] = str(e)
                     groups.append((g, []))
         log("%d contenders x %d runs" % (len(cs), a.n))
+        if a.instructions:
+            b.instructions(cs)
         b.measure(cs)
         if a.throughput > 0 and "throughput" not in skip:
             b.throughput_runs()
