@@ -16,6 +16,8 @@ INTEGRATION_TESTS = \
 	test/integration/tpm2_key_errors.sh \
 	test/integration/tpm2_tls_clientauth.sh \
 	test/integration/tpm2_tpm_check.sh \
-	test/integration/tpm2_enroll_reenroll.sh
+	test/integration/tpm2_enroll_reenroll.sh \
+	test/integration/tpm2_certificate_est.sh \
+	test/integration/pkcs11_tpmtoken_enroll.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) test/integration/lib.sh
