@@ -198,7 +198,7 @@ def conn_stats(lines):
 class Contender:
     """one measured command line, run once per iteration"""
 
-    def __init__(self, group, name, make_argv, env=None, cwd=None, need=(1, 1), check=None):
+    def __init__(self, group, name, make_argv, env=None, cwd=None, need=(1, 1), check=None, prepare=None):
         self.group = group            # "software enroll", ...
         self.name = name              # "hwenroll", "baseline", "floor"
         self.make_argv = make_argv    # iteration -> argv
@@ -206,11 +206,14 @@ class Contender:
         self.cwd = cwd
         self.need = need              # minimum (handshakes, requests)
         self.check = check            # callable(i) -> error or None, after a run
+        self.prepare = prepare        # callable(i), before a run, not measured
         self.instr = None             # instructions of one run (callgrind)
         self.samples = []             # (wall, cpu, rss KiB, handshakes, requests, server cpu)
         self.resumed = 0
 
     def once(self, srv, i, record=True):
+        if self.prepare:
+            self.prepare(i)
         off = srv.log_size()
         scpu = srv.cpu()
         rc, wall, cpu, rss, err = run(self.make_argv(i), env=self.env, cwd=self.cwd)
@@ -566,8 +569,19 @@ class Bench:
         env = dict(self.env)
         env["SOFTHSM2_CONF"] = conf
         env["OPENSSL_MODULES"] = provdir
-        self.must(["softhsm2-util", "--init-token", "--free", "--label", "bench", "--so-pin", "5678",
-                   "--pin", "1234"], env=env, what="softhsm2-util --init-token")
+        def init_token(label):
+            self.must(["softhsm2-util", "--init-token", "--free", "--label", label, "--so-pin", "5678",
+                       "--pin", "1234"], env=env, what="softhsm2-util --init-token")
+
+        def fresh_token(_i):
+            # SoftHSM's file store reads every object of the token on each
+            # session: keep the enroll token as empty as a device's would be
+            self.must(["softhsm2-util", "--delete-token", "--token", "benchgen"], env=env,
+                      what="softhsm2-util --delete-token")
+            init_token("benchgen")
+
+        init_token("bench")
+        init_token("benchgen")
         pin = self.path("pin")
         with open(pin, "w") as f:
             f.write("1234\n")
@@ -577,16 +591,16 @@ class Bench:
         def dev(module):
             return ["--pkcs11-module", module, "--pin-file", pin]
 
-        def enr(alias, module):
+        def enr(alias, module, token="benchgen"):
             return self.hwe_argv(ks, "enroll", "--key-alias", alias, *self.enroll_args(),
-                                 "--key-backend", "pkcs11", "--token-uri", "pkcs11:token=bench",
+                                 "--key-backend", "pkcs11", "--token-uri", "pkcs11:token=" + token,
                                  "--algorithm", "ECC", "--curve", "P256", *dev(module))
 
         def ren(alias, module):
             return self.hwe_argv(ks, "reenroll", "--uri", self.srv.url("simplereenroll"),
                                  "--key-alias", alias, *dev(module))
 
-        self.must(enr("pr", SOFTHSM), env=env, what="hwenroll enroll --key-backend pkcs11")
+        self.must(enr("pr", SOFTHSM, "bench"), env=env, what="hwenroll enroll --key-backend pkcs11")
         self.must(ren("pr", SOFTHSM), env=env, what="hwenroll reenroll (pkcs11)")
         if os.path.exists(PKCS11SPY):
             for op, argv in (("enroll", enr("ps", PKCS11SPY)), ("reenroll", ren("ps", PKCS11SPY))):
@@ -598,9 +612,10 @@ class Bench:
                 self.p11_calls[op] = spy_calls(sf)
         else:
             self.notes.append("pkcs11-spy (opensc) not installed: C_* calls not counted.")
-        # each enroll leaves a key pair on the token: use a fresh alias each run
+        # each enroll makes a key pair: a fresh alias and a fresh token each run
         return [
-            Contender("PKCS#11 enroll", "hwenroll", lambda i: enr("p%d" % i, SOFTHSM), env=env, need=(1, 2)),
+            Contender("PKCS#11 enroll", "hwenroll", lambda i: enr("p%d" % i, SOFTHSM), env=env, need=(1, 2),
+                      prepare=fresh_token),
             Contender("PKCS#11 reenroll", "hwenroll", lambda i: ren("pr", SOFTHSM), env=env, need=(1, 1)),
         ]
 

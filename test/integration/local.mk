@@ -9,6 +9,10 @@ INTEGRATION_TESTS = \
 	test/integration/software_certificate_est.sh \
 	test/integration/software_keygen_show.sh \
 	test/integration/software_enroll_clientauth.sh \
+	test/integration/software_faults_matrix.sh \
+	test/integration/software_crash_kill9.sh \
+	test/integration/software_concurrency.sh \
+	test/integration/software_bad_input.sh \
 	test/integration/keystore_crash_kill9.sh \
 	test/integration/docs_usage_manpage.sh \
 	test/integration/tpm2_fixtures_startstop.sh \
@@ -18,6 +22,7 @@ INTEGRATION_TESTS = \
 	test/integration/tpm2_tpm_check.sh \
 	test/integration/tpm2_enroll_reenroll.sh \
 	test/integration/tpm2_certificate_est.sh \
-	test/integration/pkcs11_tpmtoken_enroll.sh
+	test/integration/pkcs11_tpmtoken_enroll.sh \
+	test/integration/valgrind_memcheck.sh
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += $(INTEGRATION_TESTS) test/integration/lib.sh
+EXTRA_DIST += $(INTEGRATION_TESTS) test/integration/lib.sh test/valgrind.supp

@@ -198,9 +198,12 @@ step "202 pending: Retry-After in seconds, as an HTTP-date, missing, absurdly la
 # key) so that the next run resumes it; nothing else may change.
 KS_ALLOW='\./req(/dev\.(csr|pending\.pem))?/?$'
 later=$(date -u -R -d '+1 hour' | sed 's/+0000/GMT/')
-enroll_case "202 Retry-After: 1" 8 ERR_EST_PENDING "pending" "again" --pending 1000 --retry-after 1
+enroll_case "202 Retry-After: 1" 8 ERR_EST_PENDING "still pending after waiting [0-9]+ s.*--max-wait 3 s" "again" \
+	--pending 1000 --retry-after 1
 enroll_case "202 Retry-After: HTTP-date +1h" 8 ERR_EST_PENDING "pending" "again" --pending 1000 --retry-after "$later"
 enroll_case "202 Retry-After: 10^20" 8 ERR_EST_PENDING "pending" "again" --pending 1000 --retry-after 99999999999999999999
+row="202 Retry-After: 10^20|enroll"
+grep -q 'HINT: .*after [0-9]\{9,\} seconds' "$T/err" && bad "absurd wait suggested: $(grep HINT "$T/err")"
 both "202 without Retry-After" 8 ERR_EST_PENDING "pending.*without Retry-After" "again" --fault status:202
 # --pending counts per public key and also holds simpleenroll, so a renewal
 # with the same key cannot be kept pending; --rekey (a new key) can: the
