@@ -38,14 +38,7 @@ int hwe_cacerts_run(struct hwe_ctx *ctx, struct hwe_opts *o)
 	char *pem = NULL, *path = NULL;
 	size_t len = 0;
 
-	if ((ret = hwe_cmd_url(o, &n.url)))
-		goto out;
-	hwe_est_url_clear(&n.url);
-	if ((ret = hwe_cmd_keystore(ctx, 1, &ks)))
-		goto out;
-	if ((ret = hwe_cmd_net_open(o, ks, &n)))
-		goto out;
-	if ((ret = hwe_http_new(&n.cfg, &n.http)))
+	if ((ret = hwe_cmd_connect(ctx, o, 1, &ks, &n)))
 		goto out;
 	if ((ret = hwe_est_cacerts(n.http, &n.url, &certs)))
 		goto out;
@@ -99,12 +92,8 @@ int cmd_cacerts(int argc, char **argv, struct hwe_ctx *ctx)
 	struct hwe_opts o;
 	int ret;
 
-	ret = hwe_opts_parse(argc, argv, ctx, HWE_OPTS_NET, &usage, &o);
-	if (ret < 0)
-		return HWE_OK;
+	ret = hwe_cmd_parse(argc, argv, ctx, HWE_OPTS_NET, &usage, &o);
 	if (ret)
-		return ret;
-	if (o.nargs)
-		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "unexpected argument '%s'", o.args[0]);
+		return ret < 0 ? HWE_OK : ret;
 	return hwe_cacerts_run(ctx, &o);
 }

@@ -31,16 +31,12 @@ int cmd_enroll(int argc, char **argv, struct hwe_ctx *ctx)
 	struct hwe_opts o;
 	int ret;
 
-	ret = hwe_opts_parse(argc, argv, ctx,
+	ret = hwe_cmd_parse(argc, argv, ctx,
 			     HWE_OPTS_NET | HWE_OPTS_AUTH | HWE_OPTS_KEYGEN |
 				     HWE_OPTBIT(HWE_OPT_KEY_ALIAS) | HWE_OPTBIT(HWE_OPT_CSR_CONF) |
 				     HWE_OPTBIT(HWE_OPT_MAX_WAIT) | HWE_OPTBIT(HWE_OPT_AUTH_ALIAS),
 			     &usage, &o);
-	if (ret < 0)
-		return HWE_OK;
 	if (ret)
-		return ret;
-	if (o.nargs)
-		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "unexpected argument '%s'", o.args[0]);
+		return ret < 0 ? HWE_OK : ret;
 	return hwe_enroll_run(ctx, &o, HWE_EST_SIMPLEENROLL);
 }

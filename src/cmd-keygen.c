@@ -43,19 +43,13 @@ int cmd_keygen(int argc, char **argv, struct hwe_ctx *ctx)
 	int ret, existing = 0, generated = 0, committed = 0;
 	size_t n;
 
-	ret = hwe_opts_parse(argc, argv, ctx,
+	ret = hwe_cmd_parse(argc, argv, ctx,
 			     HWE_OPTS_KEYGEN | HWE_OPTBIT(HWE_OPT_KEY_ALIAS) | HWE_OPTBIT(HWE_OPT_FORCE) |
 				     HWE_OPTBIT(HWE_OPT_JSON),
 			     &usage, &o);
-	if (ret < 0)
-		return HWE_OK;
 	if (ret)
-		return ret;
+		return ret < 0 ? HWE_OK : ret;
 	alias = o.val[HWE_OPT_KEY_ALIAS];
-	if (o.nargs) {
-		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "unexpected argument '%s'", o.args[0]);
-		goto out;
-	}
 	if (!alias) {
 		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "no --key-alias given");
 		goto out;
@@ -83,13 +77,9 @@ int cmd_keygen(int argc, char **argv, struct hwe_ctx *ctx)
 		ret = hwe_err_code();
 		goto out;
 	}
-	{
-		/* --force may switch backends: pick by option, not by the old file */
-		struct hwe_opts o2 = o;
-
-		if ((ret = hwe_cmd_backend(&o2, NULL, alias, &be, &ko, &pin, &existing)))
-			goto out;
-	}
+	/* --force may switch backends: pick by option, not by the old file */
+	if ((ret = hwe_cmd_backend(&o, NULL, alias, &be, &ko, &pin, &existing)))
+		goto out;
 	if (old_be && old_be->destroy) {
 		n = strlen(alias) + strlen(old_be->ext) + 1;
 		oldname = malloc(n);

@@ -179,14 +179,10 @@ int cmd_show(int argc, char **argv, struct hwe_ctx *ctx)
 	struct info in;
 	int ret, i, json;
 
-	ret = hwe_opts_parse(argc, argv, ctx, HWE_OPTBIT(HWE_OPT_KEY_ALIAS) | HWE_OPTBIT(HWE_OPT_JSON),
-			     &usage, &o);
-	if (ret < 0)
-		return HWE_OK;
+	ret = hwe_cmd_parse(argc, argv, ctx, HWE_OPTBIT(HWE_OPT_KEY_ALIAS) | HWE_OPTBIT(HWE_OPT_JSON),
+			    &usage, &o);
 	if (ret)
-		return ret;
-	if (o.nargs)
-		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "unexpected argument '%s'", o.args[0]);
+		return ret < 0 ? HWE_OK : ret;
 	json = o.val[HWE_OPT_JSON] != NULL;
 	if (o.val[HWE_OPT_KEY_ALIAS] && (ret = hwe_keystore_alias_valid(o.val[HWE_OPT_KEY_ALIAS])))
 		return ret;

@@ -29,6 +29,35 @@ char *hwe_cmd_csrconf_path(const struct hwe_keystore *ks, const char *name)
 	return hwe_keystore_path(ks, "conf", name);
 }
 
+int hwe_cmd_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long long allowed,
+		  const struct hwe_usage *usage, struct hwe_opts *o)
+{
+	int ret = hwe_opts_parse(argc, argv, ctx, allowed, usage, o);
+
+	if (ret)
+		return ret;
+	if (o->nargs)
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "unexpected argument '%s'", o->args[0]);
+	return HWE_OK;
+}
+
+int hwe_cmd_connect(struct hwe_ctx *ctx, const struct hwe_opts *o, int create,
+		    struct hwe_keystore **ks, struct hwe_cmd_net *n)
+{
+	int ret;
+
+	memset(n, 0, sizeof(*n));
+	/* the URL is checked before the keystore is touched */
+	if ((ret = hwe_cmd_url(o, &n->url)))
+		return ret;
+	hwe_est_url_clear(&n->url);
+	if ((ret = hwe_cmd_keystore(ctx, create, ks)))
+		return ret;
+	if ((ret = hwe_cmd_net_open(o, *ks, n)))
+		return ret;
+	return hwe_http_new(&n->cfg, &n->http);
+}
+
 int hwe_cmd_url(const struct hwe_opts *o, struct hwe_est_url *u)
 {
 	if (!o->val[HWE_OPT_URI]) {

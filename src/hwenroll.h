@@ -118,6 +118,9 @@ void hwe_secret_free(char *s);
 
 /* ---- helpers shared by the commands (cmdutil.c, enroll.c) ---------- */
 
+/* hwe_opts_parse plus "no positional arguments": -1 after --help. */
+int hwe_cmd_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long long allowed,
+		  const struct hwe_usage *usage, struct hwe_opts *o);
 /* Open the keystore of ctx; create=1 creates missing directories. */
 int hwe_cmd_keystore(struct hwe_ctx *ctx, int create, struct hwe_keystore **ks);
 /* --csr-conf NAME without '/' resolves to <ks>/conf/NAME (malloc'd). */
@@ -153,6 +156,10 @@ struct hwe_cmd_net {
 int hwe_cmd_net_open(const struct hwe_opts *o, const struct hwe_keystore *ks,
 		     struct hwe_cmd_net *n);
 void hwe_cmd_net_clear(struct hwe_cmd_net *n);
+/* URL check, keystore, network setup and the HTTP session, for the
+ * commands that need no key (cacerts, csrattrs). */
+int hwe_cmd_connect(struct hwe_ctx *ctx, const struct hwe_opts *o, int create,
+		    struct hwe_keystore **ks, struct hwe_cmd_net *n);
 
 /* Print a JSON string literal (quoted, escaped) to stdout. */
 void hwe_json_str(const char *s);
