@@ -407,6 +407,13 @@ class Bench:
                               "(no Nagle stall; nodelay shim not used)." % (answer * 1e3))
         self.srv = srv
 
+    def tmpfs(self):
+        """a private directory on tmpfs, or None"""
+        if not getattr(self, "shm", None) and self.a.tmpfs and os.path.isdir(self.a.tmpfs):
+            self.shm = tempfile.mkdtemp(prefix="hwe-bench.", dir=self.a.tmpfs)
+            self.stoppers.append(lambda: shutil.rmtree(self.shm, ignore_errors=True))
+        return getattr(self, "shm", None)
+
     def new_keystore(self, name, cn, base=None):
         ks = os.path.join(base or self.w, name)
         os.makedirs(os.path.join(ks, "ca"))
@@ -437,9 +444,7 @@ class Bench:
         env, srv = self.env, self.srv
         cs = []
         ks = self.new_keystore("ks-sw", "bench-dev")
-        if self.a.tmpfs and os.path.isdir(self.a.tmpfs):
-            self.shm = tempfile.mkdtemp(prefix="hwe-bench.", dir=self.a.tmpfs)
-            self.stoppers.append(lambda: shutil.rmtree(self.shm, ignore_errors=True))
+        if self.tmpfs():
             kss = self.new_keystore("ks-sw", "bench-dev", base=self.shm)
             cs.append(Contender("software enroll", "hwenroll, keystore on tmpfs",
                                 lambda i: self.hwe_argv(kss, "enroll", "--key-alias", "e%d" % i,
@@ -561,7 +566,9 @@ class Bench:
         provdir = os.path.join(self.b, "providers", "pkcs11", ".libs")
         if not os.path.exists(os.path.join(provdir, "hwenroll-pkcs11.so")):
             raise BenchError("provider not built (make providers/pkcs11/hwenroll-pkcs11.la)")
-        tok = self.path("tokens")
+        # the token stands for hardware: keep its files off the disk the
+        # keystore's fsyncs go to (tmpfs when there is one)
+        tok = os.path.join(self.tmpfs() or self.w, "tokens")
         os.makedirs(tok)
         conf = self.path("softhsm2.conf")
         with open(conf, "w") as f:
@@ -579,6 +586,7 @@ class Bench:
             self.must(["softhsm2-util", "--delete-token", "--token", "benchgen"], env=env,
                       what="softhsm2-util --delete-token")
             init_token("benchgen")
+            os.sync()  # the token rewrite must not land in the next run's fsyncs
 
         init_token("bench")
         init_token("benchgen")
@@ -849,11 +857,13 @@ class Bench:
                 cap = t["wall"] * t["ncpu"]
                 other = max(0.0, t["busy"] - t["client"] - t["server"] - t["driver"])
                 busy = t["busy"] / cap
+                ours = "client" if t["client"] >= t["server"] else "server"
                 if busy < 0.85:
-                    bn = "latency (CPUs %.0f%% busy)" % (busy * 100)
+                    bn = "latency (CPUs %.0f%% busy); of the CPU we use, the %s's" % (busy * 100, ours)
+                elif other + t["driver"] > t["client"] + t["server"]:
+                    bn = "CPUs saturated, mostly by other work; of ours, the %s's CPU" % ours
                 else:
-                    bn = "client CPU" if t["client"] >= t["server"] else "server CPU"
-                    bn += " (CPUs saturated)"
+                    bn = "%s CPU (CPUs saturated)" % ours
                 L.append("| %d | %.2f | %.1f | %.1f | %.1f | %.0f%% | %.0f%% / %.0f%% / %.0f%% | %d/%d | %s |" % (
                     t["workers"], t["wall"], t["rate"], t["client"] / t["n"] * 1e3, t["server"] / t["n"] * 1e3,
                     busy * 100, t["client"] / cap * 100, t["server"] / cap * 100, (other + t["driver"]) / cap * 100,

@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <poll.h>
 #include <signal.h>
@@ -398,8 +399,15 @@ int main(int argc, char **argv)
 		if (poll(&pfd, 1, 1000) <= 0)
 			continue;
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd >= 0)
+		if (fd >= 0) {
+			int one = 1;
+
+			/* a response is written as header + body: without
+			 * NODELAY the body waits ~40 ms for the client's ACK
+			 * (Nagle + delayed ACK), which clients then measure */
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 			spawn(&srv, fd);
+		}
 	}
 
 	close(lfd);

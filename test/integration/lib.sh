@@ -16,7 +16,8 @@ KS=$T/ks
 export HOME=$T/home            # nothing may write to the real $HOME
 mkdir -p "$HOME"
 unset EST_URI EST_USERNAME EST_PASS HWENROLL_KEYSTORE HWENROLL_CONFIG HWENROLL_TCTI \
-	TPM2OPENSSL_TCTI HWENROLL_PKCS11_PIN HWENROLL_LOG_LEVEL
+	TPM2OPENSSL_TCTI HWENROLL_PKCS11_PIN HWENROLL_LOG_LEVEL \
+	https_proxy HTTPS_PROXY http_proxy ALL_PROXY all_proxy   # loopback only, never a proxy
 . "$HWE_TOP_SRCDIR/test/integration/lib-estserver.sh"
 
 _hwe_cleanups=()
