@@ -34,7 +34,8 @@ struct info {
 	int pending;
 	const char *status;
 	long days_left;
-	int locked;
+	int locked;      /* another run holds the alias */
+	int unlocked;    /* could not take the lock (read-only keystore) */
 };
 
 static int gather(struct hwe_keystore *ks, const char *alias, struct info *in)
@@ -48,12 +49,17 @@ static int gather(struct hwe_keystore *ks, const char *alias, struct info *in)
 
 	memset(in, 0, sizeof(*in));
 	in->alias = alias;
-	/* taking the lock rolls an interrupted commit forward first */
+	/* taking the lock rolls an interrupted commit forward first; a
+	 * keystore we cannot lock (read-only filesystem) is shown as it is */
 	if (hwe_keystore_lock(ks, alias, 0, &lk) != HWE_OK) {
-		if (hwe_err_status() != HWE_ERR_KEYSTORE_LOCKED)
-			return hwe_err_code();
+		if (hwe_err_status() == HWE_ERR_KEYSTORE_LOCKED) {
+			in->locked = 1;
+		} else {
+			hwe_debug("alias '%s' not locked (%s): showing it as it is", alias,
+				  hwe_err_message());
+			in->unlocked = 1;
+		}
 		hwe_err_clear();
-		in->locked = 1;
 	}
 	ret = hwe_keystore_find_key(ks, alias, &in->be);
 	if (ret == HWE_OK) {
@@ -152,8 +158,10 @@ static void print_info(const struct info *in, int json, int first)
 		printf("}");
 	} else {
 		printf("alias:      %s\n", in->alias);
-		printf("status:     %s%s%s\n", in->status, in->pending ? " (a 202-pending request is saved)" : "",
-		       in->locked ? " (in use by another run)" : "");
+		printf("status:     %s%s%s%s\n", in->status,
+		       in->pending ? " (a 202-pending request is saved)" : "",
+		       in->locked ? " (in use by another run)" : "",
+		       in->unlocked ? " (read as is: the keystore could not be locked)" : "");
 		printf("backend:    %s\n", in->be ? in->be->name : "-");
 		if (in->where[0])
 			printf("key:        %s\n", in->where);

@@ -46,14 +46,12 @@ int hwe_cmd_connect(struct hwe_ctx *ctx, const struct hwe_opts *o, int create,
 {
 	int ret;
 
-	memset(n, 0, sizeof(*n));
-	/* the URL is checked before the keystore is touched */
-	if ((ret = hwe_cmd_url(o, &n->url)))
+	/* every option is checked before the keystore is touched */
+	if ((ret = hwe_cmd_net_prepare(o, n)))
 		return ret;
-	hwe_est_url_clear(&n->url);
 	if ((ret = hwe_cmd_keystore(ctx, create, ks)))
 		return ret;
-	if ((ret = hwe_cmd_net_open(o, *ks, n)))
+	if ((ret = hwe_cmd_net_trust(*ks, n)))
 		return ret;
 	return hwe_http_new(&n->cfg, &n->http);
 }
@@ -68,8 +66,7 @@ int hwe_cmd_url(const struct hwe_opts *o, struct hwe_est_url *u)
 	return hwe_est_url_parse(o->val[HWE_OPT_URI], u);
 }
 
-int hwe_cmd_net_open(const struct hwe_opts *o, const struct hwe_keystore *ks,
-		     struct hwe_cmd_net *n)
+int hwe_cmd_net_prepare(const struct hwe_opts *o, struct hwe_cmd_net *n)
 {
 	const char *env;
 	long v;
@@ -111,6 +108,13 @@ int hwe_cmd_net_open(const struct hwe_opts *o, const struct hwe_keystore *ks,
 	} else {
 		n->cfg.user = NULL;
 	}
+	return HWE_OK;
+}
+
+int hwe_cmd_net_trust(const struct hwe_keystore *ks, struct hwe_cmd_net *n)
+{
+	int ret;
+
 	if ((ret = hwe_keystore_load_ca(ks, &n->anchors)))
 		return ret;
 	n->cfg.trust = n->anchors;

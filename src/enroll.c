@@ -353,9 +353,8 @@ int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
 		goto out;
 	}
 	/* everything from the command line is checked before anything is touched */
-	if ((ret = hwe_cmd_url(o, &j.net.url)))
+	if ((ret = hwe_cmd_net_prepare(o, &j.net)))
 		goto out;
-	hwe_est_url_clear(&j.net.url);
 	if (!j.reenroll) {
 		struct hwe_keyspec spec;
 
@@ -367,7 +366,7 @@ int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
 		goto out;
 	if ((ret = hwe_keystore_lock(j.ks, j.alias, LOCK_WAIT_S, &j.lock)))
 		goto out;
-	if ((ret = hwe_cmd_net_open(o, j.ks, &j.net)))
+	if ((ret = hwe_cmd_net_trust(j.ks, &j.net)))
 		goto out;
 	if ((ret = hwe_cmd_backend(o, j.ks, j.alias, &j.be, &j.ko, &j.pin, &j.existing)))
 		goto out;

@@ -71,7 +71,8 @@ int main(int argc, char **argv)
 		hwe_log_set_level((enum hwe_log_level)lvl);
 
 	/* '+': stop at the command name; its options are the command's */
-	while ((c = getopt_long(argc, argv, "+k:l:h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:k:l:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			ctx.keystore_dir = optarg;
@@ -97,8 +98,13 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("hwenroll %s\n", PACKAGE_VERSION);
 			return HWE_OK;
+		case ':':
+			hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "option '%s' needs a value",
+				argv[optind - 1]);
+			goto out;
 		default:
-			hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "unknown global option (see 'hwenroll --help')");
+			hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+				"unknown global option '%s' (see 'hwenroll --help')", argv[optind - 1]);
 			goto out;
 		}
 	}
@@ -123,8 +129,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		main_usage(stderr);
 		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "no command given");
+		hwe_err_hint("run 'hwenroll --help' for the list of commands");
 		goto out;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

@@ -153,8 +153,11 @@ struct hwe_cmd_net {
 	long max_wait_s;
 	struct hwe_http *http;
 };
-int hwe_cmd_net_open(const struct hwe_opts *o, const struct hwe_keystore *ks,
-		     struct hwe_cmd_net *n);
+/* The options: URL, timeouts, credentials (no keystore access yet). */
+int hwe_cmd_net_prepare(const struct hwe_opts *o, struct hwe_cmd_net *n);
+/* The trust anchors of <ks>/ca/ (then: set cfg.client_* if needed and
+ * hwe_http_new(&n->cfg, &n->http)). */
+int hwe_cmd_net_trust(const struct hwe_keystore *ks, struct hwe_cmd_net *n);
 void hwe_cmd_net_clear(struct hwe_cmd_net *n);
 /* URL check, keystore, network setup and the HTTP session, for the
  * commands that need no key (cacerts, csrattrs). */

@@ -247,6 +247,28 @@ out:
 
 /* ---- open / close -------------------------------------------------------- */
 
+/* A directory or file everyone may read (conf/, ca/, certs/, the keystore
+ * itself): whoever can write it chooses the trust anchors or the CSR, so
+ * it must be writable only by us (or root). */
+static int check_public(const char *path, const struct stat *st, unsigned fix_mode)
+{
+	if (st->st_uid != geteuid() && st->st_uid != 0) {
+		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_PERMISSIONS,
+			"'%s' is owned by uid %u, neither root nor the user running hwenroll (uid %u)",
+			path, (unsigned)st->st_uid, (unsigned)geteuid());
+		hwe_err_hint("chown %u '%s'", (unsigned)geteuid(), path);
+		return HWE_EXIT_KEYSTORE;
+	}
+	if (st->st_mode & 022) {
+		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_PERMISSIONS,
+			"'%s' is writable by group or others (mode %04o): they could replace trust anchors or certificates",
+			path, (unsigned)(st->st_mode & 07777));
+		hwe_err_hint("chmod %04o '%s'", fix_mode, path);
+		return HWE_EXIT_KEYSTORE;
+	}
+	return HWE_OK;
+}
+
 static int check_dir(const char *path, const struct stat *st, int sub)
 {
 	if (S_ISLNK(st->st_mode)) {
@@ -259,7 +281,7 @@ static int check_dir(const char *path, const struct stat *st, int sub)
 	if (!S_ISDIR(st->st_mode))
 		return hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO, "'%s' is not a directory", path);
 	if (!ks_subs[sub].secret)
-		return HWE_OK;
+		return check_public(path, st, 0755);
 	if (st->st_uid != geteuid()) {
 		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_PERMISSIONS,
 			"'%s' is owned by uid %u, not by the user running hwenroll (uid %u)", path,
@@ -367,6 +389,16 @@ int hwe_keystore_open(const char *dir, int create, struct hwe_keystore **out)
 	if (made && fchmod(dfd, 0755) < 0) {
 		ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot set the mode of keystore", ks->dir, errno);
 		goto out;
+	}
+	{
+		struct stat st;
+
+		if (fstat(dfd, &st) < 0) {
+			ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot access keystore", ks->dir, errno);
+			goto out;
+		}
+		if (check_public(ks->dir, &st, 0755))
+			goto out;
 	}
 	for (i = 0; i < SUB_COUNT; i++)
 		if (open_sub(ks, dfd, i, create))
@@ -621,6 +653,26 @@ static int ca_parse(const unsigned char *data, size_t len, STACK_OF(X509) *sk)
 	return count;
 }
 
+/* A trust anchor file must be a regular file only we (or root) can change:
+ * a bad one is an input error naming it. */
+static int ca_check(int fd, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED, "cannot read CA file '%s': %s",
+			       path, strerror(errno));
+	if (!S_ISREG(st.st_mode)) {
+		hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED, "CA file '%s' is not a regular file",
+			path);
+		hwe_err_hint("remove it from the ca/ directory or replace it with a PEM or DER certificate");
+		return HWE_EXIT_INPUT;
+	}
+	if (check_public(path, &st, 0644))
+		return HWE_EXIT_KEYSTORE;
+	return HWE_OK;
+}
+
 int hwe_keystore_load_ca(const struct hwe_keystore *ks, STACK_OF(X509) **out)
 {
 	int ret = HWE_EXIT_KEYSTORE, fd = -1, got;
@@ -649,7 +701,9 @@ int hwe_keystore_load_ca(const struct hwe_keystore *ks, STACK_OF(X509) **out)
 				      "cannot open CA file '%s': %s", p, strerror(errno));
 			goto out;
 		}
-		ret = read_fd(fd, p, &data, &len);
+		ret = ca_check(fd, p);
+		if (ret == HWE_OK)
+			ret = read_fd(fd, p, &data, &len);
 		close(fd);
 		if (ret)
 			goto out;

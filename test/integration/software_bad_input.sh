@@ -111,6 +111,20 @@ chk 2 "'--csr-conf' does not apply|unknown option" cacerts --uri "$URL" --csr-co
 chk 2 "invalid key alias 'a{64}" enroll --uri "$URL" --key-alias "$(printf 'a%.0s' {1..65})" --csr-conf device.conf
 chk 2 "invalid key alias" enroll --uri "$URL" --key-alias "$(printf 'a\xffb')" --csr-conf device.conf
 chk 2 "invalid key alias" enroll --uri "$URL" --key-alias "-x" --csr-conf device.conf
+# usage errors on a keystore that does not exist yet create nothing
+for extra in "--timeout abc" "--connect-timeout -1" "--max-wait x" "--curve P999" "--estc-pass x"; do
+	set +e
+	# shellcheck disable=SC2086
+	"$HWENROLL" -k "$T/newks" enroll --uri "$URL" --key-alias d2 --csr-conf "$KS/conf/device.conf" "${AUTH[@]}" $extra \
+		>"$T/out" 2>"$T/err"
+	rc=$?
+	set -e
+	[ "$rc" = 2 ] || bad "enroll $extra on a new keystore: exit $rc, expected 2"
+	if [ -e "$T/newks" ]; then
+		bad "enroll $extra (a usage error) created the keystore: $(cd "$T/newks" && find . | tr '\n' ' ')"
+		rm -rf "$T/newks"
+	fi
+done
 no_requests "usage errors"
 
 step "more bad URLs (exit 2), for enroll, reenroll, cacerts and the TrustEdge form"

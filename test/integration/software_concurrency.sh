@@ -14,14 +14,15 @@ AUTH=(--estc-user device --estc-pass-file "$T/pass")
 keypub() { openssl pkey -in "$1" -pubout 2>/dev/null | sha256sum | cut -c1-16; }
 certpub() { openssl x509 -in "$1" -noout -pubkey 2>/dev/null | sha256sum | cut -c1-16; }
 # whole ALIAS SRV: key and certificate of ALIAS belong together, one
-# certificate, verifying; no temp file or journal left
+# certificate, verifying; no temp file, journal or lock file left
 whole() {
 	local a=$1
 	[ "$(grep -c 'BEGIN CERTIFICATE' "$KS/certs/$a.pem")" = 1 ] || fail "certs/$a.pem is not exactly one certificate"
 	[ "$(grep -c 'BEGIN' "$KS/keys/$a.pem")" = 1 ] || fail "keys/$a.pem is not exactly one key"
 	[ "$(keypub "$KS/keys/$a.pem")" = "$(certpub "$KS/certs/$a.pem")" ] || fail "key and certificate of $a do not match"
 	openssl verify -CAfile "$2/ca.pem" "$KS/certs/$a.pem" >/dev/null || fail "certs/$a.pem does not verify"
-	[ -z "$(find "$KS" -name '*.tmp.*' -o -name '*.journal')" ] || fail "temp files left: $(find "$KS" -name '*.tmp.*' -o -name '*.journal')"
+	[ -z "$(find "$KS" -name '*.tmp.*' -o -name '*.journal' -o -name '*.lock')" ] ||
+		fail "left behind: $(find "$KS" -name '*.tmp.*' -o -name '*.journal' -o -name '*.lock')"
 }
 # bg N ARGS...: hwenroll in the background, output in $T/out.N, $T/err.N
 declare -A bpid
@@ -107,10 +108,10 @@ rm -rf "$KS"
 ks_init "$T/st" dev
 cp "$T/s/tls-ca.pem" "$KS/ca/tls-root-s.pem"
 ok enroll --uri "$URL" --key-alias dev --csr-conf device.conf "${AUTH[@]}"
-ks_snapshot held
 bg h reenroll --uri "$(est_url "$T/st" "" simplereenroll)" --key-alias dev --timeout 120
 for ((i = 0; i < 100; i++)); do grep -q 'simplereenroll 0' "$T/st/requests.log" 2>/dev/null && break; sleep 0.05; done
 grep -q 'simplereenroll 0' "$T/st/requests.log" || fail "holder did not reach the server"
+ks_snapshot held
 t0=$(date +%s)
 hwe reenroll --uri "$URL" --key-alias dev --rekey
 t1=$(date +%s)
@@ -120,10 +121,11 @@ grep -q "ERR_KEYSTORE_LOCKED" "$T/err" || fail "no ERR_KEYSTORE_LOCKED"
 grep -q "dev" "$T/err" || fail "the alias is not named"
 [ $((t1 - t0)) -lt 60 ] || fail "gave up only after $((t1 - t0)) s"
 step "  refused after $((t1 - t0)) s"
+ks_unchanged held "a refused concurrent run"
 kill -KILL "${bpid[h]}"
 reap h
-ks_unchanged held "a refused concurrent run, then a killed holder"
-# the lock of a killed holder is free at once
+# the lock of a killed holder is free at once, and its stale lock file goes
+# with the next run
 ok reenroll --uri "$URL" --key-alias dev --rekey
 whole dev "$T/s"
 est_stop "$T/st"

@@ -4,7 +4,7 @@
 # the client at each stage of enroll and of reenroll --rekey; afterwards
 # `show` reports a consistent alias (old state or new state, never a key
 # without its certificate or a certificate without its key) and the next run
-# succeeds and leaves no temp file or journal behind.
+# succeeds and leaves no temp file, journal or stale lock file behind.
 #
 # Stages and how they are reached without hooks in the program:
 #  - after keygen, with the request sent: the server answers 202 with
@@ -52,9 +52,10 @@ consistent() {
 	if [ -n "$old" ] && [ "$kp" = "$old" ]; then state=old; else state=new; fi
 }
 # clean WHAT: after a successful run nothing of an interrupted one is left
+# (no temp file, no journal, and no lock file: one exists only while held)
 clean() {
 	local left
-	left=$(find "$KS" -name '*.tmp.*' -o -name '*.journal' | head -n 5)
+	left=$(find "$KS" -name '*.tmp.*' -o -name '*.journal' -o -name '*.lock' | head -n 5)
 	[ -z "$left" ] || fail "$1: left behind: $left"
 }
 
