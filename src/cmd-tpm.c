@@ -7,15 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <tss2/tss2_esys.h>
-#include <tss2/tss2_rc.h>
-#include <tss2/tss2_tctildr.h>
-
 #include "hwenroll.h"
 #include "log.h"
 #include "rc.h"
+#include "tss2-dl.h"
 
 #define DEFAULT_PARENT 0x81000001u
+
+/* the tpm2-tss entry points, loaded by cmd_tpm() before any helper runs */
+static const struct hwe_tss2 *tss;
 
 static const struct hwe_usage tpm_usage = {
 	"tpm",
@@ -68,7 +68,7 @@ static void trim(char *s)
 
 static int tss_fail(TSS2_RC rc, const char *what, const char *tcti)
 {
-	hwe_err(HWE_EXIT_KEY, HWE_ERR_TPM, "%s on the TPM at '%s' (%s)", what, tcti, Tss2_RC_Decode(rc));
+	hwe_err(HWE_EXIT_KEY, HWE_ERR_TPM, "%s on the TPM at '%s' (%s)", what, tcti, tss->Tss2_RC_Decode(rc));
 	return HWE_EXIT_KEY;
 }
 
@@ -83,12 +83,12 @@ static int read_group(ESYS_CONTEXT *esys, const char *tcti, struct tpm_info *ti,
 		TSS2_RC rc;
 		uint32_t i;
 
-		rc = Esys_GetCapability(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+		rc = tss->Esys_GetCapability(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 					TPM2_CAP_TPM_PROPERTIES, next, TPM2_MAX_TPM_PROPERTIES, &more, &cap);
 		if (rc)
 			return tss_fail(rc, "cannot read the TPM properties", tcti);
 		if (cap->data.tpmProperties.count == 0) {
-			Esys_Free(cap);
+			tss->Esys_Free(cap);
 			break;
 		}
 		for (i = 0; i < cap->data.tpmProperties.count; i++) {
@@ -118,7 +118,7 @@ static int read_group(ESYS_CONTEXT *esys, const char *tcti, struct tpm_info *ti,
 			}
 			next = p->property + 1;
 		}
-		Esys_Free(cap);
+		tss->Esys_Free(cap);
 	}
 	return HWE_OK;
 }
@@ -165,7 +165,7 @@ static int check_parent(ESYS_CONTEXT *esys, const char *tcti, struct tpm_info *t
 	TPMA_OBJECT a;
 	int restricted, decrypt, sign;
 
-	rc = Esys_TR_FromTPMPublic(esys, ti->parent, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr);
+	rc = tss->Esys_TR_FromTPMPublic(esys, ti->parent, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr);
 	if (rc) {
 		if ((rc & 0xbfu) == TPM2_RC_HANDLE || (rc & 0xfffu) == (TPM2_RC_HANDLE | TPM2_RC_1)) {
 			ti->parent_present = 0;
@@ -174,8 +174,8 @@ static int check_parent(ESYS_CONTEXT *esys, const char *tcti, struct tpm_info *t
 		}
 		return tss_fail(rc, "cannot look up the parent key", tcti);
 	}
-	rc = Esys_ReadPublic(esys, tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL, NULL);
-	Esys_TR_Close(esys, &tr);
+	rc = tss->Esys_ReadPublic(esys, tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL, NULL);
+	tss->Esys_TR_Close(esys, &tr);
 	if (rc)
 		return tss_fail(rc, "cannot read the parent key", tcti);
 	ti->parent_present = 1;
@@ -196,7 +196,7 @@ static int check_parent(ESYS_CONTEXT *esys, const char *tcti, struct tpm_info *t
 	else
 		snprintf(ti->parent_desc, sizeof(ti->parent_desc), "object of type 0x%04x, not a storage key",
 			 (unsigned)pub->publicArea.type);
-	Esys_Free(pub);
+	tss->Esys_Free(pub);
 	return HWE_OK;
 }
 
@@ -228,7 +228,7 @@ static int create_parent(ESYS_CONTEXT *esys, const char *tcti, struct tpm_info *
 
 	hwe_info("tpm: creating the parent key 0x%08x (ECC P-256 storage key under the owner hierarchy)",
 		 ti->parent);
-	rc = Esys_CreatePrimary(esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+	rc = tss->Esys_CreatePrimary(esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
 				&in_sensitive, &in_public, &outside, &pcrs, &obj, NULL, NULL, NULL, NULL);
 	if (rc) {
 		tss_fail(rc, "cannot create the parent key", tcti);
@@ -239,7 +239,7 @@ static int create_parent(ESYS_CONTEXT *esys, const char *tcti, struct tpm_info *
 			hwe_err_hint("check the TPM with 'hwenroll tpm --tcti %s'", tcti);
 		goto out;
 	}
-	rc = Esys_EvictControl(esys, ESYS_TR_RH_OWNER, obj, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+	rc = tss->Esys_EvictControl(esys, ESYS_TR_RH_OWNER, obj, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
 			       ti->parent, &persistent);
 	if (rc) {
 		tss_fail(rc, "cannot make the parent key persistent", tcti);
@@ -247,12 +247,12 @@ static int create_parent(ESYS_CONTEXT *esys, const char *tcti, struct tpm_info *
 			     "free persistent memory (tpm2_getcap handles-persistent)?", ti->parent);
 		goto out;
 	}
-	Esys_TR_Close(esys, &persistent);
+	tss->Esys_TR_Close(esys, &persistent);
 	ti->parent_created = 1;
 	ret = HWE_OK;
 out:
 	if (obj != ESYS_TR_NONE)
-		Esys_FlushContext(esys, obj);
+		tss->Esys_FlushContext(esys, obj);
 	return ret;
 }
 
@@ -343,13 +343,15 @@ int cmd_tpm(int argc, char **argv, struct hwe_ctx *ctx)
 		setenv("TSS2_LOG", "all+NONE", 0);
 	if ((ret = hwe_tpm2_tcti_check(ko.tcti)))
 		goto out;
+	if ((ret = hwe_tss2_load(&tss)))
+		goto out;
 	ret = HWE_EXIT_KEY;
-	rc = Tss2_TctiLdr_Initialize(ko.tcti, &tcti);
+	rc = tss->Tss2_TctiLdr_Initialize(ko.tcti, &tcti);
 	if (rc) {
 		ret = tss_fail(rc, "cannot open the TCTI", ko.tcti);
 		goto out;
 	}
-	rc = Esys_Initialize(&esys, tcti, NULL);
+	rc = tss->Esys_Initialize(&esys, tcti, NULL);
 	if (rc) {
 		ret = tss_fail(rc, "cannot initialize the TPM connection", ko.tcti);
 		goto out;
@@ -381,9 +383,9 @@ int cmd_tpm(int argc, char **argv, struct hwe_ctx *ctx)
 	}
 out:
 	if (esys)
-		Esys_Finalize(&esys);
+		tss->Esys_Finalize(&esys);
 	if (tcti)
-		Tss2_TctiLdr_Finalize(&tcti);
+		tss->Tss2_TctiLdr_Finalize(&tcti);
 	hwe_secret_free(pin);
 	return ret;
 }

@@ -30,12 +30,10 @@
 #include <openssl/store.h>
 #include <openssl/x509.h>
 
-#include <tss2/tss2_rc.h>
-#include <tss2/tss2_tctildr.h>
-
 #include "key.h"
 #include "log.h"
 #include "rc.h"
+#include "tss2-dl.h"
 
 #define DEFAULT_PARENT 0x81000001u
 #define HANDLE_PREFIX "handle:"
@@ -167,6 +165,7 @@ void hwe_tpm2_sign_failed(void)
  * its own message: unknown module, missing device, nothing listening. */
 int hwe_tpm2_tcti_check(const char *tcti)
 {
+	const struct hwe_tss2 *tss;
 	TSS2_TCTI_CONTEXT *t = NULL;
 	TSS2_RC rc;
 
@@ -187,25 +186,28 @@ int hwe_tpm2_tcti_check(const char *tcti)
 			return HWE_EXIT_KEY;
 		}
 	}
-	rc = Tss2_TctiLdr_Initialize(tcti, &t);
+	if (hwe_tss2_load(&tss))
+		return HWE_EXIT_KEY;
+	rc = tss->Tss2_TctiLdr_Initialize(tcti, &t);
 	if (rc == TSS2_RC_SUCCESS) {
-		Tss2_TctiLdr_Finalize(&t);
+		tss->Tss2_TctiLdr_Finalize(&t);
 		return HWE_OK;
 	}
 	if ((rc & TSS2_RC_LAYER_MASK) == TSS2_TCTI_RC_LAYER && (rc & 0xffffu) == TSS2_BASE_RC_IO_ERROR) {
 		hwe_err(HWE_EXIT_KEY, HWE_ERR_TPM, "cannot reach the TPM at '%s': connection failed (%s)",
-			tcti, Tss2_RC_Decode(rc));
+			tcti, tss->Tss2_RC_Decode(rc));
 		hwe_err_hint("is the TPM simulator or resource manager running there? "
 			     "check the host/port, or pass another --tcti (HWENROLL_TCTI)");
 	} else if ((rc & 0xffffu) == TSS2_BASE_RC_NOT_SUPPORTED || (rc & 0xffffu) == TSS2_BASE_RC_BAD_VALUE ||
 		   (rc & 0xffffu) == TSS2_BASE_RC_GENERAL_FAILURE) {
-		hwe_err(HWE_EXIT_KEY, HWE_ERR_TPM, "cannot load the TCTI '%s' (%s)", tcti, Tss2_RC_Decode(rc));
+		hwe_err(HWE_EXIT_KEY, HWE_ERR_TPM, "cannot load the TCTI '%s' (%s)", tcti,
+			tss->Tss2_RC_Decode(rc));
 		hwe_err_hint("use device:/dev/tpmrm0, tabrmd:bus_type=system|session, "
 			     "swtpm:host=H,port=P or mssim:host=H,port=P (the TCTI library must be installed, "
 			     "e.g. libtss2-tcti-tabrmd0)");
 	} else {
 		hwe_err(HWE_EXIT_KEY, HWE_ERR_TPM, "cannot reach the TPM at '%s' (%s)", tcti,
-			Tss2_RC_Decode(rc));
+			tss->Tss2_RC_Decode(rc));
 		hwe_err_hint("check the --tcti string and that the TPM is reachable");
 	}
 	return HWE_EXIT_KEY;

@@ -4,18 +4,20 @@ noinst_LTLIBRARIES += src/libhwe.la
 src_libhwe_la_SOURCES = \
 	src/rc.h src/log.h src/log.c \
 	src/key.h src/key.c src/key-soft.c src/key-tpm2.c src/key-tpm2-wrap.c src/key-pkcs11.c \
+	src/tss2-dl.h src/tss2-dl.c \
 	src/keystore.h src/keystore-int.h src/keystore.c src/keystore-txn.c \
 	src/csrconf.h src/csrconf.c src/csrconf-check.h src/csrconf-check.c src/csr.h src/csr.c \
 	src/pkcs7.h src/pkcs7.c src/csrattrs.h src/csrattrs.c \
 	src/http.h src/http.c src/http-parse.c src/est.h src/est.c \
 	src/certcheck.h src/certcheck.c
 src_libhwe_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(TSS2_CFLAGS) $(TCTILDR_CFLAGS) $(P11KIT_CFLAGS)
-src_libhwe_la_LIBADD = $(CRYPTO_LIBS) $(CURL_LIBS) $(TSS2_LIBS) $(TCTILDR_LIBS) $(P11KIT_LIBS)
+# tss2: headers only; tss2-dl.c dlopens libtss2-* when the TPM is used
+src_libhwe_la_LIBADD = $(CRYPTO_LIBS) $(CURL_LIBS) $(P11KIT_LIBS)
 
 bin_PROGRAMS += src/hwenroll
 src_hwenroll_SOURCES = \
 	src/hwenroll.h src/hwenroll.c src/opts.c src/cmdutil.c src/enroll.c \
 	src/cmd-cacerts.c src/cmd-csrattrs.c src/cmd-keygen.c src/cmd-enroll.c \
 	src/cmd-reenroll.c src/cmd-show.c src/cmd-certificate.c src/cmd-tpm.c
-src_hwenroll_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS)
+src_hwenroll_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(TSS2_CFLAGS) $(TCTILDR_CFLAGS)
 src_hwenroll_LDADD = src/libhwe.la
