@@ -199,10 +199,11 @@ void p11_gen_cleanup(void *genctx)
 static struct p11_slot *gen_token(struct p11_ctx *ctx, P11KitUri *uri, const char *text)
 {
 	CK_SLOT_ID *ids = NULL;
+	CK_TOKEN_INFO *tis = NULL;
 	size_t n = 0;
 	struct p11_slot *s = NULL;
 
-	if (!p11_find_tokens(ctx, uri, &ids, &n))
+	if (!p11_find_tokens(ctx, uri, &ids, &tis, &n))
 		return NULL;
 	if (n == 0)
 		P11_ERR(ctx, P11_R_TOKEN, "no token matches '%s' in PKCS#11 module '%s'", text,
@@ -211,8 +212,9 @@ static struct p11_slot *gen_token(struct p11_ctx *ctx, P11KitUri *uri, const cha
 		P11_ERR(ctx, P11_R_TOKEN, "%zu tokens match '%s': name one with token= or serial=",
 			n, text);
 	else
-		s = p11_slot_get(ctx, ids[0]);
+		s = p11_slot_get(ctx, ids[0], &tis[0]);
 	free(ids);
+	free(tis);
 	return s;
 }
 
@@ -277,8 +279,8 @@ void *p11_gen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
 	p11_lock(ctx);
 	if (!p11_ready(ctx) ||
 	    !(s = gen_token(ctx, uri, p11_uri_display(g->uri, shown, sizeof(shown)))) ||
-	    !p11_login(ctx, s, pin) ||
-	    !p11_session(ctx, s, &sess))
+	    !p11_session(ctx, s, 1, &sess) ||
+	    !p11_login(ctx, s, pin))
 		goto unlock;
 
 	ADD(pubt, npub, CKA_CLASS, &pubcls, sizeof(pubcls));
@@ -333,7 +335,7 @@ void *p11_gen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
 				   p11_token_label(&s->ti, lbl));
 		goto unlock;
 	}
-	k = p11_key_from_object(ctx, s, sess, hpriv, CKO_PRIVATE_KEY);
+	k = p11_key_from_pair(ctx, s, sess, hpriv, hpub);
 	if (!k) {
 		P11_CALL(ctx, C_DestroyObject, sess, hpriv);
 		P11_CALL(ctx, C_DestroyObject, sess, hpub);

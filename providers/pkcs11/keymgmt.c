@@ -168,9 +168,110 @@ static int set_from_pkey(struct p11_key *k, EVP_PKEY *pk)
 	return 1;
 }
 
-/* Public parts of a private key object from the public key object or the
- * certificate that shares its CKA_ID. */
-static int public_from_peer(struct p11_ctx *ctx, CK_SESSION_HANDLE sess, struct p11_key *k)
+/* Copy of a value read by p11_get_attrs(), or read again when it did not
+ * fit (longer != 0).  0 if absent. */
+static int take(struct p11_ctx *ctx, CK_SESSION_HANDLE sess, CK_OBJECT_HANDLE obj,
+		const CK_ATTRIBUTE *a, int longer, unsigned char **v, size_t *len)
+{
+	*v = NULL;
+	*len = 0;
+	if (a->ulValueLen != CK_UNAVAILABLE_INFORMATION) {
+		*v = p11_memdup(a->pValue, a->ulValueLen);
+		*len = a->ulValueLen;
+		return *v != NULL;
+	}
+	return longer && p11_get_attr(ctx, sess, obj, a->type, v, len);
+}
+
+static int set_rsa(struct p11_key *k, const unsigned char *n, size_t nlen,
+		   const unsigned char *e, size_t elen)
+{
+	BN_free(k->n);
+	BN_free(k->e);
+	k->n = BN_bin2bn(n, (int)nlen, NULL);
+	k->e = BN_bin2bn(e, (int)elen, NULL);
+	k->bits = k->n ? BN_num_bits(k->n) : 0;
+	k->has_pub = k->n && k->e;
+	return k->has_pub;
+}
+
+/* The public value of a key object: one C_GetAttributeValue. */
+static int public_from_key_obj(struct p11_ctx *ctx, CK_SESSION_HANDLE sess, struct p11_key *k,
+			       CK_OBJECT_HANDLE obj)
+{
+	unsigned char a[1024], b[64], *v = NULL, *e = NULL;
+	CK_ATTRIBUTE t[2];
+	size_t len, elen;
+	int r, ok = 0;
+
+	if (k->type == CKK_EC) {
+		t[0] = (CK_ATTRIBUTE){ CKA_EC_POINT, a, sizeof(a) };
+		r = p11_get_attrs(ctx, sess, obj, t, 1);
+		if (r && take(ctx, sess, obj, &t[0], r == 2, &v, &len))
+			ok = set_point(k, v, len);
+	} else {
+		t[0] = (CK_ATTRIBUTE){ CKA_MODULUS, a, sizeof(a) };
+		t[1] = (CK_ATTRIBUTE){ CKA_PUBLIC_EXPONENT, b, sizeof(b) };
+		r = p11_get_attrs(ctx, sess, obj, t, 2);
+		if (r && take(ctx, sess, obj, &t[0], r == 2, &v, &len) &&
+		    take(ctx, sess, obj, &t[1], r == 2, &e, &elen))
+			ok = set_rsa(k, v, len, e, elen);
+	}
+	free(v);
+	free(e);
+	return ok;
+}
+
+static int public_from_cert_obj(struct p11_ctx *ctx, CK_SESSION_HANDLE sess, struct p11_key *k,
+				CK_OBJECT_HANDLE obj)
+{
+	unsigned char *v = NULL;
+	const unsigned char *p;
+	size_t len;
+	X509 *x;
+	int ok = 0;
+
+	if (!p11_get_attr(ctx, sess, obj, CKA_VALUE, &v, &len))
+		return 0;
+	p = v;
+	x = d2i_X509(NULL, &p, (long)len);
+	if (x && X509_get0_pubkey(x) && EVP_PKEY_is_a(X509_get0_pubkey(x),
+						       k->type == CKK_EC ? "EC" : "RSA"))
+		ok = set_from_pkey(k, X509_get0_pubkey(x));
+	X509_free(x);
+	free(v);
+	return ok;
+}
+
+/* Several objects may share a CKA_ID: take the first that fits.  The
+ * first match is asked for alone (no trailing empty C_FindObjects); the
+ * rest only if it does not fit. */
+static int public_search(struct p11_ctx *ctx, CK_SESSION_HANDLE sess, struct p11_key *k,
+			 CK_ATTRIBUTE *t, CK_ULONG nt, int cert)
+{
+	CK_OBJECT_HANDLE *objs = NULL;
+	size_t n = 0, i, from = 0, max = 1;
+	int ok = 0;
+
+	for (;;) {
+		if (!p11_find_objects(ctx, sess, t, nt, max, &objs, &n))
+			return 0;
+		for (i = from; i < n && !ok; i++)
+			ok = cert ? public_from_cert_obj(ctx, sess, k, objs[i]) :
+				    public_from_key_obj(ctx, sess, k, objs[i]);
+		free(objs);
+		objs = NULL;
+		if (ok || max == 0 || n < max)
+			return ok;
+		from = n;
+		max = 0;
+	}
+}
+
+/* Public parts of a private key object from the public key object (pub
+ * when known) or the certificate that shares its CKA_ID. */
+static int public_from_peer(struct p11_ctx *ctx, CK_SESSION_HANDLE sess, struct p11_key *k,
+			    CK_OBJECT_HANDLE pub)
 {
 	CK_OBJECT_CLASS pubcls = CKO_PUBLIC_KEY, certcls = CKO_CERTIFICATE;
 	CK_KEY_TYPE kt = k->type;
@@ -179,90 +280,65 @@ static int public_from_peer(struct p11_ctx *ctx, CK_SESSION_HANDLE sess, struct 
 		{ CKA_ID, k->id, k->idlen },
 		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
 	};
-	CK_OBJECT_HANDLE *objs = NULL;
-	size_t n = 0, len, elen, i;
-	unsigned char *v = NULL, *e = NULL;
-	const unsigned char *p;
-	X509 *x = NULL;
-	int ok = 0;
 
+	if (pub != CK_INVALID_HANDLE && public_from_key_obj(ctx, sess, k, pub))
+		return 1;
 	if (!k->id)
 		return 0;
-	if (!p11_find_objects(ctx, sess, t, 3, &objs, &n))
-		n = 0;
-	/* several objects may share a CKA_ID: take the first that fits */
-	for (i = 0; i < n && !ok; i++) {
-		if (k->type == CKK_EC && p11_get_attr(ctx, sess, objs[i], CKA_EC_POINT, &v, &len))
-			ok = set_point(k, v, len);
-		if (k->type == CKK_RSA &&
-		    p11_get_attr(ctx, sess, objs[i], CKA_MODULUS, &v, &len) &&
-		    p11_get_attr(ctx, sess, objs[i], CKA_PUBLIC_EXPONENT, &e, &elen)) {
-			BN_free(k->n);
-			BN_free(k->e);
-			k->n = BN_bin2bn(v, (int)len, NULL);
-			k->e = BN_bin2bn(e, (int)elen, NULL);
-			k->bits = k->n ? BN_num_bits(k->n) : 0;
-			ok = k->n && k->e;
-			k->has_pub = ok;
-		}
-		free(v);
-		free(e);
-		v = e = NULL;
-	}
-	free(objs);
-	objs = NULL;
-	if (ok)
+	if (public_search(ctx, sess, k, t, 3, 0))
 		return 1;
 	t[0].pValue = &certcls;
-	if (!p11_find_objects(ctx, sess, t, 2, &objs, &n))
-		n = 0;
-	for (i = 0; i < n && !ok; i++) {
-		if (!p11_get_attr(ctx, sess, objs[i], CKA_VALUE, &v, &len))
-			continue;
-		p = v;
-		x = d2i_X509(NULL, &p, (long)len);
-		if (x && X509_get0_pubkey(x) && EVP_PKEY_is_a(X509_get0_pubkey(x),
-							       k->type == CKK_EC ? "EC" : "RSA"))
-			ok = set_from_pkey(k, X509_get0_pubkey(x));
-		X509_free(x);
-		x = NULL;
-		free(v);
-		v = NULL;
-	}
-	free(objs);
-	return ok;
+	return public_search(ctx, sess, k, t, 2, 1);
 }
 
-struct p11_key *p11_key_from_object(struct p11_ctx *ctx, struct p11_slot *s,
-				    CK_SESSION_HANDLE sess, CK_OBJECT_HANDLE obj,
-				    CK_OBJECT_CLASS cls)
+/* The attributes of a key object, read in one call into these buffers
+ * (longer values, which no supported key has, are read again). */
+enum { A_TYPE, A_ID, A_LABEL, A_PARAMS, A_POINT, A_MOD, A_EXP, A_N };
+struct key_attrs {
+	CK_KEY_TYPE kt;
+	unsigned char id[128], label[256], params[128], point[256], mod[1024], exp[64];
+	CK_ATTRIBUTE t[A_N];
+};
+
+static struct p11_key *key_from(struct p11_ctx *ctx, struct p11_slot *s, CK_SESSION_HANDLE sess,
+				CK_OBJECT_HANDLE obj, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE pub)
 {
 	struct p11_key *k = NULL;
-	CK_KEY_TYPE kt;
+	struct key_attrs *ka;
 	unsigned char *v = NULL, *v2 = NULL;
 	size_t len, len2;
 	char lbl[33];
+	int r, longer;
 
-	if (!p11_get_attr(ctx, sess, obj, CKA_KEY_TYPE, &v, &len) || len != sizeof(kt))
+	ka = calloc(1, sizeof(*ka));
+	if (!ka)
+		return NULL;
+	ka->t[A_TYPE] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &ka->kt, sizeof(ka->kt) };
+	ka->t[A_ID] = (CK_ATTRIBUTE){ CKA_ID, ka->id, sizeof(ka->id) };
+	ka->t[A_LABEL] = (CK_ATTRIBUTE){ CKA_LABEL, ka->label, sizeof(ka->label) };
+	ka->t[A_PARAMS] = (CK_ATTRIBUTE){ CKA_EC_PARAMS, ka->params, sizeof(ka->params) };
+	ka->t[A_POINT] = (CK_ATTRIBUTE){ CKA_EC_POINT, ka->point, sizeof(ka->point) };
+	ka->t[A_MOD] = (CK_ATTRIBUTE){ CKA_MODULUS, ka->mod, sizeof(ka->mod) };
+	ka->t[A_EXP] = (CK_ATTRIBUTE){ CKA_PUBLIC_EXPONENT, ka->exp, sizeof(ka->exp) };
+	r = p11_get_attrs(ctx, sess, obj, ka->t, A_N);
+	if (!r || ka->t[A_TYPE].ulValueLen != sizeof(ka->kt))
 		goto out;
-	memcpy(&kt, v, sizeof(kt));
-	free(v);
-	v = NULL;
-	if (kt != CKK_EC && kt != CKK_RSA)
+	longer = r == 2;
+	if (ka->kt != CKK_EC && ka->kt != CKK_RSA)
 		goto out; /* not ours: skipped silently */
-	k = p11_key_new(ctx, kt);
+	k = p11_key_new(ctx, ka->kt);
 	if (!k)
 		goto out;
 	k->slot = s->id;
 	k->ti = s->ti;
-	if (p11_get_attr(ctx, sess, obj, CKA_ID, &v, &len) && len > 0) {
+	if (take(ctx, sess, obj, &ka->t[A_ID], longer, &v, &len) && len > 0) {
 		k->id = v;
 		k->idlen = len;
 	} else {
 		free(v);
 	}
 	v = NULL;
-	if (p11_get_attr(ctx, sess, obj, CKA_LABEL, &v, &len)) {
+	if (take(ctx, sess, obj, &ka->t[A_LABEL], longer, &v, &len)) {
 		k->label = calloc(1, len + 1);
 		if (k->label)
 			memcpy(k->label, v, len);
@@ -273,9 +349,10 @@ struct p11_key *p11_key_from_object(struct p11_ctx *ctx, struct p11_slot *s,
 		k->has_priv = 1;
 		k->handle = obj;
 		k->handle_pid = getpid();
+		k->epoch = s->epoch;
 	}
-	if (kt == CKK_EC) {
-		if (p11_get_attr(ctx, sess, obj, CKA_EC_PARAMS, &v, &len))
+	if (ka->kt == CKK_EC) {
+		if (take(ctx, sess, obj, &ka->t[A_PARAMS], longer, &v, &len))
 			k->nid = nid_from_ec_params(v, len);
 		free(v);
 		v = NULL;
@@ -284,18 +361,13 @@ struct p11_key *p11_key_from_object(struct p11_ctx *ctx, struct p11_slot *s,
 				k->label ? k->label : "", p11_token_label(&s->ti, lbl));
 			goto fail;
 		}
-		if (p11_get_attr(ctx, sess, obj, CKA_EC_POINT, &v, &len))
+		if (take(ctx, sess, obj, &ka->t[A_POINT], longer, &v, &len))
 			set_point(k, v, len);
-	} else if (p11_get_attr(ctx, sess, obj, CKA_MODULUS, &v, &len) &&
-		   p11_get_attr(ctx, sess, obj, CKA_PUBLIC_EXPONENT, &v2, &len2)) {
-		k->n = BN_bin2bn(v, (int)len, NULL);
-		k->e = BN_bin2bn(v2, (int)len2, NULL);
-		if (k->n && k->e) {
-			k->bits = BN_num_bits(k->n);
-			k->has_pub = 1;
-		}
+	} else if (take(ctx, sess, obj, &ka->t[A_MOD], longer, &v, &len) &&
+		   take(ctx, sess, obj, &ka->t[A_EXP], longer, &v2, &len2)) {
+		set_rsa(k, v, len, v2, len2);
 	}
-	if (!k->has_pub && !public_from_peer(ctx, sess, k)) {
+	if (!k->has_pub && !public_from_peer(ctx, sess, k, pub)) {
 		P11_ERR(ctx, P11_R_NOT_FOUND,
 			"no public key found for key '%s' on token '%s' (no CKA_EC_POINT, "
 			"public key object or certificate with the same CKA_ID)",
@@ -309,11 +381,33 @@ fail:
 out:
 	free(v);
 	free(v2);
+	free(ka);
 	return k;
 }
 
-int p11_key_private_handle(struct p11_key *k, struct p11_slot **slot, CK_SESSION_HANDLE *sess,
-			   CK_OBJECT_HANDLE *h)
+struct p11_key *p11_key_from_object(struct p11_ctx *ctx, struct p11_slot *s,
+				    CK_SESSION_HANDLE sess, CK_OBJECT_HANDLE obj,
+				    CK_OBJECT_CLASS cls)
+{
+	return key_from(ctx, s, sess, obj, cls, CK_INVALID_HANDLE);
+}
+
+struct p11_key *p11_key_from_pair(struct p11_ctx *ctx, struct p11_slot *s,
+				  CK_SESSION_HANDLE sess, CK_OBJECT_HANDLE priv,
+				  CK_OBJECT_HANDLE pub)
+{
+	return key_from(ctx, s, sess, priv, CKO_PRIVATE_KEY, pub);
+}
+
+void p11_key_forget(struct p11_key *k)
+{
+	k->handle = CK_INVALID_HANDLE;
+}
+
+/* One attempt of p11_key_private_handle(): 1 ok, 0 error raised, -1 the
+ * cached session turned out stale (nothing raised). */
+static int private_handle_once(struct p11_key *k, struct p11_slot **slot,
+			       CK_SESSION_HANDLE *sess, CK_OBJECT_HANDLE *h)
 {
 	struct p11_ctx *ctx = k->ctx;
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
@@ -323,24 +417,21 @@ int p11_key_private_handle(struct p11_key *k, struct p11_slot **slot, CK_SESSION
 	size_t n = 0;
 	CK_ULONG nt = 0;
 	char lbl[33];
+	CK_RV rv;
 	int fresh;
 
-	if (!k->has_priv) {
-		P11_ERR(ctx, P11_R_NOT_FOUND, "this key has no private part on a token");
-		return 0;
-	}
-	if (!p11_ready(ctx))
-		return 0;
+	/* the usual case costs no C_* call: handle, session and login cached */
 	fresh = k->handle_pid == getpid() && k->handle != CK_INVALID_HANDLE;
-	s = fresh ? p11_slot_get(ctx, k->slot) : p11_slot_by_token(ctx, &k->ti);
-	if (!s || !p11_login(ctx, s, NULL) || !p11_session(ctx, s, sess))
+	s = fresh ? p11_slot_get(ctx, k->slot, NULL) : p11_slot_by_token(ctx, &k->ti);
+	if (!s || !p11_session(ctx, s, !fresh, sess) || !p11_login(ctx, s, NULL))
 		return 0;
 	*slot = s;
-	if (fresh && s->id == k->slot) {
+	if (fresh && s->id == k->slot && k->epoch == s->epoch) {
 		*h = k->handle;
 		return 1;
 	}
-	/* after fork or a token moved slots: find the object again */
+	/* after fork, a lost session or login, or a token moved slots: find
+	 * the object again */
 	t[nt].type = CKA_CLASS;
 	t[nt].pValue = &cls;
 	t[nt++].ulValueLen = sizeof(cls);
@@ -354,8 +445,13 @@ int p11_key_private_handle(struct p11_key *k, struct p11_slot **slot, CK_SESSION
 		t[nt].pValue = k->label;
 		t[nt++].ulValueLen = strlen(k->label);
 	}
-	if (!p11_find_objects(ctx, *sess, t, nt, &objs, &n))
+	if (!p11_find_objects_rv(ctx, *sess, t, nt, 1, &objs, &n, &rv)) {
+		if (p11_stale(s, rv))
+			return -1;
+		P11_ERR_RV(ctx, P11_R_TOKEN_CALL, rv, "cannot search token '%s'",
+			   p11_token_label(&k->ti, lbl));
 		return 0;
+	}
 	if (n == 0) {
 		P11_ERR(ctx, P11_R_NOT_FOUND, "private key '%s' is no longer on token '%s'",
 			k->label ? k->label : "", p11_token_label(&k->ti, lbl));
@@ -365,9 +461,34 @@ int p11_key_private_handle(struct p11_key *k, struct p11_slot **slot, CK_SESSION
 	k->slot = s->id;
 	k->handle = objs[0];
 	k->handle_pid = getpid();
+	k->epoch = s->epoch;
 	*h = k->handle;
 	free(objs);
 	return 1;
+}
+
+int p11_key_private_handle(struct p11_key *k, struct p11_slot **slot, CK_SESSION_HANDLE *sess,
+			   CK_OBJECT_HANDLE *h)
+{
+	int r;
+
+	if (!k->has_priv) {
+		P11_ERR(k->ctx, P11_R_NOT_FOUND, "this key has no private part on a token");
+		return 0;
+	}
+	if (!p11_ready(k->ctx))
+		return 0;
+	r = private_handle_once(k, slot, sess, h);
+	if (r < 0) {
+		/* the session died since it was last used: open, log in, find again */
+		p11_key_forget(k);
+		r = private_handle_once(k, slot, sess, h);
+	}
+	if (r < 0) {
+		P11_ERR_RV(k->ctx, P11_R_TOKEN_CALL, p11_last_rv(), "cannot use the session");
+		r = 0;
+	}
+	return r;
 }
 
 /* ---- keymgmt ---- */

@@ -3,7 +3,7 @@
 # hwenroll-pkcs11).  Only OSSL_provider_init is exported.
 modules_LTLIBRARIES = providers/pkcs11/hwenroll-pkcs11.la
 providers_pkcs11_hwenroll_pkcs11_la_SOURCES = \
-	providers/pkcs11/p11.h providers/pkcs11/p11.c \
+	providers/pkcs11/p11.h providers/pkcs11/p11.c providers/pkcs11/p11obj.c \
 	providers/pkcs11/provider.c providers/pkcs11/store.c \
 	providers/pkcs11/keymgmt.c providers/pkcs11/keygen.c \
 	providers/pkcs11/signature.c

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* p11.c - PKCS#11 module loading through p11-kit, tokens, sessions, login, errors */
+/* p11.c - PKCS#11 module loading through p11-kit, tokens, sessions, login, errors
+ * (objects, attributes and mechanisms: p11obj.c) */
 #include "config.h"
 
 #include <dlfcn.h>
@@ -17,12 +18,20 @@
 /* ---- errors ---- */
 
 static __thread const char *last_fn;
+static __thread CK_RV last_rv;
 
 CK_RV p11_note(const char *fn, CK_RV rv)
 {
-	if (rv != CKR_OK)
+	if (rv != CKR_OK) {
 		last_fn = fn;
+		last_rv = rv;
+	}
 	return rv;
+}
+
+CK_RV p11_last_rv(void)
+{
+	return last_rv;
 }
 
 #define RV(x) { x, #x }
@@ -398,70 +407,116 @@ int p11_ready(struct p11_ctx *ctx)
 
 /* ---- tokens and sessions ---- */
 
-int p11_find_tokens(struct p11_ctx *ctx, P11KitUri *uri, CK_SLOT_ID **ids, size_t *n)
+/* C_GetSlotList into a buffer of 16 first: the size query only for more */
+static CK_RV slot_list(struct p11_ctx *ctx, CK_SLOT_ID **out, CK_ULONG *count)
+{
+	CK_SLOT_ID *all = NULL, *tmp;
+	CK_ULONG room = 16;
+	CK_RV rv;
+	int tries;
+
+	for (tries = 0; tries < 4; tries++) {
+		tmp = realloc(all, room * sizeof(*all));
+		if (!tmp) {
+			free(all);
+			return CKR_HOST_MEMORY;
+		}
+		all = tmp;
+		*count = room;
+		rv = P11_CALL(ctx, C_GetSlotList, CK_TRUE, all, count);
+		if (rv == CKR_OK) {
+			*out = all;
+			return CKR_OK;
+		}
+		if (rv != CKR_BUFFER_TOO_SMALL)
+			break;
+		/* *count is the size needed (slots may come and go meanwhile) */
+		rv = P11_CALL(ctx, C_GetSlotList, CK_TRUE, NULL, count);
+		if (rv != CKR_OK)
+			break;
+		room = *count + 4;
+	}
+	free(all);
+	return rv;
+}
+
+int p11_find_tokens(struct p11_ctx *ctx, P11KitUri *uri, CK_SLOT_ID **ids, CK_TOKEN_INFO **tis,
+		    size_t *n)
 {
 	CK_SLOT_ID *all = NULL;
+	CK_TOKEN_INFO *infos = NULL;
 	CK_ULONG count = 0, i;
-	CK_TOKEN_INFO ti;
 	CK_RV rv;
 	size_t k = 0;
 	int ok = 0;
 
 	*ids = NULL;
 	*n = 0;
-	rv = P11_CALL(ctx, C_GetSlotList, CK_TRUE, NULL, &count);
+	if (tis)
+		*tis = NULL;
+	rv = slot_list(ctx, &all, &count);
 	if (rv != CKR_OK) {
 		P11_ERR_RV(ctx, P11_R_TOKEN, rv, "cannot list the slots of '%s'", ctx->module_path);
 		goto out;
 	}
-	all = calloc(count ? count : 1, sizeof(*all));
-	if (!all) {
+	infos = calloc(count ? count : 1, sizeof(*infos));
+	if (!infos) {
 		P11_ERR(ctx, P11_R_MEMORY, "out of memory");
 		goto out;
 	}
-	rv = P11_CALL(ctx, C_GetSlotList, CK_TRUE, all, &count);
-	if (rv != CKR_OK) {
-		P11_ERR_RV(ctx, P11_R_TOKEN, rv, "cannot list the slots of '%s'", ctx->module_path);
-		goto out;
-	}
 	for (i = 0; i < count; i++) {
-		if (P11_CALL(ctx, C_GetTokenInfo, all[i], &ti) != CKR_OK)
+		if (P11_CALL(ctx, C_GetTokenInfo, all[i], &infos[k]) != CKR_OK)
 			continue;
-		if (uri && !p11_kit_uri_match_token_info(uri, &ti))
+		if (uri && !p11_kit_uri_match_token_info(uri, &infos[k]))
 			continue;
 		all[k++] = all[i];
 	}
 	*ids = all;
 	*n = k;
 	all = NULL;
+	if (tis) {
+		*tis = infos;
+		infos = NULL;
+	}
 	ok = 1;
 out:
 	free(all);
+	free(infos);
 	return ok;
 }
 
-struct p11_slot *p11_slot_get(struct p11_ctx *ctx, CK_SLOT_ID id)
+struct p11_slot *p11_slot_get(struct p11_ctx *ctx, CK_SLOT_ID id, const CK_TOKEN_INFO *known)
 {
-	struct p11_slot *s;
+	struct p11_slot *s = NULL;
 	CK_TOKEN_INFO ti;
 	CK_RV rv;
 	size_t i;
 
-	rv = P11_CALL(ctx, C_GetTokenInfo, id, &ti);
-	if (rv != CKR_OK) {
-		P11_ERR_RV(ctx, P11_R_TOKEN, rv, "cannot read the token in slot %lu",
-			   (unsigned long)id);
-		return NULL;
+	for (i = 0; i < ctx->nslots; i++)
+		if (ctx->slots[i].id == id)
+			s = &ctx->slots[i];
+	/* an open session vouches for the token: if it was pulled, the next
+	 * call on the session fails and p11_stale() drops the session */
+	if (s && !known && s->have_sess)
+		return s;
+	if (known) {
+		ti = *known;
+	} else {
+		rv = P11_CALL(ctx, C_GetTokenInfo, id, &ti);
+		if (rv != CKR_OK) {
+			P11_ERR_RV(ctx, P11_R_TOKEN, rv, "cannot read the token in slot %lu",
+				   (unsigned long)id);
+			return NULL;
+		}
 	}
-	for (i = 0; i < ctx->nslots; i++) {
-		s = &ctx->slots[i];
-		if (s->id != id)
-			continue;
+	if (s) {
 		if (memcmp(s->ti.label, ti.label, sizeof(ti.label)) != 0 ||
 		    memcmp(s->ti.serialNumber, ti.serialNumber, sizeof(ti.serialNumber)) != 0) {
 			/* another token in that slot now */
 			s->have_sess = 0;
 			s->logged_in = 0;
+			s->nmechs = 0;
+			s->epoch++;
 			p11_free_secure(s->pin);
 			s->pin = NULL;
 		}
@@ -484,21 +539,20 @@ struct p11_slot *p11_slot_get(struct p11_ctx *ctx, CK_SLOT_ID id)
 struct p11_slot *p11_slot_by_token(struct p11_ctx *ctx, const CK_TOKEN_INFO *want)
 {
 	CK_SLOT_ID *ids = NULL;
-	CK_TOKEN_INFO ti;
+	CK_TOKEN_INFO *tis = NULL, *ti;
 	size_t n = 0, i;
 	struct p11_slot *s = NULL;
 	char lbl[33];
 
-	if (!p11_find_tokens(ctx, NULL, &ids, &n))
+	if (!p11_find_tokens(ctx, NULL, &ids, &tis, &n))
 		return NULL;
 	for (i = 0; i < n; i++) {
-		if (P11_CALL(ctx, C_GetTokenInfo, ids[i], &ti) != CKR_OK)
-			continue;
-		if (memcmp(ti.label, want->label, sizeof(ti.label)) == 0 &&
-		    memcmp(ti.serialNumber, want->serialNumber, sizeof(ti.serialNumber)) == 0 &&
-		    memcmp(ti.manufacturerID, want->manufacturerID, sizeof(ti.manufacturerID)) == 0 &&
-		    memcmp(ti.model, want->model, sizeof(ti.model)) == 0) {
-			s = p11_slot_get(ctx, ids[i]);
+		ti = &tis[i];
+		if (memcmp(ti->label, want->label, sizeof(ti->label)) == 0 &&
+		    memcmp(ti->serialNumber, want->serialNumber, sizeof(ti->serialNumber)) == 0 &&
+		    memcmp(ti->manufacturerID, want->manufacturerID, sizeof(ti->manufacturerID)) == 0 &&
+		    memcmp(ti->model, want->model, sizeof(ti->model)) == 0) {
+			s = p11_slot_get(ctx, ids[i], ti);
 			break;
 		}
 	}
@@ -506,24 +560,52 @@ struct p11_slot *p11_slot_by_token(struct p11_ctx *ctx, const CK_TOKEN_INFO *wan
 		P11_ERR(ctx, P11_R_TOKEN, "token '%s' is no longer present in '%s'",
 			p11_token_label(want, lbl), ctx->module_path);
 	free(ids);
+	free(tis);
 	return s;
 }
 
-int p11_session(struct p11_ctx *ctx, struct p11_slot *s, CK_SESSION_HANDLE *out)
+int p11_stale(struct p11_slot *s, CK_RV rv)
+{
+	switch (rv) {
+	case CKR_SESSION_HANDLE_INVALID:
+	case CKR_SESSION_CLOSED:
+	case CKR_DEVICE_REMOVED:
+	case CKR_TOKEN_NOT_PRESENT:
+		s->have_sess = 0;
+		s->logged_in = 0;
+		s->epoch++;
+		return 1;
+	case CKR_USER_NOT_LOGGED_IN:
+		s->logged_in = 0;
+		s->epoch++;
+		return 1;
+	}
+	return 0;
+}
+
+int p11_session(struct p11_ctx *ctx, struct p11_slot *s, int check, CK_SESSION_HANDLE *out)
 {
 	CK_FLAGS flags = CKF_SERIAL_SESSION;
 	CK_SESSION_INFO si;
 	char lbl[33];
 	CK_RV rv;
 
+	if (s->have_sess && !check) {
+		*out = s->sess;
+		return 1;
+	}
 	if (s->have_sess) {
-		/* still alive? (token removed, session closed by someone else) */
+		/* still alive? (token removed, session closed by someone else);
+		 * the answer also tells the login state */
 		if (P11_CALL(ctx, C_GetSessionInfo, s->sess, &si) == CKR_OK) {
+			s->logged_in = si.state == CKS_RO_USER_FUNCTIONS ||
+				       si.state == CKS_RW_USER_FUNCTIONS;
 			*out = s->sess;
 			return 1;
 		}
 		s->have_sess = 0;
 		s->logged_in = 0;
+		s->epoch++;
 	}
 	if (!(s->ti.flags & CKF_WRITE_PROTECTED))
 		flags |= CKF_RW_SESSION;
@@ -553,16 +635,10 @@ int p11_login(struct p11_ctx *ctx, struct p11_slot *s, const char *pin)
 
 	if (!(s->ti.flags & CKF_LOGIN_REQUIRED))
 		return 1;
-	if (!p11_session(ctx, s, &sess))
+	if (!p11_session(ctx, s, 0, &sess))
 		return 0;
 	if (s->logged_in)
 		return 1;
-	/* logged in by another session of this application? */
-	if (P11_CALL(ctx, C_GetSessionInfo, sess, &si) == CKR_OK &&
-	    (si.state == CKS_RO_USER_FUNCTIONS || si.state == CKS_RW_USER_FUNCTIONS)) {
-		s->logged_in = 1;
-		return 1;
-	}
 	use = pin;
 	if (!use)
 		use = s->pin;
@@ -570,6 +646,13 @@ int p11_login(struct p11_ctx *ctx, struct p11_slot *s, const char *pin)
 		use = ctx->pin_cfg;
 	if (!use)
 		use = getenv("HWENROLL_PKCS11_PIN");
+	/* no PIN: logged in by another session of this application? (with a
+	 * PIN, C_Login answers CKR_USER_ALREADY_LOGGED_IN for that) */
+	if (!use && P11_CALL(ctx, C_GetSessionInfo, sess, &si) == CKR_OK &&
+	    (si.state == CKS_RO_USER_FUNCTIONS || si.state == CKS_RW_USER_FUNCTIONS)) {
+		s->logged_in = 1;
+		return 1;
+	}
 	if (!use) {
 		P11_ERR(ctx, P11_R_LOGIN,
 			"token '%s' needs a PIN: give pin-source or pin-value in the URI, "
@@ -590,91 +673,6 @@ int p11_login(struct p11_ctx *ctx, struct p11_slot *s, const char *pin)
 		s->pin = p11_strdup_secure(use);
 	}
 	return 1;
-}
-
-int p11_find_objects(struct p11_ctx *ctx, CK_SESSION_HANDLE sess, CK_ATTRIBUTE *tmpl,
-		     CK_ULONG n, CK_OBJECT_HANDLE **out, size_t *count)
-{
-	CK_OBJECT_HANDLE batch[32], *all = NULL, *tmp;
-	CK_ULONG got;
-	size_t total = 0;
-	CK_RV rv;
-	int ok = 0;
-
-	*out = NULL;
-	*count = 0;
-	rv = P11_CALL(ctx, C_FindObjectsInit, sess, tmpl, n);
-	if (rv != CKR_OK) {
-		P11_ERR_RV(ctx, P11_R_TOKEN_CALL, rv, "cannot search the token");
-		return 0;
-	}
-	for (;;) {
-		rv = P11_CALL(ctx, C_FindObjects, sess, batch, 32, &got);
-		if (rv != CKR_OK) {
-			P11_ERR_RV(ctx, P11_R_TOKEN_CALL, rv, "cannot search the token");
-			goto out;
-		}
-		if (got == 0)
-			break;
-		tmp = realloc(all, (total + got) * sizeof(*all));
-		if (!tmp) {
-			P11_ERR(ctx, P11_R_MEMORY, "out of memory");
-			goto out;
-		}
-		all = tmp;
-		memcpy(all + total, batch, got * sizeof(*all));
-		total += got;
-	}
-	*out = all;
-	*count = total;
-	all = NULL;
-	ok = 1;
-out:
-	P11_CALL(ctx, C_FindObjectsFinal, sess);
-	free(all);
-	return ok;
-}
-
-int p11_get_attr(struct p11_ctx *ctx, CK_SESSION_HANDLE sess, CK_OBJECT_HANDLE obj,
-		 CK_ATTRIBUTE_TYPE type, unsigned char **val, size_t *len)
-{
-	CK_ATTRIBUTE a = { type, NULL, 0 };
-
-	*val = NULL;
-	*len = 0;
-	if (P11_CALL(ctx, C_GetAttributeValue, sess, obj, &a, 1) != CKR_OK ||
-	    a.ulValueLen == CK_UNAVAILABLE_INFORMATION)
-		return 0;
-	a.pValue = malloc(a.ulValueLen ? a.ulValueLen : 1);
-	if (!a.pValue)
-		return 0;
-	if (P11_CALL(ctx, C_GetAttributeValue, sess, obj, &a, 1) != CKR_OK) {
-		free(a.pValue);
-		return 0;
-	}
-	*val = a.pValue;
-	*len = a.ulValueLen;
-	return 1;
-}
-
-int p11_check_mech(struct p11_ctx *ctx, struct p11_slot *s, CK_MECHANISM_TYPE m, CK_FLAGS flag)
-{
-	CK_MECHANISM_INFO mi;
-	char lbl[33];
-	CK_RV rv;
-
-	rv = P11_CALL(ctx, C_GetMechanismInfo, s->id, m, &mi);
-	if (rv == CKR_OK && (mi.flags & flag))
-		return 1;
-	if (rv == CKR_OK || rv == CKR_MECHANISM_INVALID)
-		P11_ERR(ctx, P11_R_MECHANISM, "token '%s' does not support %s%s",
-			p11_token_label(&s->ti, lbl), p11_mech_name(m),
-			flag == CKF_SIGN ? " for signing" :
-			flag == CKF_GENERATE_KEY_PAIR ? " for key generation" : "");
-	else
-		P11_ERR_RV(ctx, P11_R_MECHANISM, rv, "cannot query %s on token '%s'",
-			   p11_mech_name(m), p11_token_label(&s->ti, lbl));
-	return 0;
 }
 
 char *p11_uri_pin(struct p11_ctx *ctx, P11KitUri *uri, int *err)

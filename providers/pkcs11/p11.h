@@ -35,7 +35,18 @@ enum p11_reason {
 	P11_R_UNSUPPORTED,     /* algorithm, curve, size, padding */
 };
 
-/* A token in use: one session per token per provider context. */
+/* A C_GetMechanismInfo answer, cached per token (mechanisms do not change
+ * while the token stays in the slot). */
+struct p11_mech {
+	CK_MECHANISM_TYPE m;
+	CK_RV rv;              /* CKR_OK or CKR_MECHANISM_INVALID */
+	CK_FLAGS flags;
+};
+#define P11_MECH_CACHE 8
+
+/* A token in use: one session per token per provider context.  The
+ * session and login state are cached: they are checked again only when a
+ * call fails with a session or login error (p11_stale()). */
 struct p11_slot {
 	CK_SLOT_ID id;
 	CK_TOKEN_INFO ti;
@@ -43,6 +54,10 @@ struct p11_slot {
 	int have_sess;
 	int logged_in;
 	char *pin;             /* secure heap; kept to log in again after fork */
+	unsigned epoch;        /* +1 when session or login was lost: object handles
+				* resolved before may be stale */
+	struct p11_mech mechs[P11_MECH_CACHE];
+	size_t nmechs;
 };
 
 /* The provider context. */
@@ -79,6 +94,7 @@ struct p11_key {
 	char *label;
 	CK_OBJECT_HANDLE handle;  /* private key object, valid in handle_pid */
 	pid_t handle_pid;
+	unsigned epoch;           /* the slot's epoch when handle was resolved */
 	int nid;               /* EC: curve */
 	unsigned char *point;  /* EC: uncompressed point */
 	size_t pointlen;
@@ -100,6 +116,8 @@ void p11_raise_rv(struct p11_ctx *ctx, int reason, CK_RV rv, const char *file, i
 /* Every C_* call goes through P11_CALL: it remembers the function name for
  * the error message and maps the result through p11_rv_name(). */
 CK_RV p11_note(const char *fn, CK_RV rv);
+/* The result of the last failed C_* call of this thread. */
+CK_RV p11_last_rv(void);
 #define P11_CALL(ctx, fn, ...) p11_note(#fn, (ctx)->fl->fn(__VA_ARGS__))
 const char *p11_rv_name(CK_RV rv);
 const char *p11_mech_name(CK_MECHANISM_TYPE m);
@@ -114,24 +132,49 @@ void p11_unlock(struct p11_ctx *ctx);
 /* With the lock held: load and initialize the module (once, and again in a
  * forked child).  1 ok, 0 error raised. */
 int p11_ready(struct p11_ctx *ctx);
-/* Slots whose token matches the URI (NULL = any); *ids malloc'd. */
-int p11_find_tokens(struct p11_ctx *ctx, P11KitUri *uri, CK_SLOT_ID **ids, size_t *n);
+/* Slots whose token matches the URI (NULL = any); *ids malloc'd, and the
+ * token infos in *tis (malloc'd) when tis is not NULL. */
+int p11_find_tokens(struct p11_ctx *ctx, P11KitUri *uri, CK_SLOT_ID **ids, CK_TOKEN_INFO **tis,
+		    size_t *n);
 /* The slot of the token with this identity (label+serial+manufacturer+model). */
 struct p11_slot *p11_slot_by_token(struct p11_ctx *ctx, const CK_TOKEN_INFO *ti);
-struct p11_slot *p11_slot_get(struct p11_ctx *ctx, CK_SLOT_ID id);
-/* Session of the slot, opened on first use (R/W unless write-protected). */
-int p11_session(struct p11_ctx *ctx, struct p11_slot *s, CK_SESSION_HANDLE *out);
+/* The slot state for a slot id.  ti: the token info just read (from
+ * p11_find_tokens), or NULL to read it (skipped while a session is open:
+ * a removed token shows as a session error, see p11_stale()). */
+struct p11_slot *p11_slot_get(struct p11_ctx *ctx, CK_SLOT_ID id, const CK_TOKEN_INFO *ti);
+/* Session of the slot, opened on first use (R/W unless write-protected).
+ * check: a cached session is verified with C_GetSessionInfo (once per
+ * store load or key generation, never per signature). */
+int p11_session(struct p11_ctx *ctx, struct p11_slot *s, int check, CK_SESSION_HANDLE *out);
 /* Log in as user if the token needs it; pin may be NULL (cached pin, the
- * provider's pkcs11-pin, HWENROLL_PKCS11_PIN).  1 ok, 0 error raised. */
+ * provider's pkcs11-pin, HWENROLL_PKCS11_PIN).  The cached login state is
+ * trusted.  1 ok, 0 error raised. */
 int p11_login(struct p11_ctx *ctx, struct p11_slot *s, const char *pin);
-/* Objects matching the template (*out malloc'd). */
+/* 1 if rv says the slot's session or login is gone (session closed, token
+ * removed, not logged in): the cached state is dropped so that the next
+ * p11_session()/p11_login() opens and logs in again. */
+int p11_stale(struct p11_slot *s, CK_RV rv);
+/* Objects matching the template (*out malloc'd); max > 0 stops after max. */
 int p11_find_objects(struct p11_ctx *ctx, CK_SESSION_HANDLE sess, CK_ATTRIBUTE *tmpl,
-		     CK_ULONG n, CK_OBJECT_HANDLE **out, size_t *count);
-/* One attribute value (malloc'd); 0 if absent (no error raised). */
+		     CK_ULONG n, size_t max, CK_OBJECT_HANDLE **out, size_t *count);
+/* The same without raising an error: the failing result in *rv. */
+int p11_find_objects_rv(struct p11_ctx *ctx, CK_SESSION_HANDLE sess, CK_ATTRIBUTE *tmpl,
+			CK_ULONG n, size_t max, CK_OBJECT_HANDLE **out, size_t *count, CK_RV *rv);
+/* One attribute value (malloc'd); 0 if absent (no error raised).  One
+ * C_GetAttributeValue call for values up to 4 KiB. */
 int p11_get_attr(struct p11_ctx *ctx, CK_SESSION_HANDLE sess, CK_OBJECT_HANDLE obj,
 		 CK_ATTRIBUTE_TYPE type, unsigned char **val, size_t *len);
+/* Several attributes in one call: each t[i] has a caller buffer (pValue,
+ * ulValueLen = its size).  On return ulValueLen is the value length or
+ * CK_UNAVAILABLE_INFORMATION (absent, sensitive, or larger than the
+ * buffer).  Falls back to one call per attribute for modules that do not
+ * process the whole template.  Returns 1, 2 if some value was larger than
+ * its buffer (read those with p11_get_attr), 0 if the object is unreadable
+ * (no error raised).  At most 16 attributes. */
+int p11_get_attrs(struct p11_ctx *ctx, CK_SESSION_HANDLE sess, CK_OBJECT_HANDLE obj,
+		  CK_ATTRIBUTE *t, CK_ULONG n);
 /* 1 if the token has the mechanism with the flag (CKF_SIGN, CKF_GENERATE_KEY_PAIR),
- * else 0 with "token 'X' does not support CKM_Y" raised. */
+ * else 0 with "token 'X' does not support CKM_Y" raised.  Cached per token. */
 int p11_check_mech(struct p11_ctx *ctx, struct p11_slot *s, CK_MECHANISM_TYPE m, CK_FLAGS flag);
 /* PIN from a pkcs11: URI: pin-value, or pin-source (path or file: URI).
  * Returns a secure-heap string or NULL; *err set if a pin-source failed. */
@@ -151,10 +194,18 @@ struct p11_key *p11_key_dup(const struct p11_key *k);
 struct p11_key *p11_key_from_object(struct p11_ctx *ctx, struct p11_slot *s,
 				    CK_SESSION_HANDLE sess, CK_OBJECT_HANDLE obj,
 				    CK_OBJECT_CLASS cls);
+/* The same for a key pair just generated: the public parts are read from
+ * pub when the private object lacks them (no search). */
+struct p11_key *p11_key_from_pair(struct p11_ctx *ctx, struct p11_slot *s,
+				  CK_SESSION_HANDLE sess, CK_OBJECT_HANDLE priv,
+				  CK_OBJECT_HANDLE pub);
 /* Private key handle usable in the current process (lock held): finds the
- * object again after fork, logs in.  Returns the slot too. */
+ * object again after fork, logs in.  Returns the slot too.  No C_* call
+ * when the handle, session and login are cached; after a session or
+ * handle error, p11_key_forget() then this finds everything again. */
 int p11_key_private_handle(struct p11_key *k, struct p11_slot **slot,
 			   CK_SESSION_HANDLE *sess, CK_OBJECT_HANDLE *h);
+void p11_key_forget(struct p11_key *k);
 int p11_key_max_sig(const struct p11_key *k);
 const char *p11_key_token(const struct p11_key *k, char buf[33]);
 

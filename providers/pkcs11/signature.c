@@ -353,9 +353,14 @@ static int token_sign(struct p11_sig *s, unsigned char *sig, size_t *siglen, siz
 	    !p11_check_mech(ctx, slot, mech.mechanism, CKF_SIGN))
 		goto out;
 	rv = P11_CALL(ctx, C_SignInit, sess, &mech, h);
-	if (rv == CKR_USER_NOT_LOGGED_IN) {
-		slot->logged_in = 0;
-		if (!p11_login(ctx, slot, NULL))
+	if (p11_stale(slot, rv) || rv == CKR_KEY_HANDLE_INVALID || rv == CKR_OBJECT_HANDLE_INVALID) {
+		/* the cached login, session or key handle is gone (token pulled,
+		 * session closed, logged out): set them up again, once */
+		if (rv != CKR_USER_NOT_LOGGED_IN) {
+			p11_key_forget(k);
+			slot->epoch++;  /* other keys' handles too */
+		}
+		if (!p11_key_private_handle(k, &slot, &sess, &h))
 			goto out;
 		rv = P11_CALL(ctx, C_SignInit, sess, &mech, h);
 	}

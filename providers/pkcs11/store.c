@@ -170,7 +170,7 @@ static int search_token(struct p11_store *st, struct p11_slot *s, OSSL_PASSPHRAS
 	unsigned char *der;
 	size_t n, i, c, len;
 
-	if (!p11_session(ctx, s, &sess))
+	if (!p11_session(ctx, s, 1, &sess))
 		return 0;
 	if (wanted(st, CKO_PRIVATE_KEY) && !store_login(st, s, pw_cb, pw_cbarg))
 		return 0;
@@ -191,7 +191,7 @@ static int search_token(struct p11_store *st, struct p11_slot *s, OSSL_PASSPHRAS
 			t[nt].pValue = &x509;
 			t[nt++].ulValueLen = sizeof(x509);
 		}
-		if (!p11_find_objects(ctx, sess, t, nt, &objs, &n))
+		if (!p11_find_objects(ctx, sess, t, nt, 0, &objs, &n))
 			return 0;
 		for (i = 0; i < n; i++) {
 			if (cls == CKO_CERTIFICATE) {
@@ -215,12 +215,13 @@ static int search(struct p11_store *st, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *p
 {
 	struct p11_ctx *ctx = st->ctx;
 	CK_SLOT_ID *ids = NULL;
+	CK_TOKEN_INFO *tis = NULL;
 	struct p11_slot *s;
 	size_t n = 0, i;
 	int ok = 0;
 
 	p11_lock(ctx);
-	if (!p11_ready(ctx) || !p11_find_tokens(ctx, st->uri, &ids, &n))
+	if (!p11_ready(ctx) || !p11_find_tokens(ctx, st->uri, &ids, &tis, &n))
 		goto out;
 	if (n == 0) {
 		P11_ERR(ctx, P11_R_TOKEN, "no token matches '%s' in PKCS#11 module '%s'", st->text,
@@ -228,7 +229,7 @@ static int search(struct p11_store *st, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *p
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		s = p11_slot_get(ctx, ids[i]);
+		s = p11_slot_get(ctx, ids[i], &tis[i]);
 		if (!s || !search_token(st, s, pw_cb, pw_cbarg))
 			goto out;
 	}
@@ -240,6 +241,7 @@ static int search(struct p11_store *st, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *p
 out:
 	p11_unlock(ctx);
 	free(ids);
+	free(tis);
 	return ok;
 }
 
