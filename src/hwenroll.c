@@ -141,6 +141,14 @@ int main(int argc, char **argv)
 			argv[optind]);
 		goto out;
 	}
+	/* No OpenSSL cleanup at exit: this process is short-lived, and the
+	 * cleanup would unload the tpm2 and PKCS#11 providers while the
+	 * modules below them (tpm2-tss, the token's PKCS#11 library) still
+	 * hold state; SoftHSM crashes when its sessions are closed from there. */
+	if (!OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL)) {
+		hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "cannot initialize OpenSSL");
+		goto out;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "cannot initialize libcurl");
 		goto out;

@@ -117,5 +117,19 @@ check_cert() {
 		[ "$(stat -c %a "$k")" = 600 ] || fail "$k is not 0600"
 	done
 }
+# openssl_p11 ARGS...: the system openssl with our PKCS#11 provider.  In a
+# sanitizer build the provider needs the ASan runtime, which the system
+# openssl binary lacks: preload it (leak checks stay with hwenroll itself).
+openssl_p11() {
+	local so=${HWE_PKCS11_PROVIDER_DIR:-$HWE_TOP_BUILDDIR/providers/pkcs11/.libs}/hwenroll-pkcs11.so asan
+	asan=$(ldd "$so" 2>/dev/null | awk '/libasan/ {print $3}')
+	if [ -n "$asan" ]; then
+		LD_PRELOAD=$asan ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0 \
+			openssl "$1" -provider default -provider hwenroll-pkcs11 "${@:2}"
+	else
+		openssl "$1" -provider default -provider hwenroll-pkcs11 "${@:2}"
+	fi
+}
+
 # pubkey of the stored cert
 cert_pub() { openssl x509 -in "$KS/certs/$1.pem" -noout -pubkey | sha256sum | cut -c1-16; }

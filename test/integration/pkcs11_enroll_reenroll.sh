@@ -51,7 +51,7 @@ run_case() { # ALIAS TLSMAX KEY-OPTIONS...
 	grep -q 1234 "$KS/keys/$alias.p11" && fail "the key file holds the PIN"
 	# the certificate's key is the token key, which signs with the provider
 	cmp <(openssl x509 -in "$KS/certs/$alias.pem" -noout -pubkey) \
-		<(openssl pkey -provider default -provider hwenroll-pkcs11 \
+		<(openssl_p11 pkey \
 			-in "$key1?pin-value=1234" -pubout 2>/dev/null) ||
 		fail "certificate and token key differ"
 	if command -v pkcs11-tool >/dev/null; then
@@ -77,10 +77,10 @@ run_case() { # ALIAS TLSMAX KEY-OPTIONS...
 	[ "$(openssl x509 -in "$KS/certs/$alias.pem" -noout -subject)" = "$subj1" ] || fail "subject changed"
 	[ "$(cat "$KS/keys/$alias.p11")" != "$key1" ] || fail "--rekey kept the old key URI"
 	cmp <(openssl x509 -in "$KS/certs/$alias.pem" -noout -pubkey) \
-		<(openssl pkey -provider default -provider hwenroll-pkcs11 \
+		<(openssl_p11 pkey \
 			-in "$(cat "$KS/keys/$alias.p11")?pin-value=1234" -pubout 2>/dev/null) ||
 		fail "new certificate and new token key differ"
-	openssl pkey -provider default -provider hwenroll-pkcs11 -in "$key1?pin-value=1234" \
+	openssl_p11 pkey -in "$key1?pin-value=1234" \
 		-pubout >/dev/null 2>&1 && fail "the replaced key is still on the token"
 
 	step "[$alias] the renewed certificate authenticates the next renewal"

@@ -113,27 +113,34 @@ static int cmd_sign(struct hwe_key_opts *o, const char *path, int pss)
 	int n, ret;
 
 	if ((ret = load_key(o, path, &pk)))
-		return ret;
+		goto out;
+	ret = HWE_EXIT_KEY;
 	if (EVP_DigestSignInit_ex(m, &pc, "SHA256", NULL, NULL, pk, NULL) <= 0 ||
 	    (pss && (EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) <= 0 ||
 		     EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_DIGEST) <= 0)) ||
-	    EVP_DigestSign(m, sig, &siglen, msg, sizeof(msg)) <= 0)
-		return hwe_err_ossl(HWE_EXIT_KEY, HWE_ERR_TPM, "signature failed");
+	    EVP_DigestSign(m, sig, &siglen, msg, sizeof(msg)) <= 0) {
+		ret = hwe_err_ossl(HWE_EXIT_KEY, HWE_ERR_TPM, "signature failed");
+		goto out;
+	}
 	n = i2d_PUBKEY(pk, &der);
 	p = der;
 	pub = n > 0 ? d2i_PUBKEY(NULL, &p, n) : NULL;
 	if (!pub || EVP_DigestVerifyInit_ex(v, &vc, "SHA256", NULL, "provider=default", pub, NULL) <= 0 ||
 	    (pss && (EVP_PKEY_CTX_set_rsa_padding(vc, RSA_PKCS1_PSS_PADDING) <= 0 ||
 		     EVP_PKEY_CTX_set_rsa_pss_saltlen(vc, RSA_PSS_SALTLEN_DIGEST) <= 0)) ||
-	    EVP_DigestVerify(v, sig, siglen, msg, sizeof(msg)) != 1)
-		return hwe_err_ossl(HWE_EXIT_KEY, HWE_ERR_TPM, "signature does not verify");
+	    EVP_DigestVerify(v, sig, siglen, msg, sizeof(msg)) != 1) {
+		ret = hwe_err_ossl(HWE_EXIT_KEY, HWE_ERR_TPM, "signature does not verify");
+		goto out;
+	}
 	printf("signature ok (%zu bytes, %s)\n", siglen, pss ? "PSS" : "default padding");
+	ret = 0;
+out:
 	OPENSSL_free(der);
 	EVP_PKEY_free(pub);
 	EVP_PKEY_free(pk);
 	EVP_MD_CTX_free(m);
 	EVP_MD_CTX_free(v);
-	return 0;
+	return ret;
 }
 
 /* The private key must not come out: neither as parameters nor as PEM. */
