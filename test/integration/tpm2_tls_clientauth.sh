@@ -80,12 +80,15 @@ for alg in ec256 rsa2048; do
 	rm -f "$T/kg.pcap" "$T/csr.pcap" "$T/tls.pcap"
 	TCTI_PCAP_FILE=$T/kg.pcap "$TPM_PROBE" keygen "$PCAP" $alg "$T/p-$alg.tss2" >/dev/null || fail "pcap keygen"
 	TCTI_PCAP_FILE=$T/csr.pcap "$TPM_PROBE" csr "$PCAP" "$T/p-$alg.tss2" "pcap-$alg" "$T/p.csr" >/dev/null || fail "pcap csr"
-	openssl x509 -req -in "$T/p.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -out "$T/p.pem" -days 2 2>/dev/null
+	openssl x509 -req -in "$T/p.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -out "$T/p.pem" -days 2 \
+		2>"$T/x509.err" || { cat "$T/x509.err"; fail "$alg: cannot certify the pcap CSR"; }
 	start_server 1.3
 	TCTI_PCAP_FILE=$T/tls.pcap "$TPM_PROBE" tls "$PCAP" "$T/p-$alg.tss2" "$T/p.pem" "$T/ca.pem" $PORT 1.3 3 >/dev/null ||
 		fail "pcap tls"
 	stop_server
-	kg=$(tpm_pcap_cmds "$T/kg.pcap"); csr=$(tpm_pcap_cmds "$T/csr.pcap"); tls=$(tpm_pcap_cmds "$T/tls.pcap")
+	kg=$(tpm_pcap_cmds "$T/kg.pcap") || fail "$alg: keygen pcap unreadable"
+	csr=$(tpm_pcap_cmds "$T/csr.pcap") || fail "$alg: CSR pcap unreadable"
+	tls=$(tpm_pcap_cmds "$T/tls.pcap") || fail "$alg: handshake pcap unreadable"
 	echo "$alg keygen:       $kg" >&2
 	echo "$alg CSR:          $csr" >&2
 	echo "$alg 3 handshakes: $tls" >&2
