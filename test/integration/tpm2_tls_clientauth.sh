@@ -36,11 +36,12 @@ start_server() { # VERSION
 			kill -0 $SPID 2>/dev/null || break
 			sleep 0.05
 		done
-		kill $SPID 2>/dev/null; wait $SPID 2>/dev/null || true
+		kill $SPID 2>/dev/null || true  # it may have died already (port taken)
+		wait $SPID 2>/dev/null || true
 	done
 	fail "cannot start openssl s_server"
 }
-stop_server() { [ -n "$SPID" ] && kill $SPID 2>/dev/null; wait $SPID 2>/dev/null || true; SPID=; }
+stop_server() { [ -n "$SPID" ] && kill $SPID 2>/dev/null || true; wait $SPID 2>/dev/null || true; SPID=; }
 hwe_on_exit 'stop_server'
 hwe_at_exit 'stop_server'
 
