@@ -168,13 +168,13 @@ int hwe_cmd_backend(const struct hwe_opts *o, const struct hwe_keystore *ks, con
 	return HWE_OK;
 }
 
-static char *key_file_name(const char *alias, const struct hwe_key_backend *be)
+char *hwe_cmd_fname(const char *alias, const char *suffix)
 {
-	size_t n = strlen(alias) + strlen(be->ext) + 1;
+	size_t n = strlen(alias) + strlen(suffix) + 1;
 	char *s = malloc(n);
 
 	if (s)
-		snprintf(s, n, "%s%s", alias, be->ext);
+		snprintf(s, n, "%s%s", alias, suffix);
 	return s;
 }
 
@@ -184,7 +184,7 @@ int hwe_cmd_load_key(const struct hwe_keystore *ks, const char *alias,
 {
 	unsigned char *blob = NULL;
 	size_t len = 0;
-	char *name = key_file_name(alias, be);
+	char *name = hwe_cmd_fname(alias, be->ext);
 	int ret;
 
 	if (!name)

@@ -57,24 +57,14 @@ struct job {
 	STACK_OF(X509) *chain;
 };
 
-static char *fname(const char *alias, const char *suffix)
-{
-	size_t n = strlen(alias) + strlen(suffix) + 1;
-	char *s = malloc(n);
-
-	if (s)
-		snprintf(s, n, "%s%s", alias, suffix);
-	return s;
-}
-
 /* A 202-pending request saved by an earlier run: req/<alias>.csr plus,
  * when that run made a new key, req/<alias>.pending<ext>. */
 static int load_pending(struct job *j)
 {
 	int ret = HWE_OK;
-	char *csrname = fname(j->alias, ".csr");
-	char *keyext = fname(".pending", j->be->ext);
-	char *keyname = keyext ? fname(j->alias, keyext) : NULL;
+	char *csrname = hwe_cmd_fname(j->alias, ".csr");
+	char *keyext = hwe_cmd_fname(".pending", j->be->ext);
+	char *keyname = keyext ? hwe_cmd_fname(j->alias, keyext) : NULL;
 	unsigned char *csr = NULL;
 	size_t csrlen = 0;
 
@@ -204,12 +194,12 @@ static int commit(struct job *j, int pending)
 	struct hwe_ks_txn *t = NULL;
 	char *csrpem = NULL, *certpem = NULL, *chainpem = NULL;
 	size_t csrlen = 0, certlen = 0, chainlen = 0;
-	char *csrname = fname(j->alias, ".csr");
-	char *keyname = fname(j->alias, j->be->ext);
-	char *pendext = fname(".pending", j->be->ext);
-	char *pendname = pendext ? fname(j->alias, pendext) : NULL;
-	char *certname = fname(j->alias, ".pem");
-	char *chainname = fname(j->alias, "-chain.pem");
+	char *csrname = hwe_cmd_fname(j->alias, ".csr");
+	char *keyname = hwe_cmd_fname(j->alias, j->be->ext);
+	char *pendext = hwe_cmd_fname(".pending", j->be->ext);
+	char *pendname = pendext ? hwe_cmd_fname(j->alias, pendext) : NULL;
+	char *certname = hwe_cmd_fname(j->alias, ".pem");
+	char *chainname = hwe_cmd_fname(j->alias, "-chain.pem");
 	STACK_OF(X509) *one = NULL;
 
 	if (!csrname || !keyname || !pendname || !certname || !chainname) {
@@ -287,7 +277,7 @@ static void print_result(struct job *j)
 		hwe_json_str(hex ? hex : "");
 		printf(",\"not_before\":\"%s\",\"not_after\":\"%s\",\"certificate\":", nb, na);
 		{
-			char *f = fname(j->alias, ".pem");
+			char *f = hwe_cmd_fname(j->alias, ".pem");
 			char *p = f ? hwe_keystore_path(j->ks, "certs", f) : NULL;
 
 			hwe_json_str(p ? p : "");
@@ -430,7 +420,7 @@ int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
 		goto out;
 	if (j.rekey && j.be->destroy) {
 		/* read the old key file now: after the commit it holds the new key */
-		char *kn = fname(j.alias, j.be->ext);
+		char *kn = hwe_cmd_fname(j.alias, j.be->ext);
 
 		if (!kn || hwe_keystore_read(j.ks, "keys", kn, &oldblob, &oldlen) != HWE_OK)
 			hwe_err_clear();
