@@ -9,14 +9,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/_build}" && pwd)
 export HWE_TOP_SRCDIR=$top HWE_TOP_BUILDDIR=$build
 export HWENROLL=$build/src/hwenroll ESTSERVER=$build/test/estserver/hwe-estserver
-T=$(mktemp -d "${TMPDIR:-/tmp}/hwenroll-demo.XXXXXX")
-cleanup() {
-	est_stop "$T/est" 2>/dev/null || true
-	"$top/swtpm-fixtures/tpm-stop" "$T/tpm" 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
+for prog in "$HWENROLL" "$ESTSERVER"; do
+	[ -x "$prog" ] || { echo "demo: '$prog' is not built: run 'make demo' in '$build' (or ./dev demo)" >&2; exit 1; }
+done
+# lib-estserver.sh owns the EXIT trap: it runs the hwe_at_exit commands
+# (newest first), stops the EST servers and removes the hwe_mktemp dirs, on
+# every way out (success, error, INT, TERM, HUP)
 . "$top/test/integration/lib-estserver.sh"
+hwe_mktemp T
+hwe_at_exit '"$top/swtpm-fixtures/tpm-stop" "$T/tpm"'
 
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 

@@ -51,6 +51,8 @@ hwe_at_exit() {
 
 est_cleanup() {
 	local i d
+	# a signal now must not cut the cleanup short ('exit 1' below would)
+	trap '' INT TERM HUP
 	for ((i = ${#_est_exit_cmds[@]} - 1; i >= 0; i--)); do
 		eval "${_est_exit_cmds[$i]}" || true
 	done

@@ -22,7 +22,8 @@ INTEGRATION_TESTS = \
 	test/integration/tpm2_enroll_reenroll.sh \
 	test/integration/tpm2_certificate_est.sh \
 	test/integration/pkcs11_tpmtoken_enroll.sh \
-	test/integration/valgrind_memcheck.sh
+	test/integration/valgrind_memcheck.sh \
+	test/integration/demo_cleanup.sh
 # Run by `make check` only, not by the sanitizer pass (see Makefile.am).
 PLAIN_ONLY_TESTS = test/integration/tpm2_tls_clientauth.sh
 TESTS += $(INTEGRATION_TESTS) $(PLAIN_ONLY_TESTS)
