@@ -22,7 +22,7 @@ static const struct hwe_usage usage = {
 	.summary = "Fetch the EST CA certificates and store them in <ks>/ca/" CACERTS_FILE " (they validate issued certificates).",
 	.details =
 		"  --uri URL             EST URL (or EST_URI); its operation segment is replaced\n"
-		"  --estc-server-dn HOST --timeout S --connect-timeout S\n"
+		"  --estc-server-dn HOST --timeout S --connect-timeout S --tls-groups LIST\n"
 		"  --json                print a JSON summary instead of the table\n"
 		"The server is authenticated with the TLS root CA certificate(s) already in <ks>/ca/.\n",
 };

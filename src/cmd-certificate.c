@@ -26,6 +26,7 @@ static const struct hwe_usage usage = {
 		"  --csr-conf FILE       CSR configuration, a bare name is read from <ks>/conf/\n"
 		"  --key-alias A         alias (default " DEFAULT_ALIAS ")\n"
 		"  --log-level L         ERROR (default), WARN, INFO, DEBUG\n"
+		"  --tls-groups LIST     TLS key-exchange groups to offer (default: OpenSSL's)\n"
 		"Every option of enroll/reenroll (key backend, TPM, PKCS#11, --rekey, --json) is accepted too.\n",
 };
 

@@ -17,7 +17,7 @@ static const struct hwe_usage usage = {
 	.summary = "Show the CSR attributes the EST server asks for, one per line.",
 	.details =
 		"  --uri URL             EST URL (or EST_URI); its operation segment is replaced\n"
-		"  --estc-server-dn HOST --timeout S --connect-timeout S\n"
+		"  --estc-server-dn HOST --timeout S --connect-timeout S --tls-groups LIST\n"
 		"  --json                print a JSON array of lines\n",
 };
 

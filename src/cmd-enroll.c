@@ -23,6 +23,7 @@ static const struct hwe_usage usage = {
 		"  --estc-server-dn HOST check the server certificate against HOST instead of the URL host\n"
 		"  --max-wait S          wait at most S seconds in total on 202 Retry-After (default 120)\n"
 		"  --timeout S --connect-timeout S   per request (default 60) and connect (default 15)\n"
+		"  --tls-groups LIST     TLS key-exchange groups to offer, e.g. P-256:P-384 (default: OpenSSL's)\n"
 		"  --json                print a JSON result instead of the certificate PEM\n",
 };
 

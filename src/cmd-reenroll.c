@@ -19,7 +19,8 @@ static const struct hwe_usage usage = {
 		"  --tcti STR --tpm-parent HANDLE --pkcs11-module PATH --token-uri URI --pin-file FILE\n"
 		"                        how to reach the key's device (the alias knows its backend)\n"
 		"  --estc-user U --estc-pass-file F   answer a 401 challenge as well\n"
-		"  --estc-server-dn HOST --max-wait S --timeout S --connect-timeout S --json   as for enroll\n",
+		"  --estc-server-dn HOST --max-wait S --timeout S --connect-timeout S --tls-groups LIST\n"
+		"  --json                as for enroll\n",
 };
 
 int cmd_reenroll(int argc, char **argv, struct hwe_ctx *ctx)

@@ -88,6 +88,11 @@ int hwe_cmd_net_prepare(const struct hwe_opts *o, struct hwe_cmd_net *n)
 			return ret;
 		n->max_wait_s = v;
 	}
+	if (o->val[HWE_OPT_TLS_GROUPS]) {
+		if ((ret = hwe_http_check_groups(o->val[HWE_OPT_TLS_GROUPS])))
+			return ret;
+		n->cfg.tls_groups = o->val[HWE_OPT_TLS_GROUPS];
+	}
 	n->cfg.server_name = o->val[HWE_OPT_SERVER_DN];
 	n->cfg.user = o->val[HWE_OPT_ESTC_USER];
 	if (o->val[HWE_OPT_ESTC_PASS_FILE]) {

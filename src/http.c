@@ -17,6 +17,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "ossl-fetch.h"
 #include "rc.h"
 
 #define MAX_REDIRECTS 3
@@ -36,6 +37,7 @@ struct hwe_http {
 	int cb_failed;             /* the SSL_CTX callback recorded an error */
 	char alert[64];            /* fatal TLS alert received from the server, or "" */
 	int cert_requested;        /* the server asked for a client certificate we lack */
+	int server_hello;          /* a ServerHello (or HelloRetryRequest) arrived */
 };
 
 static int ctx_index = -1;         /* SSL_CTX ex_data slot for our struct hwe_http */
@@ -210,6 +212,22 @@ static void info_cb(const SSL *ssl, int where, int ret)
 		snprintf(h->alert, sizeof(h->alert), "%s", SSL_alert_desc_string_long(ret));
 }
 
+/* Notes whether the server answered our ClientHello at all: a
+ * "handshake failure" alert instead of a ServerHello means the server found
+ * nothing it accepts among the groups, signature algorithms and cipher
+ * suites we offered. */
+static void msg_cb(int write_p, int version, int content_type, const void *buf, size_t len,
+		   SSL *ssl, void *arg)
+{
+	struct hwe_http *h = arg;
+
+	(void)version;
+	(void)ssl;
+	if (!write_p && content_type == SSL3_RT_HANDSHAKE && len > 0 &&
+	    ((const unsigned char *)buf)[0] == SSL3_MT_SERVER_HELLO)
+		h->server_hello = 1;
+}
+
 /* Called only when the server asks for a client certificate and we have
  * none: note it (a dropped connection then has an explanation) and go on
  * without one. */
@@ -251,6 +269,8 @@ static CURLcode ssl_ctx_cb(CURL *c, void *sslctx, void *arg)
 	SSL_CTX_set_cert_store(ctx, store);  /* takes ownership */
 	if (ctx_index >= 0 && SSL_CTX_set_ex_data(ctx, ctx_index, h)) {
 		SSL_CTX_set_info_callback(ctx, info_cb);
+		SSL_CTX_set_msg_callback(ctx, msg_cb);
+		SSL_CTX_set_msg_callback_arg(ctx, h);
 		if (!cfg->client_cert)
 			SSL_CTX_set_client_cert_cb(ctx, client_cert_cb);
 	}
@@ -335,6 +355,8 @@ int hwe_http_new(const struct hwe_http_cfg *cfg, struct hwe_http **out)
 	SETOPT(CURLOPT_SSL_VERIFYHOST, h->check_name ? 0L : 2L);
 	SETOPT(CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
 	SETOPT(CURLOPT_SSL_CTX_DATA, h);
+	if (cfg->tls_groups && *cfg->tls_groups)
+		SETOPT(CURLOPT_SSL_EC_CURVES, cfg->tls_groups);
 	SETOPT(CURLOPT_CONNECTTIMEOUT, cto);
 	SETOPT(CURLOPT_TIMEOUT, to);
 	SETOPT(CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -365,6 +387,54 @@ fail_opt:
 	ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
 		      "libcurl lacks a required option (%s)", curl_version());
 	hwe_http_free(h);
+	return ret;
+}
+
+int hwe_http_check_groups(const char *list)
+{
+	SSL_CTX *ctx = NULL;
+	const char *p = list, *e;
+	char name[64], shown[160];
+	size_t n;
+	int ret = HWE_EXIT_USAGE;
+
+	if (!*list)
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "option '--tls-groups' has an empty value");
+	/* the groups the default provider declares: see hwe_ossl_tls_prepare */
+	if (hwe_ossl_tls_prepare())
+		return HWE_EXIT_INTERNAL;
+	if (!(ctx = SSL_CTX_new(TLS_client_method())))
+		return hwe_err_ossl(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "cannot set up TLS");
+	for (;;) {
+		e = strchr(p, ':');
+		n = e ? (size_t)(e - p) : strlen(p);
+		if (n == 0 || n >= sizeof(name)) {
+			hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+				"--tls-groups '%s': %s group name at offset %zu",
+				hwe_sanitize(list, strlen(list), shown, sizeof(shown)),
+				n ? "overlong" : "empty", (size_t)(p - list));
+			goto hint;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		/* one name at a time, so that the error names the unknown one */
+		if (!SSL_CTX_set1_groups_list(ctx, name)) {
+			ERR_clear_error();
+			hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "--tls-groups: unknown TLS group '%s'",
+				hwe_sanitize(name, n, shown, sizeof(shown)));
+			goto hint;
+		}
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	ret = HWE_OK;
+	goto out;
+hint:
+	hwe_err_hint("use OpenSSL group names separated by ':', e.g. P-256:P-384:X25519 "
+		     "(P-256, P-384, P-521, X25519, X448, ffdhe2048 ... ffdhe8192)");
+out:
+	SSL_CTX_free(ctx);
 	return ret;
 }
 
@@ -449,6 +519,18 @@ static int transfer_error(struct hwe_http *h, CURLcode rc, const char *url,
 	hwe_debug("transfer failed: curl error %d (%s)", (int)rc, curl_easy_strerror(rc));
 	if (h->cb_failed)
 		return h->cb_failed;
+	if (h->alert[0] && !h->server_hello && strcmp(h->alert, "handshake failure") == 0) {
+		/* refused at the ClientHello: the cipher suites and signature
+		 * algorithms are OpenSSL's full defaults, the groups may not be */
+		ret = hwe_err(HWE_EXIT_TLS, HWE_ERR_TLS_NO_SHARED_GROUP,
+			      "TLS handshake with '%s' failed: no shared key-exchange group (the server answered our ClientHello, which offered %s, with alert 'handshake failure')",
+			      hostport, h->cfg->tls_groups && *h->cfg->tls_groups ?
+			      h->cfg->tls_groups : "OpenSSL's default groups X25519, P-256, X448, P-521, P-384 and ffdhe2048-8192");
+		hwe_err_hint(h->cfg->tls_groups && *h->cfg->tls_groups ?
+			     "the server accepts none of these groups: add one it accepts to --tls-groups (a FIPS server takes P-256 or P-384), or drop --tls-groups to offer OpenSSL's defaults" :
+			     "the server accepts none of OpenSSL's default groups: ask its administrator which groups it allows and pass them with --tls-groups");
+		return ret;
+	}
 	if (h->alert[0] && rc != CURLE_PEER_FAILED_VERIFICATION && rc != CURLE_OPERATION_TIMEDOUT) {
 		ret = hwe_err(HWE_EXIT_TLS, HWE_ERR_TLS_HANDSHAKE,
 			      "TLS handshake with '%s' failed: the server sent alert '%s'", hostport,
@@ -562,6 +644,7 @@ static int perform(struct hwe_http *h, const char *method, const char *url,
 {
 	long nconn = 0;
 	CURLcode rc;
+	int ret;
 
 	hwe_http_resp_clear(resp);
 	resp->creds_given = h->cfg->pass != NULL;
@@ -571,6 +654,13 @@ static int perform(struct hwe_http *h, const char *method, const char *url,
 	h->errbuf[0] = '\0';
 	h->alert[0] = '\0';
 	h->cert_requested = 0;
+	h->server_hello = 0;
+	/* a new connection builds a new SSL_CTX: its TLS groups must come
+	 * from the default provider whatever key provider is loaded */
+	if ((ret = hwe_ossl_tls_prepare())) {
+		h->resp = NULL;
+		return ret;
+	}
 	if (strcmp(method, "POST") == 0) {
 		curl_easy_setopt(h->curl, CURLOPT_POST, 1L);
 		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);

@@ -36,6 +36,7 @@ struct hwe_http_cfg {
 	long timeout_s;             /* whole request incl. transfer; 0 = default */
 	size_t max_body;            /* 0 = default */
 	const char *trust_dir;      /* where trust came from ("<ks>/ca/"), for messages; may be NULL */
+	const char *tls_groups;     /* key-exchange groups to offer ("P-256:X25519"), NULL = OpenSSL's */
 };
 
 struct hwe_http;
@@ -67,6 +68,11 @@ int hwe_http_request(struct hwe_http *h, const char *method, const char *url,
 		     const char *content_type, const void *body, size_t len,
 		     struct hwe_http_resp *resp);
 void hwe_http_resp_clear(struct hwe_http_resp *resp);
+
+/* Check a --tls-groups list ("P-256:P-384", OpenSSL group names separated
+ * by ':') before anything is sent: a usage error names the first name
+ * OpenSSL does not know. */
+int hwe_http_check_groups(const char *list);
 
 /* Number of TLS handshakes / requests made by this session (for tests and bench logs). */
 unsigned hwe_http_connections(const struct hwe_http *h);

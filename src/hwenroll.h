@@ -62,6 +62,7 @@ enum hwe_opt {
 	HWE_OPT_MAX_WAIT,       /* --max-wait SECONDS (202 Retry-After budget) */
 	HWE_OPT_TIMEOUT,        /* --timeout SECONDS (per request) */
 	HWE_OPT_CONNECT_TIMEOUT,/* --connect-timeout SECONDS */
+	HWE_OPT_TLS_GROUPS,     /* --tls-groups LIST (key-exchange groups offered) */
 	HWE_OPT_LOG_LEVEL,      /* --log-level (also accepted after the command) */
 	HWE_OPT_FORCE,          /* --force (keygen: replace an existing alias) */
 	HWE_OPT_CREATE_PARENT,  /* --create-parent (tpm) */
@@ -188,7 +189,7 @@ int hwe_csrattrs_run(struct hwe_ctx *ctx, struct hwe_opts *o);
 	HWE_OPTBIT(HWE_OPT_TOKEN_URI) | HWE_OPTBIT(HWE_OPT_PIN_FILE))
 #define HWE_OPTS_NET (HWE_OPTBIT(HWE_OPT_URI) | HWE_OPTBIT(HWE_OPT_SERVER_URL) | \
 	HWE_OPTBIT(HWE_OPT_SERVER_DN) | HWE_OPTBIT(HWE_OPT_TIMEOUT) | \
-	HWE_OPTBIT(HWE_OPT_CONNECT_TIMEOUT) | HWE_OPTBIT(HWE_OPT_JSON))
+	HWE_OPTBIT(HWE_OPT_CONNECT_TIMEOUT) | HWE_OPTBIT(HWE_OPT_TLS_GROUPS) | HWE_OPTBIT(HWE_OPT_JSON))
 #define HWE_OPTS_AUTH (HWE_OPTBIT(HWE_OPT_ESTC_USER) | HWE_OPTBIT(HWE_OPT_ESTC_PASS) | \
 	HWE_OPTBIT(HWE_OPT_ESTC_PASS_FILE))
 

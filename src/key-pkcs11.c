@@ -22,6 +22,7 @@
 
 #include "key.h"
 #include "log.h"
+#include "ossl-fetch.h"
 #include "rc.h"
 
 #define P11_PROVIDER "hwenroll-pkcs11"
@@ -135,6 +136,9 @@ static int pk11_init(const struct hwe_key_opts *o)
 			     "(make install) or point OPENSSL_MODULES at the directory holding it");
 		return HWE_EXIT_KEY;
 	}
+	/* as for tpm2: unqueried fetches prefer the default provider */
+	if (hwe_ossl_prefer_default())
+		return HWE_EXIT_INTERNAL;
 	hwe_debug("pkcs11: providers default and " P11_PROVIDER " loaded (module '%s')",
 		  module_name(o));
 	return HWE_OK;

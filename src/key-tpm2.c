@@ -32,6 +32,7 @@
 
 #include "key.h"
 #include "log.h"
+#include "ossl-fetch.h"
 #include "rc.h"
 #include "tss2-dl.h"
 
@@ -215,9 +216,10 @@ int hwe_tpm2_tcti_check(const char *tcti)
 
 /* Providers in the DEFAULT library context (libcurl builds its SSL_CTX
  * there): default first, then tpm2 (connected to o->tcti), then our
- * wrapper.  "?provider=default" makes every fetch without an explicit query
- * (digests, RAND, TLS, X.509 verification) prefer the default provider even
- * though tpm2 and the wrapper register the same names. */
+ * wrapper.  HWE_OSSL_DEFAULT_PROPS makes every fetch without an explicit
+ * query (digests, RAND, TLS, X.509 verification) prefer the default provider
+ * even though tpm2 and the wrapper register the same names; http.c refreshes
+ * the fetch cache before each connection (ossl-fetch.h tells why). */
 static int tpm2_init(const struct hwe_key_opts *o)
 {
 	char detail[512];
@@ -257,9 +259,8 @@ static int tpm2_init(const struct hwe_key_opts *o)
 			return hwe_err_ossl(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
 					    "cannot register the built-in " HWE_TPM2_WRAP_PROVIDER " provider");
 	}
-	if (!EVP_set_default_properties(NULL, "?provider=default"))
-		return hwe_err_ossl(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
-				    "cannot set the default property query");
+	if (hwe_ossl_prefer_default())
+		return HWE_EXIT_INTERNAL;
 	hwe_debug("tpm2: providers default, tpm2 (TCTI '%s') and " HWE_TPM2_WRAP_PROVIDER " loaded", o->tcti);
 	return HWE_OK;
 }

@@ -51,6 +51,7 @@ static const struct {
 	[HWE_OPT_MAX_WAIT] = { "max-wait", required_argument, NULL, 1 },
 	[HWE_OPT_TIMEOUT] = { "timeout", required_argument, NULL, 1 },
 	[HWE_OPT_CONNECT_TIMEOUT] = { "connect-timeout", required_argument, NULL, 1 },
+	[HWE_OPT_TLS_GROUPS] = { "tls-groups", required_argument, NULL, 1 },
 	[HWE_OPT_LOG_LEVEL] = { "log-level", required_argument, NULL, 0 },
 	[HWE_OPT_FORCE] = { "force", no_argument, NULL, 0 },
 	[HWE_OPT_CREATE_PARENT] = { "create-parent", no_argument, NULL, 0 },

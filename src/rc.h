@@ -55,6 +55,7 @@ enum hwe_exit {
 	X(ERR_CERT_CHAIN_NO_TRUST_ANCHOR,  -7629) \
 	X(ERR_CERT_HOSTNAME_MISMATCH,      -7630) \
 	X(ERR_TLS_HANDSHAKE,               -7631) \
+	X(ERR_TLS_NO_SHARED_GROUP,         -7632) \
 	X(ERR_CERT_KEY_MISMATCH,           -7640) \
 	X(ERR_CERT_EXPIRED,                -7641) \
 	X(ERR_CERT_NOT_YET_VALID,          -7642) \
