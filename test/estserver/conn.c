@@ -14,12 +14,100 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
 
 #include "estserver.h"
 
 #define IDLE_TIMEOUT 30
 #define HUGE_BODY_SIZE (50L * 1024 * 1024)
+
+/* TLS 1.2 cipher lists under --groups: OpenSSL's DEFAULT with every key
+ * exchange but ECDHE (and DHE when an ffdhe group is listed) removed. */
+#define CIPHERS_ECDHE "DEFAULT:!kRSA:!kDHE:!PSK:!SRP"
+#define CIPHERS_ECDHE_DHE "DEFAULT:!kRSA:!PSK:!SRP"
+
+/* Domain parameters of a named RFC 7919 group ("ffdhe2048", ...). */
+static EVP_PKEY *ffdhe_params(const char *name)
+{
+	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
+	EVP_PKEY *pkey = NULL;
+	OSSL_PARAM params[2];
+
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+						     (char *)name, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (pctx && EVP_PKEY_fromdata_init(pctx) == 1 &&
+	    EVP_PKEY_fromdata(pctx, &pkey, EVP_PKEY_KEY_PARAMETERS, params) != 1)
+		pkey = NULL;
+	EVP_PKEY_CTX_free(pctx);
+	return pkey;
+}
+
+/* Apply --tls-min/--tls-max, --groups and --sigalgs to the server's SSL_CTX
+ * (main.c has already tried each value on a scratch SSL_CTX).
+ *
+ * --groups alone would not make TLS 1.2 strict: there the key exchange comes
+ * from the cipher suite, and when no listed group is shared an OpenSSL server
+ * just skips the ECDHE suites and picks RSA key transport (RSA certificate)
+ * or, with DH parameters, DHE.  A FIPS server refuses such a client, so
+ * under --groups only ECDHE suites remain, plus DHE (with the first listed
+ * ffdhe group's parameters, never OpenSSL's automatic ones) when the list
+ * names an ffdhe group.  Without --groups no DH parameters are set at all,
+ * so DHE is never offered. */
+int conn_tls_policy(const struct est_server *srv, SSL_CTX *ctx)
+{
+	EVP_PKEY *dh;
+
+	if (!SSL_CTX_set_min_proto_version(ctx, srv->tls_min ? srv->tls_min : TLS1_2_VERSION) ||
+	    (srv->tls_max && !SSL_CTX_set_max_proto_version(ctx, srv->tls_max)))
+		return 0;
+	if (srv->groups) {
+		if (!SSL_CTX_set1_groups_list(ctx, srv->groups) ||
+		    !SSL_CTX_set_cipher_list(ctx, srv->dhe_group[0] ? CIPHERS_ECDHE_DHE :
+						  CIPHERS_ECDHE))
+			return 0;
+		if (srv->dhe_group[0]) {
+			dh = ffdhe_params(srv->dhe_group);
+			if (!dh || !SSL_CTX_set0_tmp_dh_pkey(ctx, dh)) {
+				EVP_PKEY_free(dh);
+				return 0;
+			}
+		}
+	}
+	/* ours: what the server signs with; client: what CertificateRequest
+	 * offers and the client's CertificateVerify must use */
+	if (srv->sigalgs && (!SSL_CTX_set1_sigalgs_list(ctx, srv->sigalgs) ||
+			     !SSL_CTX_set1_client_sigalgs_list(ctx, srv->sigalgs)))
+		return 0;
+	return 1;
+}
+
+/* The negotiated key exchange group under the name --groups and
+ * `openssl s_client -groups` take: P-256/P-384/P-521, X25519, X448,
+ * ffdhe2048...; "-" when OpenSSL reports none (TLS 1.2 RSA key transport). */
+static const char *tls_group_name(const struct est_server *srv, SSL *ssl)
+{
+	int nid = SSL_get_negotiated_group(ssl);
+	const char *name = NULL;
+
+	if (nid > 0 && !(nid & TLSEXT_nid_unknown)) {
+		name = EC_curve_nid2nist(nid);
+		if (!name)
+			name = OBJ_nid2sn(nid);
+	} else if (nid > 0) {
+		name = SSL_group_to_name(ssl, nid);
+	} else if (!SSL_session_reused(ssl) && srv->dhe_group[0] &&
+		   SSL_CIPHER_get_kx_nid(SSL_get_current_cipher(ssl)) == NID_kx_dhe) {
+		/* TLS 1.2 DHE: OpenSSL 3.0 records no group, but the only DH
+		 * parameters this server has are those of dhe_group */
+		name = srv->dhe_group;
+	}
+	return name ? name : "-";
+}
 
 static const char *reason(int status)
 {
@@ -113,10 +201,10 @@ static void log_request(struct est_conn *c, const struct http_req *rq, int statu
 	sanitize(client, sizeof(client), c->client_name);
 	sanitize(user, sizeof(user), rq ? rq->user : NULL);
 	pthread_mutex_lock(&srv->lock);
-	fprintf(srv->log, "%ld conn=%lu req=%lu tls=%s %s %s %d client=%s user=%s\n",
+	fprintf(srv->log, "%ld conn=%lu req=%lu tls=%s %s %s %d client=%s user=%s proto=%s group=%s\n",
 		(long)time(NULL), c->number, c->requests,
 		SSL_session_reused(c->ssl) ? "resumed" : "new",
-		method, path, status, client, user);
+		method, path, status, client, user, c->tls_proto, c->tls_group);
 	fflush(srv->log);
 	pthread_mutex_unlock(&srv->lock);
 }
@@ -492,6 +580,8 @@ void *conn_thread(void *arg)
 		ERR_clear_error();
 		goto out;
 	}
+	sanitize(c->tls_proto, sizeof(c->tls_proto), SSL_get_version(c->ssl));
+	sanitize(c->tls_group, sizeof(c->tls_group), tls_group_name(srv, c->ssl));
 	c->client_verified = pki_verify_client(srv, c->ssl, &c->client_cert);
 	if (c->client_cert)
 		X509_NAME_oneline(X509_get_subject_name(c->client_cert),

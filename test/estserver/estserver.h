@@ -61,7 +61,11 @@ struct est_server {
 	int validity_days;
 	int key_rsa;
 	int chain;
+	int tls_min;			/* TLS1_2_VERSION (default) or TLS1_3_VERSION */
 	int tls_max;			/* 0, TLS1_2_VERSION or TLS1_3_VERSION */
+	const char *groups;		/* --groups LIST or NULL (OpenSSL defaults) */
+	char dhe_group[16];		/* first ffdheNNNN in LIST: TLS 1.2 DHE with it; "" = no DHE */
+	const char *sigalgs;		/* --sigalgs LIST or NULL (OpenSSL defaults) */
 	int csrattrs_empty;
 	int b64_oneline;		/* base64 bodies without line breaks */
 	enum est_fault fault;
@@ -96,6 +100,8 @@ struct est_conn {
 	X509 *client_cert;		/* peer certificate or NULL */
 	int client_verified;		/* client_cert chains to the EST CA */
 	char client_name[256];		/* oneline subject or "-" */
+	char tls_proto[16];		/* negotiated version, e.g. "TLSv1.3" */
+	char tls_group[32];		/* key exchange group, e.g. "P-256", or "-" */
 	char buf[EST_MAX_HEADER + 4096];
 	size_t have;			/* bytes in buf */
 };
@@ -146,6 +152,7 @@ int write_file_atomic(const char *dir, const char *name, const char *data,
 void est_handle(struct est_conn *c, struct http_req *rq, struct http_resp *rs);
 
 /* conn.c */
+int conn_tls_policy(const struct est_server *srv, SSL_CTX *ctx);
 void *conn_thread(void *arg);
 void resp_text(struct http_resp *rs, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -12,8 +12,10 @@ test_estserver_hwe_estserver_LDADD = $(CRYPTO_LIBS) $(PTHREAD_LIBS)
 
 TESTS += \
 	test/integration/estserver_pki_est.sh \
-	test/integration/estserver_faults.sh
+	test/integration/estserver_faults.sh \
+	test/integration/estserver_tls_strict.sh
 EXTRA_DIST += \
 	test/integration/lib-estserver.sh \
 	test/integration/estserver_pki_est.sh \
-	test/integration/estserver_faults.sh
+	test/integration/estserver_faults.sh \
+	test/integration/estserver_tls_strict.sh

@@ -10,13 +10,22 @@
  * listening, writes DIR/pid and then DIR/port ("N\n", via rename).  It serves
  * /.well-known/est[/label...]/{cacerts,csrattrs,simpleenroll,simplereenroll}
  * over TLS 1.2+ with strict HTTP/1.1 (keep-alive, Content-Length always), one
- * thread per connection, and appends one line per request to
- * DIR/requests.log:
+ * thread per connection; --tls-min/--tls-max/--groups/--sigalgs narrow the
+ * TLS side as far as a FIPS-mode server does.  It appends one line per
+ * request to DIR/requests.log:
  *
- *   <unix-time> conn=N req=N tls=new|resumed METHOD PATH STATUS client=SUBJ|- user=U|-
+ *   <unix-time> conn=N req=N tls=new|resumed METHOD PATH STATUS client=SUBJ|- user=U|- proto=V group=G|-
  *
- * (SUBJ is the client certificate's oneline subject; spaces and control
- * characters in any field become '_'; a stalled request logs status 0.)
+ * e.g. "1767225600 conn=3 req=1 tls=new GET /.well-known/est/cacerts 200
+ * client=- user=- proto=TLSv1.3 group=P-256" (one line).  SUBJ is the client
+ * certificate's oneline subject; V is the connection's negotiated version
+ * (TLSv1.2, TLSv1.3); G its key exchange group under the name --groups takes
+ * (P-256, P-384, P-521, X25519, X448, ffdhe2048, ...; a resumed TLS 1.2
+ * session shows that of its full handshake), "-" when OpenSSL reports none
+ * (TLS 1.2 RSA key transport, which --groups rules out).  New fields go at the end.
+ * Spaces and control characters in any field become '_'; a stalled request
+ * logs status 0.  A refused handshake logs no request line, only
+ * "conn=N: TLS handshake failed: REASON" on stderr.
  * SIGTERM or SIGINT stops it with exit status 0 and removes DIR/port and
  * DIR/pid.  --fault NAME makes it misbehave for the hostile-network tests;
  * TLS-level faults (close-handshake, wrong-host, untrusted) hit every
@@ -24,6 +33,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
@@ -35,10 +45,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 
 #include "estserver.h"
 
@@ -63,7 +75,17 @@ static const char usage_text[] =
 "  --bootstrap NAME        also issue DIR/NAME.pem + DIR/NAME.key (EC P-256, CN=NAME,\n"
 "                          clientAuth) at start; may repeat\n"
 "  --csrattrs-empty        /csrattrs answers 204 No Content\n"
-"  --tls-max 1.2|1.3       highest TLS version offered\n"
+"  --tls-min 1.2|1.3       lowest TLS version accepted (default 1.2)\n"
+"  --tls-max 1.2|1.3       highest TLS version offered (not below --tls-min)\n"
+"  --groups LIST           key exchange groups accepted, ':'-separated OpenSSL names\n"
+"                          (P-256 alone = a FIPS server; X25519; P-256:P-384;\n"
+"                          ffdhe2048); a client sharing none fails the handshake,\n"
+"                          in TLS 1.2 too: only ECDHE suites remain, DHE only if\n"
+"                          an ffdhe group is listed (with that group's parameters)\n"
+"  --sigalgs LIST          signature algorithms accepted, ':'-separated, for the\n"
+"                          client's CertificateVerify and the server's own\n"
+"                          signature (ECDSA+SHA256:RSA-PSS+SHA256, rsa_pss_rsae_sha256,\n"
+"                          ed25519); must name one the --key-type key signs with\n"
 "  --base64-oneline        base64 response bodies without line breaks (strongSwan\n"
 "                          5.9 pki cannot decode line-wrapped base64)\n"
 "  --fault NAME            misbehave on the EST endpoints (one of):\n"
@@ -157,6 +179,74 @@ static void parse_fault(struct est_server *srv, const char *arg)
 		check_header_value(srv->fault_arg, "--fault");
 }
 
+static int parse_tls_version(const char *s, const char *opt)
+{
+	if (strcmp(s, "1.2") == 0)
+		return TLS1_2_VERSION;
+	if (strcmp(s, "1.3") == 0)
+		return TLS1_3_VERSION;
+	usage_error("unknown %s '%s' (1.2 or 1.3)", opt, s);
+}
+
+/* A ':'-separated list of OpenSSL names: no empty element, no blanks. */
+static int plain_list(const char *s)
+{
+	size_t i;
+
+	if (!*s || *s == ':' || s[strlen(s) - 1] == ':' || strstr(s, "::"))
+		return 0;
+	for (i = 0; s[i]; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("-_+.:", s[i]))
+			return 0;
+	return 1;
+}
+
+/* --tls-min/--tls-max/--groups/--sigalgs: try every value on a scratch
+ * SSL_CTX, so that a bad one is a usage error naming its option rather than
+ * a "PKI setup failed" later. */
+static void check_tls_policy(struct est_server *srv)
+{
+	SSL_CTX *probe;
+	const char *p;
+
+	if (srv->tls_min && srv->tls_max && srv->tls_min > srv->tls_max)
+		usage_error("%s", "--tls-min is above --tls-max");
+	if (!srv->groups && !srv->sigalgs)
+		return;
+	probe = SSL_CTX_new(TLS_server_method());
+	if (!probe) {
+		fprintf(stderr, "hwe-estserver: cannot create an SSL_CTX\n");
+		ERR_print_errors_fp(stderr);
+		exit(1);
+	}
+	if (srv->groups && (!plain_list(srv->groups) ||
+			    SSL_CTX_set1_groups_list(probe, srv->groups) != 1))
+		usage_error("invalid --groups '%s' (':'-separated TLS group names, e.g. P-256:X25519)",
+			    srv->groups);
+	if (srv->sigalgs && (!plain_list(srv->sigalgs) ||
+			     SSL_CTX_set1_sigalgs_list(probe, srv->sigalgs) != 1 ||
+			     SSL_CTX_set1_client_sigalgs_list(probe, srv->sigalgs) != 1))
+		usage_error("invalid --sigalgs '%s' (':'-separated, e.g. ECDSA+SHA256:RSA-PSS+SHA256)",
+			    srv->sigalgs);
+	ERR_clear_error();
+	SSL_CTX_free(probe);
+	/* a list the server's own key cannot sign with fails every handshake */
+	if (srv->sigalgs && !strcasestr(srv->sigalgs, srv->key_rsa ? "rsa" : "ecdsa"))
+		usage_error("--sigalgs '%s' has no %s algorithm for the --key-type %s server key",
+			    srv->sigalgs, srv->key_rsa ? "RSA" : "ECDSA", srv->key_rsa ? "rsa" : "ec");
+	/* the first ffdhe group, if any, is the one TLS 1.2 DHE uses */
+	for (p = srv->groups; p && *p; p += strcspn(p, ":"), p += *p == ':') {
+		size_t len = strcspn(p, ":"), i;
+
+		if (len < sizeof(srv->dhe_group) && strncasecmp(p, "ffdhe", 5) == 0) {
+			for (i = 0; i < len; i++)
+				srv->dhe_group[i] = (char)tolower((unsigned char)p[i]);
+			srv->dhe_group[len] = '\0';
+			break;
+		}
+	}
+}
+
 static char *read_pass(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -178,7 +268,7 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 {
 	enum { O_DIR = 256, O_PORT, O_USER, O_PASSFILE, O_AUTH, O_REQCC, O_PENDING,
 	       O_RETRY, O_SEPTLS, O_DAYS, O_KEYTYPE, O_CHAIN, O_BOOT, O_TLSMAX,
-	       O_FAULT, O_FAULTOP, O_CSREMPTY, O_ONELINE, O_HELP };
+	       O_TLSMIN, O_GROUPS, O_SIGALGS, O_FAULT, O_FAULTOP, O_CSREMPTY, O_ONELINE, O_HELP };
 	static const struct option longopts[] = {
 		{ "dir", required_argument, NULL, O_DIR },
 		{ "port", required_argument, NULL, O_PORT },
@@ -194,6 +284,9 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 		{ "chain", no_argument, NULL, O_CHAIN },
 		{ "bootstrap", required_argument, NULL, O_BOOT },
 		{ "tls-max", required_argument, NULL, O_TLSMAX },
+		{ "tls-min", required_argument, NULL, O_TLSMIN },
+		{ "groups", required_argument, NULL, O_GROUPS },
+		{ "sigalgs", required_argument, NULL, O_SIGALGS },
 		{ "fault", required_argument, NULL, O_FAULT },
 		{ "fault-op", required_argument, NULL, O_FAULTOP },
 		{ "csrattrs-empty", no_argument, NULL, O_CSREMPTY },
@@ -240,14 +333,10 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 				usage_error("bad or too many --bootstrap '%s'", optarg);
 			boot[(*nboot)++] = optarg;
 			break;
-		case O_TLSMAX:
-			if (strcmp(optarg, "1.2") == 0)
-				srv->tls_max = TLS1_2_VERSION;
-			else if (strcmp(optarg, "1.3") == 0)
-				srv->tls_max = TLS1_3_VERSION;
-			else
-				usage_error("unknown --tls-max '%s'", optarg);
-			break;
+		case O_TLSMAX: srv->tls_max = parse_tls_version(optarg, "--tls-max"); break;
+		case O_TLSMIN: srv->tls_min = parse_tls_version(optarg, "--tls-min"); break;
+		case O_GROUPS: srv->groups = optarg; break;
+		case O_SIGALGS: srv->sigalgs = optarg; break;
 		case O_FAULT: parse_fault(srv, optarg); break;
 		case O_FAULTOP: srv->fault_op = optarg; break;
 		case O_CSREMPTY: srv->csrattrs_empty = 1; break;
@@ -262,6 +351,7 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 		usage_error("%s", "--dir is required");
 	if (!!srv->user != !!pass_file)
 		usage_error("%s", "--user and --pass-file go together");
+	check_tls_policy(srv);
 	if (pass_file)
 		srv->pass = read_pass(pass_file);
 }

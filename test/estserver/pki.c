@@ -273,8 +273,7 @@ int pki_setup(struct est_server *srv)
 
 	srv->ssl_ctx = SSL_CTX_new(TLS_server_method());
 	if (!srv->ssl_ctx ||
-	    !SSL_CTX_set_min_proto_version(srv->ssl_ctx, TLS1_2_VERSION) ||
-	    (srv->tls_max && !SSL_CTX_set_max_proto_version(srv->ssl_ctx, srv->tls_max)) ||
+	    !conn_tls_policy(srv, srv->ssl_ctx) ||
 	    SSL_CTX_use_certificate(srv->ssl_ctx, srv_cert) != 1 ||
 	    SSL_CTX_use_PrivateKey(srv->ssl_ctx, srv_key) != 1 ||
 	    SSL_CTX_check_private_key(srv->ssl_ctx) != 1)

@@ -196,7 +196,7 @@ grep -q 'subjectAltName changed' "$tmp/b" && pass "SAN change body" || fail "SAN
 enroll simplereenroll "$tmp/other.b64" --cert "$tmp/dev.pem" --key "$tmp/dev.key"
 expect "reenroll subject change" 400 "$code"
 grep -q 'subject changed' "$tmp/b" && pass "subject change body" || fail "subject body: $(cat "$tmp/b")"
-grep -q 'simplereenroll 200 client=/CN=dev1/O=hwe user=-$' "$d/requests.log" &&
+grep -q 'simplereenroll 200 client=/CN=dev1/O=hwe user=- proto=' "$d/requests.log" &&
 	pass "client subject logged" || fail "client subject not logged"
 
 # keep-alive: two requests on one connection; Connection: close honored
@@ -238,8 +238,8 @@ printf 'GET /.well-known/est/cacerts HTTP/1.1\r\nBroken header\r\n\r\n' >"$tmp/r
 expect "malformed header" "HTTP/1.1 400 Bad Request" "$(raw "$tmp/r" | head -n 1 | tr -d '\r')"
 call cacerts
 expect "server alive after garbage" 200 "$code"
-grep -q '^[0-9]* conn=[0-9]* req=[0-9]* tls=\(new\|resumed\) [A-Z-]* [^ ]* [0-9]* client=[^ ]* user=[^ ]*$' \
-	"$d/requests.log" && ! grep -qv '^[0-9]* conn=[0-9]* req=[0-9]* tls=\(new\|resumed\) [A-Z-]* [^ ]* [0-9]* client=[^ ]* user=[^ ]*$' \
+grep -q '^[0-9]* conn=[0-9]* req=[0-9]* tls=\(new\|resumed\) [A-Z-]* [^ ]* [0-9]* client=[^ ]* user=[^ ]* proto=TLSv1\.[23] group=[^ ]*$' \
+	"$d/requests.log" && ! grep -qv '^[0-9]* conn=[0-9]* req=[0-9]* tls=\(new\|resumed\) [A-Z-]* [^ ]* [0-9]* client=[^ ]* user=[^ ]* proto=TLSv1\.[23] group=[^ ]*$' \
 	"$d/requests.log" && pass "log format" || fail "log format: $(cat "$d/requests.log")"
 test -f "$d/boot.pem" && test -f "$d/boot.key" &&
 	openssl verify -CAfile "$d/ca.pem" -purpose sslclient "$d/boot.pem" >/dev/null &&
@@ -315,7 +315,7 @@ call cacerts
 [ "$rc" != 0 ] && pass "clientauth: no client cert refused ($rc)" || fail "clientauth without cert: $code"
 enroll simpleenroll "$tmp/other.b64" --cert "$d/boot.pem" --key "$d/boot.key"
 expect "clientauth enroll" 200 "$code"
-grep -q 'simpleenroll 200 client=/CN=boot user=-$' "$d/requests.log" && pass "clientauth logged" ||
+grep -q 'simpleenroll 200 client=/CN=boot user=- proto=' "$d/requests.log" && pass "clientauth logged" ||
 	fail "clientauth log"
 enroll simpleenroll "$tmp/other.b64" --cert "$tmp/self.pem" --key "$tmp/self.key"
 expect "clientauth foreign cert" 403 "$code"
