@@ -10,7 +10,9 @@
 #include <strings.h>
 
 #include <curl/curl.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/objects.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -36,6 +38,7 @@ struct hwe_http {
 	int too_large;
 	int cb_failed;             /* the SSL_CTX callback recorded an error */
 	char alert[64];            /* fatal TLS alert received from the server, or "" */
+	int alert_version;         /* the connection's TLS version when it arrived */
 	int cert_requested;        /* the server asked for a client certificate we lack */
 	int server_hello;          /* a ServerHello (or HelloRetryRequest) arrived */
 };
@@ -203,6 +206,7 @@ static void info_cb(const SSL *ssl, int where, int ret)
 	h = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_index);
 	if (!h || h->alert[0])
 		return;
+	h->alert_version = SSL_version(ssl);
 	/* OpenSSL 3.0 has no names for the TLS 1.3 alerts */
 	if ((ret & 0xff) == 116)
 		snprintf(h->alert, sizeof(h->alert), "certificate required");
@@ -502,11 +506,26 @@ static void hint_trust(const struct hwe_http *h)
 		     h->cfg->trust_dir ? h->cfg->trust_dir : "<keystore>/ca/");
 }
 
+/* The curve of an EC certificate's key ("P-256"), or 0. */
+static int ec_curve(X509 *cert, char *buf, size_t len)
+{
+	EVP_PKEY *pub = X509_get0_pubkey(cert);
+	char name[64];
+	int nid;
+
+	if (!pub || !EVP_PKEY_is_a(pub, "EC") ||
+	    !EVP_PKEY_get_group_name(pub, name, sizeof(name), NULL))
+		return 0;
+	nid = OBJ_sn2nid(name);
+	snprintf(buf, len, "%s", nid != NID_undef && EC_curve_nid2nist(nid) ? EC_curve_nid2nist(nid) : name);
+	return 1;
+}
+
 /* Map a failed transfer to the recorded error. */
 static int transfer_error(struct hwe_http *h, CURLcode rc, const char *url,
 			  const struct origin *o)
 {
-	char hostport[300], msg[CURL_ERROR_SIZE + 1];
+	char hostport[300], msg[CURL_ERROR_SIZE + 1], curve[64];
 	long vr = X509_V_OK;
 	/* curl keeps its first message; a getpeername() complaint after the
 	 * server dropped the connection says less than the error code */
@@ -535,6 +554,10 @@ static int transfer_error(struct hwe_http *h, CURLcode rc, const char *url,
 		ret = hwe_err(HWE_EXIT_TLS, HWE_ERR_TLS_HANDSHAKE,
 			      "TLS handshake with '%s' failed: the server sent alert '%s'", hostport,
 			      h->alert);
+		if (strcmp(h->alert, "illegal parameter") == 0 && h->cfg->client_cert &&
+		    h->alert_version == TLS1_2_VERSION && ec_curve(h->cfg->client_cert, curve, sizeof(curve)))
+			hwe_err_hint("in TLS 1.2 a server built on OpenSSL takes an ECDSA client certificate only on a curve in its own group list: "
+				     "the server must allow %s, or speak TLS 1.3", curve);
 		if (h->cert_requested || strstr(h->alert, "certificate") || strstr(h->alert, "CA"))
 			hwe_err_hint(h->cfg->client_cert ?
 				     "the server did not accept the client certificate" :

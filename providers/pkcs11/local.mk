@@ -28,6 +28,7 @@ P11_TESTS = \
 	test/pkcs11/provider-tls.sh test/pkcs11/provider-errors.sh \
 	test/pkcs11/provider-tpm.sh \
 	test/integration/pkcs11_enroll_reenroll.sh \
-	test/integration/pkcs11_key_errors.sh
+	test/integration/pkcs11_key_errors.sh \
+	test/integration/pkcs11_tls_interop.sh
 TESTS += $(P11_TESTS)
 dist_noinst_SCRIPTS += $(P11_TESTS) test/pkcs11/lib.sh

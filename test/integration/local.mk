@@ -23,8 +23,10 @@ INTEGRATION_TESTS = \
 	test/integration/tpm2_certificate_est.sh \
 	test/integration/pkcs11_tpmtoken_enroll.sh \
 	test/integration/valgrind_memcheck.sh \
-	test/integration/demo_cleanup.sh
+	test/integration/demo_cleanup.sh \
+	test/integration/software_tls_interop.sh \
+	test/integration/tpm2_tls_interop.sh
 # Run by `make check` only, not by the sanitizer pass (see Makefile.am).
 PLAIN_ONLY_TESTS = test/integration/tpm2_tls_clientauth.sh
 TESTS += $(INTEGRATION_TESTS) $(PLAIN_ONLY_TESTS)
-EXTRA_DIST += $(INTEGRATION_TESTS) $(PLAIN_ONLY_TESTS) test/integration/lib.sh test/valgrind.supp
+EXTRA_DIST += $(INTEGRATION_TESTS) $(PLAIN_ONLY_TESTS) test/integration/lib.sh test/integration/lib-interop.sh test/valgrind.supp
