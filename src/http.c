@@ -25,6 +25,8 @@
 #define MAX_REDIRECTS 3
 #define MAX_HEADER_VALUE 8192      /* longer captured header values are cut */
 #define LOW_SPEED_TIME_S 30        /* a transfer below 1 byte/s for this long ends */
+/* OpenSSL 3.0's default client group list (ssl/t1_lib.c supported_groups_default) */
+#define DEFAULT_GROUPS "X25519:P-256:X448:P-521:P-384:ffdhe2048:ffdhe3072:ffdhe4096:ffdhe6144:ffdhe8192"
 
 struct hwe_http {
 	const struct hwe_http_cfg *cfg;
@@ -41,6 +43,7 @@ struct hwe_http {
 	int alert_version;         /* the connection's TLS version when it arrived */
 	int cert_requested;        /* the server asked for a client certificate we lack */
 	int server_hello;          /* a ServerHello (or HelloRetryRequest) arrived */
+	char groups[160];          /* the groups our ClientHello offered ("X25519:P-256:...") */
 };
 
 static int ctx_index = -1;         /* SSL_CTX ex_data slot for our struct hwe_http */
@@ -220,16 +223,50 @@ static void info_cb(const SSL *ssl, int where, int ret)
  * "handshake failure" alert instead of a ServerHello means the server found
  * nothing it accepts among the groups, signature algorithms and cipher
  * suites we offered. */
+/* The groups an SSL_CTX really offers, of `list` (':'-separated): a
+ * group the context cannot use is refused by SSL_set1_groups_list. */
+static void offered_groups(SSL_CTX *ctx, const char *list, char *out, size_t outlen)
+{
+	SSL *probe = SSL_new(ctx);
+	char name[32];
+	size_t n, used = 0;
+	const char *p, *e;
+
+	out[0] = '\0';
+	for (p = list; probe && *p; p = e + (*e == ':')) {
+		e = p + strcspn(p, ":");
+		n = (size_t)(e - p);
+		if (n == 0 || n >= sizeof(name))
+			continue;
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if (SSL_set1_groups_list(probe, name) == 1 && used + n + 2 < outlen)
+			used += (size_t)snprintf(out + used, outlen - used, "%s%s", used ? ":" : "", name);
+	}
+	ERR_clear_error();
+	SSL_free(probe);
+}
+
+/* Notes which groups our ClientHello offers, and whether the server
+ * answered it at all: a "handshake failure" alert instead of a ServerHello
+ * means the server found nothing it accepts among the groups, signature
+ * algorithms and cipher suites we offered. */
 static void msg_cb(int write_p, int version, int content_type, const void *buf, size_t len,
 		   SSL *ssl, void *arg)
 {
 	struct hwe_http *h = arg;
+	const unsigned char *b = buf;
 
 	(void)version;
-	(void)ssl;
-	if (!write_p && content_type == SSL3_RT_HANDSHAKE && len > 0 &&
-	    ((const unsigned char *)buf)[0] == SSL3_MT_SERVER_HELLO)
+	if (content_type != SSL3_RT_HANDSHAKE || len == 0)
+		return;
+	if (write_p && b[0] == SSL3_MT_CLIENT_HELLO && !h->groups[0]) {
+		offered_groups(SSL_get_SSL_CTX(ssl), h->cfg->tls_groups && *h->cfg->tls_groups ?
+			       h->cfg->tls_groups : DEFAULT_GROUPS, h->groups, sizeof(h->groups));
+		hwe_debug("tls: ClientHello offers the groups %s", h->groups[0] ? h->groups : "(none)");
+	} else if (!write_p && b[0] == SSL3_MT_SERVER_HELLO) {
 		h->server_hello = 1;
+	}
 }
 
 /* Called only when the server asks for a client certificate and we have
@@ -543,8 +580,7 @@ static int transfer_error(struct hwe_http *h, CURLcode rc, const char *url,
 		 * algorithms are OpenSSL's full defaults, the groups may not be */
 		ret = hwe_err(HWE_EXIT_TLS, HWE_ERR_TLS_NO_SHARED_GROUP,
 			      "TLS handshake with '%s' failed: no shared key-exchange group (the server answered our ClientHello, which offered %s, with alert 'handshake failure')",
-			      hostport, h->cfg->tls_groups && *h->cfg->tls_groups ?
-			      h->cfg->tls_groups : "OpenSSL's default groups X25519, P-256, X448, P-521, P-384 and ffdhe2048-8192");
+			      hostport, h->groups[0] ? h->groups : "no group");
 		hwe_err_hint(h->cfg->tls_groups && *h->cfg->tls_groups ?
 			     "the server accepts none of these groups: add one it accepts to --tls-groups (a FIPS server takes P-256 or P-384), or drop --tls-groups to offer OpenSSL's defaults" :
 			     "the server accepts none of OpenSSL's default groups: ask its administrator which groups it allows and pass them with --tls-groups");
@@ -678,6 +714,7 @@ static int perform(struct hwe_http *h, const char *method, const char *url,
 	h->alert[0] = '\0';
 	h->cert_requested = 0;
 	h->server_hello = 0;
+	h->groups[0] = '\0';
 	/* a new connection builds a new SSL_CTX: its TLS groups must come
 	 * from the default provider whatever key provider is loaded */
 	if ((ret = hwe_ossl_tls_prepare())) {
