@@ -27,7 +27,7 @@ static const struct hwe_usage usage = {
 		"  --key-alias A         alias (default " DEFAULT_ALIAS ")\n"
 		"  --log-level L         ERROR (default), WARN, INFO, DEBUG\n"
 		"  --tls-groups LIST     TLS key-exchange groups to offer (default: OpenSSL's)\n"
-		"Every option of enroll/reenroll (key backend, TPM, PKCS#11, --rekey, --json) is accepted too.\n",
+		"Every option of enroll/reenroll (key backend, TPM, PKCS#11, --rekey, --csrattrs, --pop, --json) is accepted too.\n",
 };
 
 int cmd_certificate(int argc, char **argv, struct hwe_ctx *ctx)
@@ -37,7 +37,7 @@ int cmd_certificate(int argc, char **argv, struct hwe_ctx *ctx)
 	int ret;
 
 	ret = hwe_opts_parse(argc, argv, ctx,
-			     HWE_OPTS_NET | HWE_OPTS_AUTH | HWE_OPTS_KEYGEN |
+			     HWE_OPTS_NET | HWE_OPTS_AUTH | HWE_OPTS_KEYGEN | HWE_OPTS_CSR |
 				     HWE_OPTBIT(HWE_OPT_KEY_ALIAS) | HWE_OPTBIT(HWE_OPT_CSR_CONF) |
 				     HWE_OPTBIT(HWE_OPT_MAX_WAIT) | HWE_OPTBIT(HWE_OPT_REKEY) |
 				     HWE_OPTBIT(HWE_OPT_AUTH_ALIAS),

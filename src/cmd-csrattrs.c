@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csrattrs.h"
+#include "csrreq.h"
 #include "est.h"
 #include "hwenroll.h"
 #include "rc.h"
@@ -14,7 +14,7 @@
 static const struct hwe_usage usage = {
 	.name = "csrattrs",
 	.synopsis = "csrattrs --uri URL",
-	.summary = "Show the CSR attributes the EST server asks for, one per line.",
+	.summary = "Show the CSR attributes the EST server asks for, one per line, and where an enrollment takes each from.",
 	.details =
 		"  --uri URL             EST URL (or EST_URI); its operation segment is replaced\n"
 		"  --estc-server-dn HOST --timeout S --connect-timeout S --tls-groups LIST\n"
@@ -28,21 +28,22 @@ int hwe_csrattrs_run(struct hwe_ctx *ctx, struct hwe_opts *o)
 	struct hwe_cmd_net n = { 0 };
 	unsigned char *der = NULL;
 	size_t len = 0;
-	char *text = NULL, *line, *next;
+	struct hwe_csrreq req = { 0 };
+	char line[512];
+	size_t i;
 	int first = 1;
 
 	if ((ret = hwe_cmd_connect(ctx, o, 0, &ks, &n)))
 		goto out;
 	if ((ret = hwe_est_csrattrs(n.http, &n.url, &der, &len)))
 		goto out;
-	if (len && (ret = hwe_csrattrs_decode(der, len, &text)))
+	if (len && (ret = hwe_csrreq_parse(der, len, &req)))
 		goto out;
 	if (o->val[HWE_OPT_JSON])
 		printf("[");
-	for (line = text; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
+	/* each item and where an enrollment takes its value from */
+	for (i = 0; i < req.n; i++) {
+		hwe_csrreq_describe(&req.items[i], line, sizeof(line));
 		if (o->val[HWE_OPT_JSON]) {
 			printf("%s", first ? "" : ",");
 			hwe_json_str(line);
@@ -59,7 +60,7 @@ int hwe_csrattrs_run(struct hwe_ctx *ctx, struct hwe_opts *o)
 out:
 	hwe_cmd_net_clear(&n);
 	free(der);
-	free(text);
+	hwe_csrreq_clear(&req);
 	hwe_keystore_close(ks);
 	return ret;
 }

@@ -24,6 +24,9 @@ static const struct hwe_usage usage = {
 		"  --max-wait S          wait at most S seconds in total on 202 Retry-After (default 120)\n"
 		"  --timeout S --connect-timeout S   per request (default 60) and connect (default 15)\n"
 		"  --tls-groups LIST     TLS key-exchange groups to offer, e.g. P-256:P-384 (default: OpenSSL's)\n"
+		"  --csrattrs use|ignore build the CSR from the server's /csrattrs (default use; ignore: skip it)\n"
+		"  --pop | --no-pop      always / never send proof-of-possession (the TLS channel binding as\n"
+		"                        challengePassword); default: when /csrattrs asks (--pop-policy auto)\n"
 		"  --json                print a JSON result instead of the certificate PEM\n",
 };
 
@@ -33,7 +36,7 @@ int cmd_enroll(int argc, char **argv, struct hwe_ctx *ctx)
 	int ret;
 
 	ret = hwe_cmd_parse(argc, argv, ctx,
-			     HWE_OPTS_NET | HWE_OPTS_AUTH | HWE_OPTS_KEYGEN |
+			     HWE_OPTS_NET | HWE_OPTS_AUTH | HWE_OPTS_KEYGEN | HWE_OPTS_CSR |
 				     HWE_OPTBIT(HWE_OPT_KEY_ALIAS) | HWE_OPTBIT(HWE_OPT_CSR_CONF) |
 				     HWE_OPTBIT(HWE_OPT_MAX_WAIT) | HWE_OPTBIT(HWE_OPT_AUTH_ALIAS),
 			     &usage, &o);

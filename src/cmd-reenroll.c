@@ -20,6 +20,7 @@ static const struct hwe_usage usage = {
 		"                        how to reach the key's device (the alias knows its backend)\n"
 		"  --estc-user U --estc-pass-file F   answer a 401 challenge as well\n"
 		"  --estc-server-dn HOST --max-wait S --timeout S --connect-timeout S --tls-groups LIST\n"
+		"  --csrattrs use|ignore --pop --no-pop --pop-policy P   as for enroll\n"
 		"  --json                as for enroll\n",
 };
 
@@ -29,7 +30,7 @@ int cmd_reenroll(int argc, char **argv, struct hwe_ctx *ctx)
 	int ret;
 
 	ret = hwe_cmd_parse(argc, argv, ctx,
-			     HWE_OPTS_NET | HWE_OPTS_AUTH | HWE_OPTS_DEVICE |
+			     HWE_OPTS_NET | HWE_OPTS_AUTH | HWE_OPTS_DEVICE | HWE_OPTS_CSR |
 				     HWE_OPTBIT(HWE_OPT_KEY_ALIAS) | HWE_OPTBIT(HWE_OPT_CSR_CONF) |
 				     HWE_OPTBIT(HWE_OPT_REKEY) | HWE_OPTBIT(HWE_OPT_MAX_WAIT),
 			     &usage, &o);

@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "csr.h"
+#include "csrreq.h"
 #include "log.h"
 #include "rc.h"
 
@@ -313,11 +314,11 @@ out:
 
 /* Sign req with key through whatever provider holds it, then check the
  * signature: a broken signature from a device is caught here, not by the CA. */
-static int sign_req(X509_REQ *req, EVP_PKEY *key)
+static int sign_req(X509_REQ *req, EVP_PKEY *key, const struct hwe_csr_extra *extra)
 {
 	int ret = HWE_EXIT_KEY;
 	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
-	const char *md = digest_for(key);
+	const char *md = extra && extra->md ? extra->md : digest_for(key);
 
 	if (!mctx) {
 		ret = no_memory("cannot allocate a digest context");
@@ -341,9 +342,88 @@ out:
 	return ret;
 }
 
+/* The macAddress value: RFC 2307's IA5String "00:11:22:aa:bb:cc" */
+static void mac_text(const unsigned char *mac, char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+		 mac[5]);
+}
+
+static int add_mac_ext(STACK_OF(X509_EXTENSION) **exts, const unsigned char *mac)
+{
+	ASN1_OBJECT *obj = OBJ_txt2obj(HWE_OID_MAC_ADDRESS, 1);
+	ASN1_IA5STRING *ia5 = ASN1_IA5STRING_new();
+	ASN1_OCTET_STRING *val = ASN1_OCTET_STRING_new();
+	X509_EXTENSION *ext = NULL;
+	unsigned char *der = NULL;
+	char txt[18];
+	int n, ret = HWE_EXIT_INTERNAL;
+
+	mac_text(mac, txt);
+	if (!obj || !ia5 || !val || !ASN1_STRING_set(ia5, txt, -1) ||
+	    (n = i2d_ASN1_IA5STRING(ia5, &der)) <= 0 || !ASN1_OCTET_STRING_set(val, der, n) ||
+	    !(ext = X509_EXTENSION_create_by_OBJ(NULL, obj, 0, val)) ||
+	    (!*exts && !(*exts = sk_X509_EXTENSION_new_null())) || !sk_X509_EXTENSION_push(*exts, ext)) {
+		ret = no_memory("cannot make the macAddress extension");
+		goto out;
+	}
+	ext = NULL;
+	ret = HWE_OK;
+out:
+	X509_EXTENSION_free(ext);
+	OPENSSL_free(der);
+	ASN1_OCTET_STRING_free(val);
+	ASN1_IA5STRING_free(ia5);
+	ASN1_OBJECT_free(obj);
+	return ret;
+}
+
+/* challengePassword and request attributes of extra */
+static int add_attrs(X509_REQ *req, const struct hwe_csr_extra *extra)
+{
+	ASN1_OBJECT *obj = NULL;
+	char txt[18];
+	int ok = 1;
+
+	if (!extra)
+		return HWE_OK;
+	/* RFC 7030 3.5: the binding, base64; all base64 characters are
+	 * PrintableString characters */
+	if (extra->challenge &&
+	    !X509_REQ_add1_attr_by_NID(req, NID_pkcs9_challengePassword, MBSTRING_ASC,
+				       (const unsigned char *)extra->challenge, -1))
+		return no_memory("cannot add the challengePassword");
+	if (extra->mac_attr) {
+		ASN1_IA5STRING *ia5 = ASN1_IA5STRING_new();
+
+		mac_text(extra->mac, txt);
+		/* a non-MBSTRING type takes an ASN1_STRING as its data */
+		ok = ia5 && ASN1_STRING_set(ia5, txt, -1) && (obj = OBJ_txt2obj(HWE_OID_MAC_ADDRESS, 1)) != NULL &&
+		     X509_REQ_add1_attr_by_OBJ(req, obj, V_ASN1_IA5STRING, (const unsigned char *)ia5, -1);
+		ASN1_OBJECT_free(obj);
+		ASN1_IA5STRING_free(ia5);
+		if (!ok)
+			return no_memory("cannot add the macAddress attribute");
+	}
+	return HWE_OK;
+}
+
+int hwe_csr_rebind(X509_REQ *req, EVP_PKEY *key, const struct hwe_csr_extra *extra)
+{
+	int i;
+
+	while ((i = X509_REQ_get_attr_by_NID(req, NID_pkcs9_challengePassword, -1)) >= 0)
+		X509_ATTRIBUTE_free(X509_REQ_delete_attr(req, i));
+	if (extra && extra->challenge &&
+	    !X509_REQ_add1_attr_by_NID(req, NID_pkcs9_challengePassword, MBSTRING_ASC,
+				       (const unsigned char *)extra->challenge, -1))
+		return no_memory("cannot add the challengePassword");
+	return sign_req(req, key, extra);
+}
+
 /* A version 1 request for subject (may be NULL) with exts, signed by key. */
 static int make_req(const X509_NAME *subject, STACK_OF(X509_EXTENSION) *exts,
-		    EVP_PKEY *key, X509_REQ **out)
+		    EVP_PKEY *key, const struct hwe_csr_extra *extra, X509_REQ **out)
 {
 	int ret = HWE_EXIT_INTERNAL;
 	X509_REQ *req = X509_REQ_new();
@@ -363,11 +443,15 @@ static int make_req(const X509_NAME *subject, STACK_OF(X509_EXTENSION) *exts,
 				   "cannot put the key's public key into the CSR");
 		goto out;
 	}
+	if (extra && extra->mac_ext && (ret = add_mac_ext(&exts, extra->mac)))
+		goto out;
 	if (exts && sk_X509_EXTENSION_num(exts) > 0 && !X509_REQ_add_extensions(req, exts)) {
 		ret = no_memory("cannot add the requested extensions");
 		goto out;
 	}
-	ret = sign_req(req, key);
+	if ((ret = add_attrs(req, extra)))
+		goto out;
+	ret = sign_req(req, key, extra);
 	if (ret != HWE_OK)
 		goto out;
 	*out = req;
@@ -378,7 +462,8 @@ out:
 	return ret;
 }
 
-int hwe_csr_build(const struct hwe_csrconf *conf, EVP_PKEY *key, X509_REQ **out)
+int hwe_csr_build(const struct hwe_csrconf *conf, EVP_PKEY *key, const struct hwe_csr_extra *extra,
+		  X509_REQ **out)
 {
 	int ret = HWE_EXIT_INTERNAL;
 	STACK_OF(X509_EXTENSION) *exts = NULL;
@@ -391,7 +476,7 @@ int hwe_csr_build(const struct hwe_csrconf *conf, EVP_PKEY *key, X509_REQ **out)
 	ret = conf_exts(conf, 1, &exts);
 	if (ret != HWE_OK)
 		goto out;
-	ret = make_req(subject, exts, key, out);
+	ret = make_req(subject, exts, key, extra, out);
 out:
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	X509_NAME_free(subject);
@@ -399,7 +484,7 @@ out:
 }
 
 int hwe_csr_from_cert(X509 *cert, const struct hwe_csrconf *conf, EVP_PKEY *key,
-		      X509_REQ **out)
+		      const struct hwe_csr_extra *extra, X509_REQ **out)
 {
 	int ret = HWE_EXIT_INTERNAL;
 	STACK_OF(X509_EXTENSION) *exts = NULL;
@@ -427,7 +512,7 @@ int hwe_csr_from_cert(X509 *cert, const struct hwe_csrconf *conf, EVP_PKEY *key,
 		}
 		san = NULL;
 	}
-	ret = make_req(X509_get_subject_name(cert), exts, key, out);
+	ret = make_req(X509_get_subject_name(cert), exts, key, extra, out);
 out:
 	X509_EXTENSION_free(san);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);

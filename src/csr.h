@@ -7,16 +7,32 @@
 
 #include "csrconf.h"
 
+/* What the server's /csrattrs and proof-of-possession add to a request. */
+struct hwe_csr_extra {
+	const char *md;              /* signature digest ("SHA384"); NULL = the key's default */
+	const char *challenge;       /* challengePassword (the channel binding, base64); NULL = none */
+	const unsigned char *mac;    /* macAddress (6 bytes) for mac_ext / mac_attr */
+	int mac_ext;                 /* as an extension in extensionRequest */
+	int mac_attr;                /* as a request attribute */
+};
+
 /* Build a request from a CSR config, with key's public key, signed by key
- * (SHA-256 for P-256/RSA, SHA-384 for P-384, SHA-512 for P-521) via
- * X509_REQ_sign_ctx - works for any provider's key. */
-int hwe_csr_build(const struct hwe_csrconf *conf, EVP_PKEY *key, X509_REQ **out);
+ * (SHA-256 for P-256/RSA, SHA-384 for P-384, SHA-512 for P-521, or
+ * extra->md) via X509_REQ_sign_ctx - works for any provider's key.  extra
+ * may be NULL. */
+int hwe_csr_build(const struct hwe_csrconf *conf, EVP_PKEY *key, const struct hwe_csr_extra *extra,
+		  X509_REQ **out);
 
 /* Re-enrollment request: subject and subjectAltName copied from the
  * current certificate (RFC 7030 4.2.2), other requested extensions from
  * conf when given; signed by key (the same or a new key). */
 int hwe_csr_from_cert(X509 *cert, const struct hwe_csrconf *conf, EVP_PKEY *key,
-		      X509_REQ **out);
+		      const struct hwe_csr_extra *extra, X509_REQ **out);
+
+/* Bind a saved request to a new connection: replace its challengePassword
+ * by extra->challenge (or drop it) and sign it again with key (the key of
+ * its public key), with extra->md when given. */
+int hwe_csr_rebind(X509_REQ *req, EVP_PKEY *key, const struct hwe_csr_extra *extra);
 
 /* PEM text of the request (for <ks>/req/<alias>.csr); malloc'd. */
 int hwe_csr_to_pem(X509_REQ *req, char **pem, size_t *len);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
 
@@ -29,7 +30,7 @@
 	"organizationName, organizationalUnitName, commonName, serialNumber, " \
 	"emailAddress"
 #define ALL_KEYS SUBJECT_KEYS ", isCA, certPathLen, keyUsage, " \
-	"extendedKeyUsage, subjectAltNames"
+	"extendedKeyUsage, subjectAltNames, macAddress"
 #define SAN_TYPES "1 email, 2 DNS, 6 URI or 7 IP"
 #define SAN_SYNTAX "subjectAltNames=N; value1, type1; ...; valueN, typeN"
 #define KU_NAMES "digitalSignature, nonRepudiation (contentCommitment), " \
@@ -38,7 +39,7 @@
 #define EKU_NAMES "serverAuth, clientAuth, codeSigning, emailProtection, " \
 	"timeStamping, OCSPSigning, anyExtendedKeyUsage or a dotted OID"
 
-enum kind { K_SUBJECT, K_ISCA, K_PATHLEN, K_KU, K_EKU, K_SAN, K_COUNT };
+enum kind { K_SUBJECT, K_ISCA, K_PATHLEN, K_KU, K_EKU, K_SAN, K_MAC, K_COUNT };
 
 /* how a subject attribute is encoded (and so which characters it takes) */
 enum strtype { S_UTF8, S_PRINTABLE, S_IA5 };
@@ -63,6 +64,7 @@ static const struct key {
 	{ "keyUsage", K_KU, 0, 0, S_UTF8 },
 	{ "extendedKeyUsage", K_EKU, 0, 0, S_UTF8 },
 	{ "subjectAltNames", K_SAN, 0, 0, S_UTF8 },
+	{ "macAddress", K_MAC, 0, 0, S_UTF8 },
 };
 
 static const struct {
@@ -217,6 +219,29 @@ static int set_is_ca(struct parser *ps, const char *v, size_t n)
 		return syntax(ps, "invalid isCA '%s' (expected true or false)",
 			      hwe_sanitize(v, n, shown, sizeof(shown)));
 	return HWE_OK;
+}
+
+/* macAddress=00:11:22:aa:bb:cc (six hex pairs, ':' or '-' between) */
+static int set_mac(struct parser *ps, const char *v, size_t n)
+{
+	char shown[64];
+	size_t i;
+	int hi, lo;
+
+	if (n != 17)
+		goto bad;
+	for (i = 0; i < 6; i++) {
+		hi = OPENSSL_hexchar2int((unsigned char)v[3 * i]);
+		lo = OPENSSL_hexchar2int((unsigned char)v[3 * i + 1]);
+		if (hi < 0 || lo < 0 || (i < 5 && v[3 * i + 2] != ':' && v[3 * i + 2] != '-'))
+			goto bad;
+		ps->c->mac[i] = (unsigned char)(hi << 4 | lo);
+	}
+	ps->c->has_mac = 1;
+	return HWE_OK;
+bad:
+	return syntax(ps, "invalid macAddress '%s' (expected six hex pairs, e.g. 00:11:22:aa:bb:cc)",
+		      hwe_sanitize(v, n, shown, sizeof(shown)));
 }
 
 static int set_path_len(struct parser *ps, const char *v, size_t n)
@@ -509,8 +534,8 @@ static int parse_line(struct parser *ps, const char *p, size_t n)
 		return add_subject(ps, key, v, vn, nchars);
 	if (ps->seen[key->kind])
 		return syntax(ps, "duplicate key '%s', already set on line %u (expected "
-			      "each of isCA, certPathLen, keyUsage, extendedKeyUsage and "
-			      "subjectAltNames at most once)", key->name, ps->seen[key->kind]);
+			      "each of isCA, certPathLen, keyUsage, extendedKeyUsage, "
+			      "subjectAltNames and macAddress at most once)", key->name, ps->seen[key->kind]);
 	ps->seen[key->kind] = ps->line;
 	switch (key->kind) {
 	case K_ISCA:
@@ -522,6 +547,8 @@ static int parse_line(struct parser *ps, const char *p, size_t n)
 		return set_list(ps, key->kind, v, vn);
 	case K_SAN:
 		return set_sans(ps, v, vn);
+	case K_MAC:
+		return set_mac(ps, v, vn);
 	default:
 		return HWE_EXIT_INTERNAL;
 	}

@@ -51,6 +51,8 @@ struct hwe_csrconf {
 	size_t neku;
 	struct hwe_csr_san *sans;
 	size_t nsans;
+	unsigned char mac[6];       /* macAddress (for a server that asks for it) */
+	int has_mac;
 };
 
 /* Parse a buffer; name is used in messages (usually the file path). */

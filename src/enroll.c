@@ -16,6 +16,7 @@
 #include "certcheck.h"
 #include "csr.h"
 #include "csrconf.h"
+#include "csrreq.h"
 #include "est.h"
 #include "hwenroll.h"
 #include "log.h"
@@ -51,6 +52,13 @@ struct job {
 	STACK_OF(X509) *auth_chain;
 	struct hwe_csrconf *conf;
 	X509_REQ *req;
+	/* what the server's /csrattrs asks for, and proof-of-possession */
+	struct hwe_csrreq attrs;
+	struct hwe_csrreq_plan plan;
+	struct hwe_csr_extra extra;
+	int pop;                      /* the CSR carries the channel binding */
+	struct hwe_http_binding bound;    /* the binding j->req carries */
+	char challenge[96];
 	struct hwe_cmd_net net;
 	STACK_OF(X509) *resp;
 	X509 *issued;
@@ -131,7 +139,6 @@ out:
 
 static int prepare_keys(struct job *j)
 {
-	struct hwe_keyspec spec;
 	int ret;
 
 	if (j->existing && (ret = hwe_cmd_load_key(j->ks, j->alias, j->be, &j->ko, &j->cur)))
@@ -150,19 +157,65 @@ static int prepare_keys(struct job *j)
 				       "certificate and key of alias '%s' do not match", j->alias);
 	}
 	/* a request left pending (202) by an earlier run is resumed as is */
-	if ((ret = load_pending(j)))
+	return load_pending(j);
+}
+
+/* The key type of a new key: the command line's, else the server's
+ * (/csrattrs), else ECC P-256; --rekey: the current key's unless the
+ * server asks for another.  A command-line choice the server contradicts
+ * is an error before any key is made. */
+static int new_keyspec(struct job *j, struct hwe_keyspec *spec)
+{
+	const struct hwe_keyspec *want = j->plan.have_key ? &j->plan.key : NULL;
+	int explicit = !j->rekey && (j->o->val[HWE_OPT_ALGORITHM] || j->o->val[HWE_OPT_CURVE] ||
+				     j->o->val[HWE_OPT_SIZE]);
+	char a[32], b[32];
+	int ret;
+
+	if (j->rekey)
+		ret = hwe_keyspec_from_pkey(j->cur, spec);
+	else
+		ret = hwe_keyspec_parse(j->o->val[HWE_OPT_ALGORITHM], j->o->val[HWE_OPT_CURVE],
+					j->o->val[HWE_OPT_SIZE], spec);
+	if (ret || !want)
 		return ret;
-	if (j->fresh_pending)
+	if (want->alg == spec->alg && (!want->curve_nid || want->curve_nid == spec->curve_nid) &&
+	    (!want->bits || want->bits == spec->bits))
 		return HWE_OK;
-	if (j->existing && !j->rekey)
-		return HWE_OK;
-	if (j->rekey) {
-		if ((ret = hwe_keyspec_from_pkey(j->cur, &spec)))
-			return ret;
-	} else if ((ret = hwe_keyspec_parse(j->o->val[HWE_OPT_ALGORITHM], j->o->val[HWE_OPT_CURVE],
-					    j->o->val[HWE_OPT_SIZE], &spec))) {
-		return ret;
+	if (explicit) {
+		struct hwe_keyspec w = *want;
+
+		if (w.alg == HWE_ALG_EC && !w.curve_nid)
+			w.curve_nid = spec->curve_nid;
+		hwe_err(HWE_EXIT_USAGE, HWE_ERR_CSR_ATTRS,
+			"the server asks for %s keys (/csrattrs), the command line for %s",
+			w.alg == HWE_ALG_EC && !want->curve_nid ? "ECC" : w.alg == HWE_ALG_RSA && !w.bits ? "RSA" :
+			hwe_keyspec_describe(&w, a, sizeof(a)), hwe_keyspec_describe(spec, b, sizeof(b)));
+		hwe_err_hint("leave out --algorithm/--curve/--size to use the server's choice, or pass --csrattrs ignore");
+		return HWE_EXIT_USAGE;
 	}
+	if (want->alg != spec->alg) {
+		spec->alg = want->alg;
+		spec->curve_nid = want->alg == HWE_ALG_EC ? NID_X9_62_prime256v1 : 0;
+		spec->bits = want->alg == HWE_ALG_RSA ? 2048 : 0;
+	}
+	if (want->curve_nid)
+		spec->curve_nid = want->curve_nid;
+	if (want->bits)
+		spec->bits = want->bits;
+	hwe_info("the server asks for %s keys (/csrattrs)", hwe_keyspec_describe(spec, a, sizeof(a)));
+	return HWE_OK;
+}
+
+static int generate_key(struct job *j)
+{
+	struct hwe_keyspec spec;
+	int ret;
+
+	if (j->fresh_pending || (j->existing && !j->rekey))
+		return HWE_OK;
+	if ((ret = new_keyspec(j, &spec)))
+		return ret;
 	if (hwe_log_enabled(HWE_LOG_INFO)) {
 		char d[32];
 
@@ -175,15 +228,160 @@ static int prepare_keys(struct job *j)
 	return ret;
 }
 
+static EVP_PKEY *signer(const struct job *j)
+{
+	return j->fresh ? j->fresh : j->cur;
+}
+
+/* challengePassword = base64 of the binding (RFC 7030 3.5) */
+static void set_challenge(struct job *j, const struct hwe_http_binding *b)
+{
+	EVP_EncodeBlock((unsigned char *)j->challenge, b->data, (int)b->len);
+	j->extra.challenge = j->challenge;
+	j->bound = *b;
+	hwe_info("proof-of-possession: the CSR carries this connection's %s binding", b->type);
+}
+
+/* est.c calls this before a POST whose connection is not the one the
+ * request is bound to (a resumed request, a replaced connection): the
+ * same key signs the request again with the new binding. */
+static int bind_cb(void *arg, const struct hwe_http_binding *b, X509_REQ *req)
+{
+	struct job *j = arg;
+
+	set_challenge(j, b);
+	return hwe_csr_rebind(req, signer(j), &j->extra);
+}
+
+/* The signature algorithm: of those /csrattrs names, the one for our key
+ * type; none fitting is an error before sending. */
+static int pick_signature(struct job *j)
+{
+	EVP_PKEY *k = signer(j);
+	int want = EVP_PKEY_is_a(k, "EC") ? NID_X9_62_id_ecPublicKey :
+		   EVP_PKEY_is_a(k, "RSA") ? NID_rsaEncryption : NID_undef;
+	const struct hwe_csrreq_item *it, *other = NULL;
+	size_t i;
+
+	for (i = 0; i < j->attrs.n; i++) {
+		it = &j->attrs.items[i];
+		if (it->kind != HWE_REQ_SIG)
+			continue;
+		if (it->pkey_nid == want || (want == NID_rsaEncryption && it->pkey_nid == NID_rsassaPss)) {
+			j->extra.md = OBJ_nid2sn(it->md_nid);
+			return HWE_OK;
+		}
+		other = it;
+	}
+	if (!other)
+		return HWE_OK;
+	hwe_err(HWE_EXIT_INPUT, HWE_ERR_CSR_ATTRS,
+		"the server asks for signature algorithm %s%s%s (/csrattrs), which a %s key cannot make",
+		other->oid, other->name[0] ? " " : "", other->name, EVP_PKEY_get0_type_name(k));
+	hwe_err_hint(j->existing && !j->rekey ? "re-key with a key of the type the server asks for (--rekey), or pass --csrattrs ignore" :
+		     "leave out --algorithm to use the server's key type, or pass --csrattrs ignore");
+	return HWE_EXIT_INPUT;
+}
+
 static int build_request(struct job *j)
 {
-	EVP_PKEY *signer = j->fresh ? j->fresh : j->cur;
+	struct hwe_http_binding b;
+	int ret;
 
-	if (j->req)
-		return HWE_OK; /* resumed */
+	if (j->plan.mac_ext || j->plan.mac_attr) {
+		j->extra.mac = j->plan.mac;
+		j->extra.mac_ext = j->plan.mac_ext;
+		j->extra.mac_attr = j->plan.mac_attr;
+		hwe_info("macAddress for the CSR from %s", j->plan.mac_source);
+	}
+	if ((ret = pick_signature(j)))
+		return ret;
+	if (j->pop) {
+		if (hwe_http_channel_binding(j->net.http, &b) != HWE_OK)
+			return hwe_err(HWE_EXIT_TLS, HWE_ERR_TLS_HANDSHAKE,
+				       "proof-of-possession: the TLS connection gives no channel binding");
+		set_challenge(j, &b);
+	}
+	if (j->req) /* resumed: bound again (and signed again) before it is sent */
+		return HWE_OK;
 	if (j->reenroll)
-		return hwe_csr_from_cert(j->cert, j->conf, signer, &j->req);
-	return hwe_csr_build(j->conf, signer, &j->req);
+		return hwe_csr_from_cert(j->cert, j->conf, signer(j), &j->extra, &j->req);
+	return hwe_csr_build(j->conf, signer(j), &j->extra, &j->req);
+}
+
+/* --pop / --no-pop / --pop-policy and --csrattrs: checked before anything
+ * is touched.  *policy: 0 auto, 1 always, -1 never; *use_attrs. */
+static int csr_policy(const struct hwe_opts *o, int *policy, int *use_attrs)
+{
+	const char *p = o->val[HWE_OPT_POP_POLICY], *a = o->val[HWE_OPT_CSRATTRS];
+
+	if (o->val[HWE_OPT_POP] && o->val[HWE_OPT_NO_POP])
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "--pop and --no-pop both given; use one");
+	if ((o->given & (HWE_OPTBIT(HWE_OPT_POP) | HWE_OPTBIT(HWE_OPT_NO_POP))) &&
+	    (o->given & HWE_OPTBIT(HWE_OPT_POP_POLICY)))
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+			       "--pop-policy and --pop/--no-pop both given; use one");
+	*policy = 0;
+	if (o->val[HWE_OPT_POP])
+		*policy = 1;
+	else if (o->val[HWE_OPT_NO_POP])
+		*policy = -1;
+	else if (p && strcmp(p, "always") == 0)
+		*policy = 1;
+	else if (p && strcmp(p, "never") == 0)
+		*policy = -1;
+	else if (p && strcmp(p, "auto") != 0)
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+			       "unknown --pop-policy '%.40s' (expected auto, always or never)", p);
+	*use_attrs = 1;
+	if (a && strcmp(a, "ignore") == 0)
+		*use_attrs = 0;
+	else if (a && strcmp(a, "use") != 0)
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+			       "unknown --csrattrs '%.40s' (expected use or ignore)", a);
+	return HWE_OK;
+}
+
+/* GET /csrattrs on the connection the CSR will travel on, and the plan
+ * that meets it.  A server without CSR attributes (204/404, or an error
+ * answer) is no obstacle; a transport failure is. */
+static int server_asks(struct job *j, int policy, int use_attrs)
+{
+	unsigned char *der = NULL;
+	size_t len = 0;
+	int ret;
+
+	if (!use_attrs && policy <= 0)
+		return HWE_OK;   /* neither attributes nor proof-of-possession: no GET */
+	ret = hwe_est_csrattrs(j->net.http, &j->net.url, &der, &len);
+	if (ret == HWE_EXIT_REFUSED || ret == HWE_EXIT_RESPONSE || ret == HWE_EXIT_AUTH) {
+		hwe_warn("the server's /csrattrs failed (%s): the CSR is built without it",
+			 hwe_err_message());
+		hwe_err_clear();
+		ret = HWE_OK;
+		len = 0;
+	}
+	if (ret)
+		goto out;
+	if (use_attrs && len) {
+		if ((ret = hwe_csrreq_parse(der, len, &j->attrs)))
+			goto out;
+		if ((ret = hwe_csrreq_plan(&j->attrs, j->conf, j->reenroll ? j->cert : NULL, &j->plan)))
+			goto out;
+		if (j->plan.unmet) {
+			ret = hwe_err(HWE_EXIT_INPUT, HWE_ERR_CSR_ATTRS,
+				      "the server's /csrattrs asks for what this CSR cannot carry: %s",
+				      j->plan.unmet);
+			hwe_err_hint("supply each item as said, or pass --csrattrs ignore to send the CSR without them (the server may refuse it)");
+			goto out;
+		}
+	}
+	j->pop = policy > 0 || (policy == 0 && j->plan.pop);
+	if (j->pop && !j->plan.pop)
+		hwe_info("proof-of-possession: sent because --pop asks for it");
+out:
+	OPENSSL_free(der);
+	return ret;
 }
 
 /* Stage and commit: on success everything the alias needs; on 202 the
@@ -299,6 +497,9 @@ static void job_clear(struct job *j)
 {
 	hwe_cmd_net_clear(&j->net);
 	hwe_csrconf_free(j->conf);
+	hwe_csrreq_clear(&j->attrs);
+	hwe_csrreq_plan_clear(&j->plan);
+	OPENSSL_cleanse(j->challenge, sizeof(j->challenge));
 	X509_REQ_free(j->req);
 	sk_X509_pop_free(j->resp, X509_free);
 	X509_free(j->issued);
@@ -324,7 +525,7 @@ int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
 	unsigned char *oldblob = NULL;
 	size_t oldlen = 0;
 	char *cadir = NULL, *reqdir = NULL;
-	int ret, committed = 0;
+	int ret, committed = 0, policy = 0, use_attrs = 1;
 
 	j.ctx = ctx;
 	j.o = o;
@@ -344,6 +545,8 @@ int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
 	}
 	/* everything from the command line is checked before anything is touched */
 	if ((ret = hwe_cmd_net_prepare(o, &j.net)))
+		goto out;
+	if ((ret = csr_policy(o, &policy, &use_attrs)))
 		goto out;
 	if (!j.reenroll) {
 		struct hwe_keyspec spec;
@@ -378,9 +581,10 @@ int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
 	}
 	if ((ret = prepare_keys(&j)))
 		goto out;
-	if ((ret = build_request(&j)))
-		goto out;
 
+	/* connect (with the client certificate, if any), ask /csrattrs, then
+	 * make the key and sign the CSR for this connection, and POST it on
+	 * the same connection: one handshake */
 	if (j.reenroll) {
 		j.net.cfg.client_key = j.cur;
 		j.net.cfg.client_cert = j.cert;
@@ -392,9 +596,20 @@ int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
 	}
 	if ((ret = hwe_http_new(&j.net.cfg, &j.net.http)))
 		goto out;
+	if ((ret = server_asks(&j, policy, use_attrs)))
+		goto out;
+	if ((ret = generate_key(&j)))
+		goto out;
+	if ((ret = build_request(&j)))
+		goto out;
 	eo.max_wait_s = j.net.max_wait_s;
 	reqdir = hwe_keystore_path(j.ks, "req", "");
 	eo.req_dir = reqdir;
+	if (j.pop) {
+		eo.bind = bind_cb;
+		eo.bind_arg = &j;
+		eo.bound = j.fresh_pending ? NULL : &j.bound;
+	}
 	ret = hwe_est_enroll(j.net.http, &j.net.url, (enum hwe_est_op)op, j.req, &eo, &j.resp);
 	if (ret == HWE_EXIT_PENDING) {
 		/* keep the request (and a new key) so the next run resumes it */

@@ -405,13 +405,56 @@ static int pending(const struct hwe_est_enroll_opts *opts, long delay, const cha
 	return ret;
 }
 
+/* The request as the POST body: base64 of its DER. */
+static int encode_req(X509_REQ *req, char **b64, size_t *b64len)
+{
+	unsigned char *der = NULL, *p;
+	int derlen, ret;
+
+	if ((derlen = i2d_X509_REQ(req, NULL)) <= 0 || !(der = OPENSSL_malloc((size_t)derlen)))
+		return hwe_err_ossl(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "cannot encode the CSR");
+	p = der;
+	i2d_X509_REQ(req, &p);
+	ret = hwe_base64_encode(der, (size_t)derlen, b64, b64len);
+	OPENSSL_free(der);
+	return ret;
+}
+
+static int binding_changed(const struct hwe_http *h, const struct hwe_http_binding *used)
+{
+	struct hwe_http_binding now;
+
+	return hwe_http_channel_binding(h, &now) == HWE_OK &&
+	       (now.len != used->len || memcmp(now.data, used->data, now.len) != 0);
+}
+
+/* Bind req to the connection the next POST will use, unless it already is. */
+static int bind_req(struct hwe_http *h, const struct hwe_est_enroll_opts *opts, X509_REQ *req,
+		    struct hwe_http_binding *used, char **b64, size_t *b64len)
+{
+	struct hwe_http_binding now;
+	int ret;
+
+	if (hwe_http_channel_binding(h, &now) != HWE_OK)
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
+			       "proof-of-possession: no TLS connection to bind the CSR to");
+	if (*b64 && now.len == used->len && memcmp(now.data, used->data, now.len) == 0)
+		return HWE_OK;
+	if ((ret = opts->bind(opts->bind_arg, &now, req)))
+		return ret;
+	*used = now;
+	free(*b64);
+	*b64 = NULL;
+	return encode_req(req, b64, b64len);
+}
+
 int hwe_est_enroll(struct hwe_http *h, const struct hwe_est_url *u, enum hwe_est_op op,
 		   X509_REQ *req, const struct hwe_est_enroll_opts *opts,
 		   STACK_OF(X509) **out)
 {
-	int ret = HWE_EXIT_INTERNAL, derlen, round;
+	int ret = HWE_EXIT_INTERNAL, round, rebound = 0;
 	struct hwe_http_resp resp = { 0 };
-	unsigned char *der = NULL, *p;
+	struct hwe_http_binding used = { 0 };
 	char *b64 = NULL, *url = NULL, why[160], ra[64];
 	size_t b64len = 0;
 	long max_wait = opts ? opts->max_wait_s : 0, waited = 0, delay;
@@ -420,23 +463,31 @@ int hwe_est_enroll(struct hwe_http *h, const struct hwe_est_url *u, enum hwe_est
 	*out = NULL;
 	if (op != HWE_EST_SIMPLEENROLL && op != HWE_EST_SIMPLEREENROLL)
 		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "not an enrollment operation");
-	if ((derlen = i2d_X509_REQ(req, NULL)) <= 0 || !(der = OPENSSL_malloc((size_t)derlen))) {
-		ret = hwe_err_ossl(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "cannot encode the CSR");
-		goto out;
-	}
-	p = der;
-	i2d_X509_REQ(req, &p);
-	if ((ret = hwe_base64_encode(der, (size_t)derlen, &b64, &b64len)))
-		goto out;
 	if (!(url = hwe_est_url_for(u, op))) {
 		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 		goto out;
 	}
+	if (opts && opts->bind && opts->bound && (ret = encode_req(req, &b64, &b64len)))
+		goto out;
+	if (opts && opts->bind && opts->bound)
+		used = *opts->bound;
 	for (round = 1;; round++) {
 		hwe_http_resp_clear(&resp);
+		if (opts && opts->bind && (ret = bind_req(h, opts, req, &used, &b64, &b64len)))
+			goto out;
+		if (!b64 && (ret = encode_req(req, &b64, &b64len)))
+			goto out;
 		if ((ret = hwe_http_request(h, "POST", url, "application/pkcs10", b64, b64len,
 					    &resp)))
 			goto out;
+		if (opts && opts->bind && resp.status != 200 && resp.status != 202 && !rebound &&
+		    binding_changed(h, &used)) {
+			/* the request went out on a new connection (the kept one
+			 * was closed): its binding is stale; bind it to this one */
+			hwe_info("the connection was replaced during the request: binding the CSR to the new one and sending it again");
+			rebound = 1;
+			continue;
+		}
 		if (resp.status == 200) {
 			ret = hwe_pkcs7_decode_certs(resp.content_type, resp.body, resp.len, out);
 			goto out;
@@ -480,7 +531,6 @@ int hwe_est_enroll(struct hwe_http *h, const struct hwe_est_url *u, enum hwe_est
 	}
 out:
 	hwe_http_resp_clear(&resp);
-	OPENSSL_free(der);
 	free(b64);
 	free(url);
 	return ret;

@@ -40,6 +40,13 @@ struct hwe_est_enroll_opts {
 	/* test hook: sleep function (NULL = real sleep) */
 	void (*sleep_fn)(long seconds);
 	const char *req_dir;   /* "<ks>/req/" for the pending hint; may be NULL */
+	/* proof-of-possession: called before a POST whenever the connection's
+	 * channel binding is not the one *req carries (the first POST, and a
+	 * connection replaced after a 202 wait or a close); it binds and signs
+	 * *req again.  NULL: the request is sent as it is. */
+	int (*bind)(void *arg, const struct hwe_http_binding *b, X509_REQ *req);
+	void *bind_arg;
+	const struct hwe_http_binding *bound;   /* the binding req already carries, or NULL */
 };
 
 /* GET /cacerts -> certificates (at least one) */

@@ -44,6 +44,7 @@ struct hwe_http {
 	int cert_requested;        /* the server asked for a client certificate we lack */
 	int server_hello;          /* a ServerHello (or HelloRetryRequest) arrived */
 	char groups[160];          /* the groups our ClientHello offered ("X25519:P-256:...") */
+	struct hwe_http_binding binding;   /* of the latest handshake (len 0: none) */
 };
 
 static int ctx_index = -1;         /* SSL_CTX ex_data slot for our struct hwe_http */
@@ -200,10 +201,39 @@ static int is_ip_literal(const char *s)
 /* Remember a fatal alert from the server: with TLS 1.3 its verdict on our
  * client certificate arrives after our side of the handshake is done, so
  * curl reports it as a read error. */
+/* Keep the channel binding of a completed handshake (TLS 1.3 clients
+ * also pass here after each session ticket: same value). */
+static void keep_binding(struct hwe_http *h, const SSL *ssl)
+{
+	struct hwe_http_binding *b = &h->binding;
+
+	b->len = 0;
+	if (SSL_version(ssl) >= TLS1_3_VERSION) {
+		b->type = "tls-exporter";
+		if (SSL_export_keying_material((SSL *)ssl, b->data, 32, "EXPORTER-Channel-Binding",
+					       strlen("EXPORTER-Channel-Binding"), NULL, 0, 0) == 1)
+			b->len = 32;
+	} else {
+		/* the first Finished of the handshake: ours in a full handshake,
+		 * the server's in a resumed one */
+		b->type = "tls-unique";
+		b->len = SSL_session_reused(ssl) ? SSL_get_peer_finished(ssl, b->data, sizeof(b->data)) :
+			SSL_get_finished(ssl, b->data, sizeof(b->data));
+		if (b->len > sizeof(b->data))
+			b->len = 0;
+	}
+	ERR_clear_error();
+}
+
 static void info_cb(const SSL *ssl, int where, int ret)
 {
 	struct hwe_http *h;
 
+	if (where & SSL_CB_HANDSHAKE_DONE) {
+		if ((h = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_index)))
+			keep_binding(h, ssl);
+		return;
+	}
 	if (!(where & SSL_CB_READ_ALERT) || (ret >> 8) != SSL3_AL_FATAL)
 		return;
 	h = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_index);
@@ -429,6 +459,14 @@ fail_opt:
 		      "libcurl lacks a required option (%s)", curl_version());
 	hwe_http_free(h);
 	return ret;
+}
+
+int hwe_http_channel_binding(const struct hwe_http *h, struct hwe_http_binding *out)
+{
+	if (!h->binding.len)
+		return HWE_EXIT_TLS;
+	*out = h->binding;
+	return HWE_OK;
 }
 
 int hwe_http_check_groups(const char *list)

@@ -74,6 +74,20 @@ void hwe_http_resp_clear(struct hwe_http_resp *resp);
  * OpenSSL does not know. */
 int hwe_http_check_groups(const char *list);
 
+/* The channel binding of a TLS connection (RFC 5929 tls-unique on TLS 1.2:
+ * the first Finished message of its handshake; RFC 9266 tls-exporter on
+ * TLS 1.3: 32 bytes exported with the label "EXPORTER-Channel-Binding"
+ * and no context). */
+struct hwe_http_binding {
+	const char *type;           /* "tls-unique" or "tls-exporter" */
+	unsigned char data[64];
+	size_t len;
+};
+/* The binding of the most recent handshake of this session (the
+ * connection curl keeps for the next request); HWE_EXIT_TLS if there is
+ * none.  Records no error when none: the caller says what it needed. */
+int hwe_http_channel_binding(const struct hwe_http *h, struct hwe_http_binding *out);
+
 /* Number of TLS handshakes / requests made by this session (for tests and bench logs). */
 unsigned hwe_http_connections(const struct hwe_http *h);
 

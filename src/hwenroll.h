@@ -63,6 +63,10 @@ enum hwe_opt {
 	HWE_OPT_TIMEOUT,        /* --timeout SECONDS (per request) */
 	HWE_OPT_CONNECT_TIMEOUT,/* --connect-timeout SECONDS */
 	HWE_OPT_TLS_GROUPS,     /* --tls-groups LIST (key-exchange groups offered) */
+	HWE_OPT_POP,            /* --pop (always send the channel binding) */
+	HWE_OPT_NO_POP,         /* --no-pop (never) */
+	HWE_OPT_POP_POLICY,     /* --pop-policy auto|always|never (config key) */
+	HWE_OPT_CSRATTRS,       /* --csrattrs use|ignore (build the CSR from /csrattrs) */
 	HWE_OPT_LOG_LEVEL,      /* --log-level (also accepted after the command) */
 	HWE_OPT_FORCE,          /* --force (keygen: replace an existing alias) */
 	HWE_OPT_CREATE_PARENT,  /* --create-parent (tpm) */
@@ -190,6 +194,9 @@ int hwe_csrattrs_run(struct hwe_ctx *ctx, struct hwe_opts *o);
 #define HWE_OPTS_NET (HWE_OPTBIT(HWE_OPT_URI) | HWE_OPTBIT(HWE_OPT_SERVER_URL) | \
 	HWE_OPTBIT(HWE_OPT_SERVER_DN) | HWE_OPTBIT(HWE_OPT_TIMEOUT) | \
 	HWE_OPTBIT(HWE_OPT_CONNECT_TIMEOUT) | HWE_OPTBIT(HWE_OPT_TLS_GROUPS) | HWE_OPTBIT(HWE_OPT_JSON))
+/* how the CSR meets the server's /csrattrs and proof-of-possession */
+#define HWE_OPTS_CSR (HWE_OPTBIT(HWE_OPT_POP) | HWE_OPTBIT(HWE_OPT_NO_POP) | \
+	HWE_OPTBIT(HWE_OPT_POP_POLICY) | HWE_OPTBIT(HWE_OPT_CSRATTRS))
 #define HWE_OPTS_AUTH (HWE_OPTBIT(HWE_OPT_ESTC_USER) | HWE_OPTBIT(HWE_OPT_ESTC_PASS) | \
 	HWE_OPTBIT(HWE_OPT_ESTC_PASS_FILE))
 

@@ -468,27 +468,16 @@ static size_t put_tlv(unsigned char *p, unsigned char tag,
 	return len + 2;
 }
 
-/* Attribute ::= SEQUENCE { type OID, values SET { OID } } */
-static size_t put_attr(unsigned char *p, const char *type, const char *value)
-{
-	unsigned char inner[64], set[32];
-	size_t n = put_oid(inner, type), s = put_oid(set, value);
-
-	n += put_tlv(inner + n, 0x31, set, s);
-	return put_tlv(p, 0x30, inner, n);
-}
-
-/* CsrAttrs: challengePassword, id-ecPublicKey = secp256r1,
- * ecdsa-with-SHA256, extensionRequest = subjectAltName. */
+/* CsrAttrs: challengePassword. */
 int pki_csrattrs(unsigned char **der, size_t *len)
 {
 	unsigned char items[120];
 	size_t n = 0;
 
+	/* challengePassword (proof-of-possession) only: every key type and CSR
+	 * configuration may be enrolled (--csrattrs rfc7030-example asks for
+	 * a key type, a signature algorithm and an extension) */
 	n += put_oid(items + n, "1.2.840.113549.1.9.7");
-	n += put_attr(items + n, "1.2.840.10045.2.1", "1.2.840.10045.3.1.7");
-	n += put_oid(items + n, "1.2.840.10045.4.3.2");
-	n += put_attr(items + n, "1.2.840.113549.1.9.14", "2.5.29.17");
 	*der = malloc(n + 2);
 	if (!*der)
 		return 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fuzz-csrattrs.c - libFuzzer harness: CsrAttrs DER decoding. */
+/* fuzz-csrattrs.c - libFuzzer harness: CsrAttrs DER decoding, both the
+ * display decoder and the requirement parser/planner the enrollment uses. */
 #include "config.h"
 
 #include <stdint.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "csrattrs.h"
+#include "csrreq.h"
 #include "rc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -31,5 +33,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	hwe_err_clear();
+
+	{
+		struct hwe_csrreq r;
+		struct hwe_csrreq_plan p;
+		char line[512];
+
+		if (hwe_csrreq_parse(data, size, &r) == HWE_OK) {
+			for (i = 0; i < r.n; i++)
+				if (!hwe_csrreq_describe(&r.items[i], line, sizeof(line)) || !*line)
+					abort();
+			if (hwe_csrreq_plan(&r, NULL, NULL, &p) == HWE_OK)
+				hwe_csrreq_plan_clear(&p);
+			hwe_csrreq_clear(&r);
+		} else if (r.n || r.items || !hwe_err_pending()) {
+			abort();
+		}
+		hwe_err_clear();
+	}
 	return 0;
 }

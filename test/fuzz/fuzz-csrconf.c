@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	/* whatever the parser accepts, the builder must turn into a request:
 	 * the parser's checks are the only validation users see */
-	if (rc == HWE_OK && hwe_csr_build(c, key, &req) != HWE_OK)
+	if (rc == HWE_OK && hwe_csr_build(c, key, NULL, &req) != HWE_OK)
 		abort();
 	X509_REQ_free(req);
 	hwe_csrconf_free(c);

@@ -70,12 +70,13 @@ left=$(settled "$m")
 
 step "SIGTERM while it runs"
 # an openssl that says when the demo is mid-run (every daemon started, the
-# first enrollment done), then lets it go on a second later
+# first enrollment done) and holds it there until the test lets it go on
 mkdir -p "$T/bin3" "$T/tmp3"
 cat >"$T/bin3/openssl" <<SH
 #!/bin/sh
 touch "$T/midway"
-sleep 1
+i=0
+while [ ! -e "$T/go" ] && [ \$i -lt 600 ]; do sleep 0.05; i=\$((i + 1)); done
 cat >/dev/null
 SH
 chmod 755 "$T/bin3/openssl"
@@ -88,8 +89,9 @@ for ((i = 0; i < 600; i++)); do
 	sleep 0.05
 done
 [ -e "$T/midway" ] || { kill -TERM "$dpid" 2>/dev/null; cat "$T/demo3" >&2; fail "the demo did not get midway"; }
-kill -TERM "$dpid" || { cat "$T/demo3" >&2; fail "the demo ended before SIGTERM"; }
 [ -n "$(leftovers "$m")" ] || fail "found none of the demo's processes to stop (the check itself is broken)"
+kill -TERM "$dpid" || { cat "$T/demo3" >&2; fail "the demo ended before SIGTERM"; }
+touch "$T/go"
 set +e
 wait "$dpid"
 rc=$?

@@ -103,7 +103,7 @@ step "  $okruns of 6 succeeded"
 
 step "a run holding the alias for longer than the lock wait: the other fails clearly"
 # the holder is stuck on a stalled server (no timeout reached in this test)
-est_start "$T/st" --fault stall
+est_start "$T/st" --fault stall --fault-op simplereenroll
 rm -rf "$KS"
 ks_init "$T/st" dev
 cp "$T/s/tls-ca.pem" "$KS/ca/tls-root-s.pem"

@@ -29,10 +29,14 @@ openssl x509 -in "$KS/certs/dev1.pem" -noout -ext subjectAltName | grep -q "DNS:
 [ "$(head -c 27 "$KS/keys/dev1.pem")" = "-----BEGIN PRIVATE KEY-----" ] || fail "software key file format"
 cmp <(openssl pkey -in "$KS/keys/dev1.pem" -pubout) <(openssl x509 -in "$KS/certs/dev1.pem" -noout -pubkey) || fail "cert does not carry the key"
 openssl req -in "$KS/req/dev1.csr" -verify -noout 2>/dev/null || fail "saved CSR does not verify"
-# the log: one connection, a 401 then a 200 on it
-grep -c . "$T/srv/requests.log" | grep -qx 2 || { cat "$T/srv/requests.log"; fail "expected 2 requests"; }
-sed -n 1p "$T/srv/requests.log" | grep -q "req=1 .*POST .*/simpleenroll 401" || fail "first request is not the 401 probe"
-sed -n 2p "$T/srv/requests.log" | grep -q "req=2 .*POST .*/simpleenroll 200 .*user=device" || fail "retry was not on the same connection"
+# the log: one connection: /csrattrs, then a 401 and a 200 on it
+grep -c . "$T/srv/requests.log" | grep -qx 3 || { cat "$T/srv/requests.log"; fail "expected 3 requests"; }
+[ "$(awk '{print $2}' "$T/srv/requests.log" | sort -u | wc -l)" = 1 ] || { cat "$T/srv/requests.log"; fail "more than one connection"; }
+sed -n 1p "$T/srv/requests.log" | grep -q "req=1 .*GET .*/csrattrs 200" || fail "first request is not /csrattrs"
+sed -n 2p "$T/srv/requests.log" | grep -q "req=2 .*POST .*/simpleenroll 401" || fail "the POST is not the 401 probe on the same connection"
+sed -n 3p "$T/srv/requests.log" | grep -q "req=3 .*POST .*/simpleenroll 200 .*user=device" || fail "retry was not on the same connection"
+# the server's /csrattrs asks for challengePassword: proof-of-possession
+openssl req -in "$KS/req/dev1.csr" -noout -text | grep -q "challengePassword" || fail "no challengePassword (proof-of-possession) in the CSR"
 grep -q "est-pass" "$T/err" && fail "password on stderr"
 
 step "show lists the alias; --json is machine readable"

@@ -42,12 +42,19 @@ grep -q "HINT: .*again" "$T/err" || fail "no hint to run again"
 [ -e "$KS/keys/dev3.pem" ] && fail "key stored as enrolled for a pending request"
 ok show --key-alias dev3
 grep -q "pending" "$T/out" || fail "show does not report the pending request"
-csr1=$(sha256sum <"$KS/req/dev3.csr")
+subj1=$(openssl req -in "$KS/req/dev3.csr" -noout -subject)
+chal1=$(openssl req -in "$KS/req/dev3.csr" -noout -text | grep -A1 challengePassword)
+[ -n "$chal1" ] || fail "the pending CSR carries no challengePassword"
 
 step "the next run resumes the saved request (same key, same CSR)"
 ok enroll --uri "$URL" --key-alias dev3 --csr-conf device.conf --estc-user device --estc-pass-file "$T/pass" --max-wait 2
 check_cert dev3 "$T/srv"
 cmp <(openssl pkey -in "$KS/keys/dev3.pem" -pubout) <(openssl req -in "$KS/req/dev3.csr" -noout -pubkey) || fail "resumed with another key"
-[ "$(sha256sum <"$KS/req/dev3.csr")" = "$csr1" ] || fail "CSR was rebuilt instead of resumed"
+# the saved request is resumed: same key and subject; it was bound again
+# (proof-of-possession) to the new connection and signed again by that key
+[ "$(openssl req -in "$KS/req/dev3.csr" -noout -subject)" = "$subj1" ] || fail "CSR was rebuilt instead of resumed"
+[ "$(openssl req -in "$KS/req/dev3.csr" -noout -text | grep -A1 challengePassword)" != "$chal1" ] ||
+	fail "the resumed CSR still carries the old connection's binding"
+openssl req -in "$KS/req/dev3.csr" -verify -noout 2>/dev/null || fail "the re-bound CSR does not verify"
 [ -e "$KS/req/dev3.pending.pem" ] && fail "pending key left behind"
 exit 0

@@ -56,7 +56,9 @@ for mode in direct abrmd; do
 	step "tpm-stop ($mode)"
 	"$FIX/tpm-stop" "$D" || fail "tpm-stop"
 	for f in $pids; do
-		kill -0 "${pidof[$f]}" 2>/dev/null && fail "$f (${pidof[$f]}) still running"
+		# a zombie (stopped, waiting for init to reap it) is not running
+		st=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/${pidof[$f]}/stat" 2>/dev/null || true)
+		[ -n "$st" ] && [ "$st" != Z ] && fail "$f (${pidof[$f]}) still running"
 		[ -e "$D/$f" ] && fail "$f not removed"
 	done
 	unset pidof

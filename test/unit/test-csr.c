@@ -67,7 +67,7 @@ static X509_REQ *build(const char *text, EVP_PKEY *key)
 	struct hwe_csrconf *c = conf_of(text);
 	X509_REQ *req = NULL;
 
-	assert_int_equal(hwe_csr_build(c, key, &req), HWE_OK);
+	assert_int_equal(hwe_csr_build(c, key, NULL, &req), HWE_OK);
 	assert_non_null(req);
 	hwe_csrconf_free(c);
 	return req;
@@ -245,7 +245,7 @@ static void test_only_configured(void **state)
 	(void)state;
 	hwe_err_clear();
 	assert_int_equal(hwe_csrconf_load(HWE_SRCDIR "/conf/sample_est_csr.conf", &c), HWE_OK);
-	assert_int_equal(hwe_csr_build(c, k, &req), HWE_OK);
+	assert_int_equal(hwe_csr_build(c, k, NULL, &req), HWE_OK);
 	hwe_csrconf_free(c);
 	exts = X509_REQ_get_extensions(req);
 	assert_int_equal(sk_X509_EXTENSION_num(exts), 2);
@@ -332,7 +332,7 @@ static void test_from_cert(void **state)
 	/* with a config: subject and SAN from the cert, KU/EKU from the config,
 	 * signed by a new key (rekey) */
 	hwe_err_clear();
-	assert_int_equal(hwe_csr_from_cert(cert, c, k2, &req), HWE_OK);
+	assert_int_equal(hwe_csr_from_cert(cert, c, k2, NULL, &req), HWE_OK);
 	check_signed(req, k2, NID_ecdsa_with_SHA384);
 	assert_int_equal(X509_NAME_cmp(X509_REQ_get_subject_name(req),
 				       X509_get_subject_name(cert)), 0);
@@ -353,7 +353,7 @@ static void test_from_cert(void **state)
 	X509_REQ_free(req);
 
 	/* without a config: subject and SAN only */
-	assert_int_equal(hwe_csr_from_cert(cert, NULL, k, &req), HWE_OK);
+	assert_int_equal(hwe_csr_from_cert(cert, NULL, k, NULL, &req), HWE_OK);
 	check_signed(req, k, NID_ecdsa_with_SHA256);
 	assert_int_equal(X509_NAME_cmp(X509_REQ_get_subject_name(req),
 				       X509_get_subject_name(cert)), 0);
@@ -426,7 +426,7 @@ static void test_public_only_key(void **state)
 	pub = d2i_PUBKEY(NULL, &p, len);
 	assert_non_null(pub);
 	hwe_err_clear();
-	assert_int_equal(hwe_csr_build(c, pub, &req), HWE_EXIT_KEY);
+	assert_int_equal(hwe_csr_build(c, pub, NULL, &req), HWE_EXIT_KEY);
 	assert_null(req);
 	assert_int_equal(hwe_err_status(), HWE_ERR_KEY_BACKEND);
 	hwe_err_clear();
@@ -472,7 +472,7 @@ static void test_bad_signature(void **state)
 	assert_int_equal(EC_KEY_set_method(ec, m), 1);
 	assert_int_equal(EVP_PKEY_assign_EC_KEY(k, ec), 1);
 	hwe_err_clear();
-	assert_int_equal(hwe_csr_build(c, k, &req), HWE_EXIT_KEY);
+	assert_int_equal(hwe_csr_build(c, k, NULL, &req), HWE_EXIT_KEY);
 	assert_null(req);
 	assert_int_equal(hwe_err_status(), HWE_ERR_KEY_BACKEND);
 	assert_string_equal(hwe_err_message(), "the CSR signature made by the key does not "

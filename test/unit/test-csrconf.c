@@ -224,11 +224,19 @@ static void test_syntax_errors(void **state)
 		  NAME ":2: unknown key 'commonname' (expected one of countryName, "
 		  "stateOrProvinceName, localityName, organizationName, "
 		  "organizationalUnitName, commonName, serialNumber, emailAddress, isCA, "
-		  "certPathLen, keyUsage, extendedKeyUsage, subjectAltNames)" },
+		  "certPathLen, keyUsage, extendedKeyUsage, subjectAltNames, macAddress)" },
 		{ "commonName=a\nisCA=false\nkeyUsage=digitalSignature\nisCA=true\n",
 		  NAME ":4: duplicate key 'isCA', already set on line 2 (expected each of "
-		  "isCA, certPathLen, keyUsage, extendedKeyUsage and subjectAltNames at "
-		  "most once)" },
+		  "isCA, certPathLen, keyUsage, extendedKeyUsage, subjectAltNames and "
+		  "macAddress at most once)" },
+		{ "commonName=a\nmacAddress=00:11:22:33:44\n",
+		  NAME ":2: invalid macAddress '00:11:22:33:44' (expected six hex pairs, e.g. 00:11:22:aa:bb:cc)" },
+		{ "commonName=a\nmacAddress=00:11:22:33:44:zz\n",
+		  NAME ":2: invalid macAddress '00:11:22:33:44:zz' (expected six hex pairs, e.g. 00:11:22:aa:bb:cc)" },
+		{ "commonName=a\nmacAddress=00:11:22:33:44:55\nmacAddress=00:11:22:33:44:56\n",
+		  NAME ":3: duplicate key 'macAddress', already set on line 2 (expected each of "
+		  "isCA, certPathLen, keyUsage, extendedKeyUsage, subjectAltNames and "
+		  "macAddress at most once)" },
 		{ "commonName=a\nisCA=yes\n",
 		  NAME ":2: invalid isCA 'yes' (expected true or false)" },
 		{ "commonName=a\nisCA=true\ncertPathLen=two\n",
