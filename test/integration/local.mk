@@ -29,4 +29,4 @@ INTEGRATION_TESTS = \
 # Run by `make check` only, not by the sanitizer pass (see Makefile.am).
 PLAIN_ONLY_TESTS = test/integration/tpm2_tls_clientauth.sh
 TESTS += $(INTEGRATION_TESTS) $(PLAIN_ONLY_TESTS)
-EXTRA_DIST += $(INTEGRATION_TESTS) $(PLAIN_ONLY_TESTS) test/integration/lib.sh test/integration/lib-interop.sh test/valgrind.supp
+EXTRA_DIST += $(INTEGRATION_TESTS) $(PLAIN_ONLY_TESTS) test/integration/lib.sh test/integration/lib-interop.sh test/integration/lib-kill9.sh test/valgrind.supp

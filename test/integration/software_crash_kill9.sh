@@ -10,15 +10,22 @@
 #  - after keygen, with the request sent: the server answers 202 with
 #    Retry-After: 2; the client is killed as soon as the server has logged
 #    the 202 (it is then sleeping before its retry) - deterministic;
-#  - while files are written: inotifywait (inotify-tools) watches the
-#    keystore and the client is killed at the N-th file event of its commit
-#    (temp file created / written, journal in place, each rename, journal
-#    removed), for every N of a complete run.  The kill lands at or shortly
-#    after event N; the coverage (how many kills left a journal, i.e. hit
-#    mid-commit) is printed.
+#  - while files are written: strace numbers the keystore events of one
+#    complete run (lib-kill9.sh: keystore directories made, lock file
+#    created, each temp file - CSR, key, certificate, chain, journal -
+#    created / written / synced, the journal renamed into place and its
+#    directory synced, each rename, the stale pending key removed, the
+#    directories synced, the journal removed, the lock file removed), and
+#    run N gets SIGKILL on entry to event N, for every N: exact, on any load
+#    and file system.  Each kill must be status 137 after exactly events
+#    1..N-1, leave exactly the temp files / journal / lock those events
+#    make, and the alias must read as before the run if N is at or before
+#    the journal rename and as after it otherwise.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-kill9.sh"
 set -e
-need openssl inotifywait
+need openssl strace
+k9_init
 pw_init
 AUTH=(--estc-user device --estc-pass-file "$T/pass")
 LIM=(--timeout 10 --connect-timeout 5 --max-wait 10)
@@ -81,53 +88,6 @@ wait_log() {
 	fail "server never logged '$2'"
 }
 
-# kill_at_event N ARGS...: run hwenroll ARGS, SIGKILL it at the N-th inotify
-# event in the keystore.  Sets $rc (137 if killed), $hit (1 if killed), $jn
-# (1 if the kill left a journal: mid-commit), $seen (events seen).
-kill_at_event() {
-	local n=$1 i=0 ipid ev path
-	shift
-	rm -f "$T/fifo" "$T/inw.err"
-	mkfifo "$T/fifo"
-	inotifywait -m -r -e create,close_write,moved_to,delete --format '%e %w%f' "$KS" \
-		>"$T/fifo" 2>"$T/inw.err" &
-	ipid=$!
-	exec 7<"$T/fifo"
-	for ((i = 0; i < 200; i++)); do
-		grep -q 'Watches established' "$T/inw.err" 2>/dev/null && break
-		sleep 0.02
-	done
-	grep -q 'Watches established' "$T/inw.err" || fail "inotifywait did not start: $(cat "$T/inw.err")"
-	i=0
-	hit=0
-	run_bg "$@"
-	while :; do
-		if read -r -t 0.5 -u 7 ev path; then
-			i=$((i + 1))
-			if [ "$i" -ge "$n" ]; then
-				kill -KILL "$cpid" 2>/dev/null && hit=1
-				break
-			fi
-		elif ! kill -0 "$cpid" 2>/dev/null; then
-			break	# the run ended before event n
-		fi
-	done
-	reap
-	seen=$i
-	kill "$ipid" 2>/dev/null || true
-	wait "$ipid" 2>/dev/null || true
-	exec 7<&-
-	jn=0
-	[ -e "$KS/req/dev.journal" ] && jn=1
-	return 0
-}
-# events ARGS...: number of keystore events of a complete run of ARGS
-count_events() {
-	kill_at_event 100000 "$@"
-	[ "$rc" = 0 ] || { cat "$T/err" >&2; fail "reference run exited $rc"; }
-	nev=$seen
-}
-
 step "kill -9 after keygen with the request sent (202 wait): enroll, then reenroll --rekey"
 est_start "$T/p" --user device --pass-file "$T/pass" --pending 1 --retry-after 2
 ks_init "$T/p" dev
@@ -159,53 +119,76 @@ consistent "next rekey" "$T/p" "$old"
 clean "next rekey"
 est_stop "$T/p"
 
-step "kill -9 at every file event of the enroll commit"
+# kill_each WHAT PREP ARGS...: one reference run of hwenroll ARGS, then for
+# every event N of it a run killed at event N, the checks above, and a
+# complete run.  PREP sets the keystore up before each run and $before to
+# the alias's key fingerprint (empty: no alias yet).
+kill_each() {
+	local what=$1 prep=$2 nev n ev L J R U f left found want pre jn=0 kept=0
+	shift 2
+	$prep
+	k9_reference "$T/ref" "$@"
+	nev=$(wc -l <"$T/ref")
+	step "  $nev events:"
+	k9_list "$T/ref"
+	L=$(k9_index "$T/ref" "create ks/req/dev.lock")
+	J=$(k9_index "$T/ref" "rename ks/req/.dev=dev.journal.tmp.* -> ks/req/dev.journal")
+	R=$(k9_index "$T/ref" "remove ks/req/dev.journal")
+	U=$(k9_index "$T/ref" "remove ks/req/dev.lock")
+	[ "$L" -lt "$J" ] && [ "$J" -lt "$R" ] && [ "$R" -lt "$U" ] ||
+		fail "$what: commit steps out of order: lock $L, journal $J, journal removed $R, unlock $U"
+	for f in req/dev.csr keys/dev.pem certs/dev.pem certs/dev-chain.pem; do
+		k9_index "$T/ref" "create ks/${f%/*}/.dev=${f#*/}.tmp.*" >/dev/null
+		k9_index "$T/ref" "write ks/${f%/*}/.dev=${f#*/}.tmp.*" >/dev/null
+		n=$(k9_index "$T/ref" "rename ks/${f%/*}/.dev=${f#*/}.tmp.* -> ks/$f")
+		[ "$n" -gt "$J" ] && [ "$n" -lt "$R" ] || fail "$what: $f renamed outside the journal (event $n)"
+	done
+	for ((n = 1; n <= nev; n++)); do
+		ev=$(sed -n "${n}p" "$T/ref" | cut -d' ' -f4-)
+		$prep
+		k9_kill_at "$n" "$T/ref" "$@"
+		left=$(k9_left "$n" "$T/ref")
+		found=$(k9_found)
+		[ "$found" = "$left" ] ||
+			fail "$what killed at event $n ($ev): the keystore has '$found', events 1..$((n - 1)) leave '$left'"
+		[ -e "$KS/req/dev.journal" ] && jn=$((jn + 1))
+		consistent "$what killed at event $n ($ev)" "$T/s" "$before"
+		if [ "$n" -le "$J" ]; then
+			want=${before:+old}
+			kept=$((kept + 1))
+		else
+			want=new
+		fi
+		[ "$state" = "${want:-none}" ] ||
+			fail "$what killed at event $n ($ev): alias is $state, expected ${want:-none} (journal renamed at event $J)"
+		pre=
+		[ "$state" = none ] || pre=$(keypub "$KS/keys/dev.pem")
+		ok "$@"
+		consistent "$what after a kill at event $n" "$T/s" "$pre"
+		[ -z "$before" ] || [ "$state" = new ] || fail "$what after a kill at event $n kept the key"
+		clean "$what after a kill at event $n"
+	done
+	echo "$what: $nev kills, each at its event; $jn left a journal (mid-commit), $kept left the alias as it was, $((nev - kept)) were rolled forward" >&2
+	[ "$jn" = $((R - J)) ] && [ "$kept" = "$J" ] || fail "$what: coverage does not add up"
+}
+
+# PREPs: a new keystore (no alias), or the keystore as the last run left it
+fresh_ks() {
+	rm -rf "$KS"
+	ks_init "$T/s" dev
+	before=
+}
+same_ks() { before=$(keypub "$KS/keys/dev.pem"); }
+
 est_start "$T/s" --user device --pass-file "$T/pass"
 hwe_on_exit est_stop "$T/s"
 URL=$(est_url "$T/s" "" simpleenroll)
-rm -rf "$KS"
-ks_init "$T/s" dev
-count_events enroll --uri "$URL" --key-alias dev --csr-conf device.conf "${AUTH[@]}" "${LIM[@]}"
-[ "$nev" -ge 8 ] || fail "only $nev keystore events in an enroll"
-step "  $nev events"
-mid=0 kills=0 nones=0 news=0
-for ((k = 1; k <= nev; k++)); do
-	rm -rf "$KS"
-	ks_init "$T/s" dev
-	kill_at_event "$k" enroll --uri "$URL" --key-alias dev --csr-conf device.conf "${AUTH[@]}" "${LIM[@]}"
-	kills=$((kills + hit))
-	mid=$((mid + jn))
-	consistent "enroll killed at event $k (exit $rc)" "$T/s"
-	[ "$state" = none ] && nones=$((nones + 1)) || news=$((news + 1))
-	ok enroll --uri "$URL" --key-alias dev --csr-conf device.conf "${AUTH[@]}" "${LIM[@]}"
-	consistent "enroll after a kill at event $k" "$T/s"
-	clean "enroll after a kill at event $k"
-done
-echo "enroll: $kills kills, $mid mid-commit (journal left), alias found absent $nones / enrolled $news times" >&2
-[ "$kills" -ge $((nev / 2)) ] || fail "only $kills of $nev runs were killed"  # the last events can race the exit
-[ "$nones" -ge 1 ] && [ "$news" -ge 1 ] || fail "kills did not cover both sides of the commit"
 
-step "kill -9 at every file event of the reenroll --rekey commit"
-rm -rf "$KS"
-ks_init "$T/s" dev
+step "kill -9 at every file event of an enroll into a new keystore"
+kill_each enroll fresh_ks enroll --uri "$URL" --key-alias dev --csr-conf device.conf "${AUTH[@]}" "${LIM[@]}"
+
+step "kill -9 at every file event of a reenroll --rekey"
+fresh_ks
 ok enroll --uri "$URL" --key-alias dev --csr-conf device.conf "${AUTH[@]}" "${LIM[@]}"
-count_events reenroll --uri "$URL" --key-alias dev --rekey "${LIM[@]}"
-step "  $nev events"
-mid=0 kills=0 olds=0 news=0
-for ((k = 1; k <= nev; k++)); do
-	old=$(keypub "$KS/keys/dev.pem")
-	kill_at_event "$k" reenroll --uri "$URL" --key-alias dev --rekey "${LIM[@]}"
-	kills=$((kills + hit))
-	mid=$((mid + jn))
-	consistent "rekey killed at event $k (exit $rc)" "$T/s" "$old"
-	[ "$state" = old ] && olds=$((olds + 1)) || news=$((news + 1))
-	old=$(keypub "$KS/keys/dev.pem")
-	ok reenroll --uri "$URL" --key-alias dev --rekey "${LIM[@]}"
-	consistent "rekey after a kill at event $k" "$T/s" "$old"
-	[ "$state" = new ] || fail "rekey after a kill at event $k kept the key"
-	clean "rekey after a kill at event $k"
-done
-echo "rekey: $kills kills, $mid mid-commit (journal left), alias found old $olds / new $news times" >&2
-[ "$kills" -ge $((nev / 2)) ] || fail "only $kills of $nev runs were killed"  # the last events can race the exit
-[ "$olds" -ge 1 ] && [ "$news" -ge 1 ] || fail "kills did not cover both sides of the commit"
+kill_each "reenroll --rekey" same_ks reenroll --uri "$URL" --key-alias dev --rekey "${LIM[@]}"
 exit 0
