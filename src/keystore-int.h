@@ -10,7 +10,7 @@
 #include "keystore.h"
 #include "rc.h"
 
-#define KS_READ_MAX (1024 * 1024)
+#define KS_READ_MAX HWE_KS_READ_MAX
 #define KS_NAME_MAX 200
 #define KS_ALIAS_MAX 64
 #define JOURNAL_MAGIC "hwenroll-journal 1"

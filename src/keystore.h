@@ -27,12 +27,19 @@ struct hwe_keystore;
 struct hwe_ks_lock;
 struct hwe_ks_txn;
 
+/* The largest file the keystore reads (and so the largest it writes). */
+#define HWE_KS_READ_MAX (1024 * 1024)
+
 /* Open (and with create=1, create with safe modes: ks 0755, keys/ and req/
  * 0700) the keystore.  Refuses a keys/ directory that is group/world
  * accessible or not owned by us, and symlinked subdirectories. */
 int hwe_keystore_open(const char *dir, int create, struct hwe_keystore **out);
 void hwe_keystore_close(struct hwe_keystore *ks);
 const char *hwe_keystore_dir(const struct hwe_keystore *ks);
+/* The open descriptor of <ks>/<sub>/, -1 if that directory is absent: for
+ * openat(..., O_NOFOLLOW) of a file the keystore module does not read itself
+ * (the CSR config, see hwe_csrconf_load_at). */
+int hwe_keystore_dirfd(const struct hwe_keystore *ks, const char *sub);
 
 /* malloc'd "<ks>/<sub>/<name>" */
 char *hwe_keystore_path(const struct hwe_keystore *ks, const char *sub, const char *name);
@@ -56,10 +63,13 @@ void hwe_keystore_unlock(struct hwe_ks_lock *lk);
  * after locking).  Needs the alias lock held and no open transaction. */
 int hwe_keystore_recover(struct hwe_keystore *ks, const char *alias);
 
-/* Read a file of the keystore.  Refuses symlinks (O_NOFOLLOW) and, under
- * keys/ and req/, files readable by group or others.  Returns
+/* Read a file of the keystore through its directory descriptor.  Refuses
+ * symlinks (O_NOFOLLOW), anything but a regular file, and what
+ * hwe_file_check refuses: a file owned by neither us nor root, writable by
+ * group or others, and under keys/ and req/ accessible by them at all
+ * (HWE_EXIT_KEYSTORE, ERR_KEYSTORE_PERMISSIONS).  Returns
  * HWE_EXIT_KEYSTORE with status ERR_KEYSTORE_NO_ALIAS if it does not exist.
- * At most 1 MiB.  *data is NUL-terminated after *len bytes; free it with
+ * At most HWE_KS_READ_MAX bytes.  *data is NUL-terminated after *len bytes; free it with
  * OPENSSL_clear_free(*data, *len) - key files are secret. */
 int hwe_keystore_read(const struct hwe_keystore *ks, const char *sub, const char *name,
 		      unsigned char **data, size_t *len);
@@ -72,7 +82,8 @@ int hwe_keystore_find_key(const struct hwe_keystore *ks, const char *alias,
 
 /* Every certificate in <ks>/ca/ (PEM, possibly several per file, or DER;
  * files ending .pem .crt .cer .der); an unreadable file is an input error
- * naming it.  *out may be empty. */
+ * naming it, a symlink or a file with a bad owner or mode (as for
+ * hwe_keystore_read) a keystore error.  *out may be empty. */
 int hwe_keystore_load_ca(const struct hwe_keystore *ks, STACK_OF(X509) **out);
 
 /* Aliases present (certs/<a>.pem or keys/<a>.<ext>), sorted; NULL-terminated,

@@ -41,6 +41,7 @@ enum hwe_exit {
 	X(ERR_BAD_URI,                     -1101) \
 	X(ERR_FILE_OPEN_FAILED,            -7201) \
 	X(ERR_FILE_READ_FAILED,            -7202) \
+	X(ERR_FILE_PERMISSIONS,            -7203) \
 	X(ERR_CONFIG_SYNTAX,               -7210) \
 	X(ERR_NETWORK_CONNECT,             -7301) \
 	X(ERR_NETWORK_TIMEOUT,             -7302) \

@@ -379,6 +379,37 @@ static void test_read(void **state)
 	write_file(kp(f, "certs/a.pem"), "cert", 4, 0644);
 	assert_int_equal(hwe_keystore_read(ks, "certs", "a.pem", &data, &len), HWE_OK);
 	OPENSSL_clear_free(data, len);
+	data = NULL;
+	/* ... unless others can write it (they would choose the certificate
+	 * reenroll presents), or it belongs to another user */
+	assert_int_equal(chmod(kp(f, "certs/a.pem"), 0666), 0);
+	expect_err(hwe_keystore_read(ks, "certs", "a.pem", &data, &len), HWE_EXIT_KEYSTORE,
+		   HWE_ERR_KEYSTORE_PERMISSIONS, "writable by group or others (mode 0666)");
+	assert_int_equal(chmod(kp(f, "certs/a.pem"), 0664), 0);
+	assert_int_equal(hwe_keystore_read(ks, "certs", "a.pem", &data, &len), HWE_EXIT_KEYSTORE);
+	assert_non_null(strstr(hwe_err_message(), kp(f, "certs/a.pem")));
+	assert_non_null(strstr(hwe_err_hint_text(), "chmod go-w"));
+	hwe_err_clear();
+	assert_null(data);
+	assert_int_equal(chmod(kp(f, "certs/a.pem"), 0644), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(kp(f, "certs/a.pem"), 54321, 54321), 0);
+		assert_int_equal(hwe_keystore_read(ks, "certs", "a.pem", &data, &len),
+				 HWE_EXIT_KEYSTORE);
+		assert_int_equal(hwe_err_status(), HWE_ERR_KEYSTORE_PERMISSIONS);
+		assert_non_null(strstr(hwe_err_message(), "owned by uid 54321"));
+		assert_non_null(strstr(hwe_err_hint_text(), "chown 0"));
+		hwe_err_clear();
+		/* a key file too, even 0600 */
+		assert_int_equal(chmod(kp(f, "keys/a.pem"), 0600), 0);
+		assert_int_equal(chown(kp(f, "keys/a.pem"), 54321, 54321), 0);
+		expect_err(hwe_keystore_read(ks, "keys", "a.pem", &data, &len), HWE_EXIT_KEYSTORE,
+			   HWE_ERR_KEYSTORE_PERMISSIONS, "owned by uid 54321");
+		assert_int_equal(chown(kp(f, "keys/a.pem"), 0, 0), 0);
+		assert_int_equal(chown(kp(f, "certs/a.pem"), 0, 0), 0);
+		assert_int_equal(hwe_keystore_read(ks, "certs", "a.pem", &data, &len), HWE_OK);
+		OPENSSL_clear_free(data, len);
+	}
 
 	/* symlinked key file, even to a 0600 file */
 	write_file(kp(f, "../outside.pem"), "x", 1, 0600);
@@ -1013,9 +1044,31 @@ static void test_load_ca(void **state)
 	sk_X509_pop_free(sk, X509_free);
 	sk = NULL;
 
-	/* a symlink to a trust anchor elsewhere (e.g. /etc/ssl/certs) is followed */
+	/* a symlink, even to a trust anchor elsewhere (e.g. /etc/ssl/certs),
+	 * is refused: whoever controls the link's way chooses whom we trust */
 	write_pem(kp(f, "../linked.pem"), &c[0], 1, NULL);
 	assert_int_equal(symlink(kp(f, "../linked.pem"), kp(f, "ca/d-link.pem")), 0);
+	expect_err(hwe_keystore_load_ca(ks, &sk), HWE_EXIT_KEYSTORE,
+		   HWE_ERR_KEYSTORE_PERMISSIONS, "refusing symlink");
+	assert_null(sk);
+	unlink(kp(f, "ca/d-link.pem"));
+	/* a dangling one too */
+	assert_int_equal(symlink(kp(f, "../nosuch.pem"), kp(f, "ca/d-link.pem")), 0);
+	expect_err(hwe_keystore_load_ca(ks, &sk), HWE_EXIT_KEYSTORE,
+		   HWE_ERR_KEYSTORE_PERMISSIONS, "refusing symlink");
+	unlink(kp(f, "ca/d-link.pem"));
+	/* a trust anchor others can write, or owned by another user */
+	write_pem(kp(f, "ca/d-root.pem"), &c[0], 1, NULL);
+	assert_int_equal(chmod(kp(f, "ca/d-root.pem"), 0646), 0);
+	expect_err(hwe_keystore_load_ca(ks, &sk), HWE_EXIT_KEYSTORE,
+		   HWE_ERR_KEYSTORE_PERMISSIONS, "writable by group or others (mode 0646)");
+	assert_int_equal(chmod(kp(f, "ca/d-root.pem"), 0644), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(kp(f, "ca/d-root.pem"), 54321, 0), 0);
+		expect_err(hwe_keystore_load_ca(ks, &sk), HWE_EXIT_KEYSTORE,
+			   HWE_ERR_KEYSTORE_PERMISSIONS, "owned by uid 54321");
+		assert_int_equal(chown(kp(f, "ca/d-root.pem"), 0, 0), 0);
+	}
 	assert_int_equal(hwe_keystore_load_ca(ks, &sk), HWE_OK);
 	assert_int_equal(sk_X509_num(sk), 5);
 	sk_X509_pop_free(sk, X509_free);
