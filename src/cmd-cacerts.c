@@ -13,8 +13,8 @@
 #include "pkcs7.h"
 #include "rc.h"
 
-#define CACERTS_FILE "est-cacerts.pem"
-#define CACERTS_LOCK "cacerts"
+#define CACERTS_FILE HWE_KS_CACERTS_FILE
+#define CACERTS_LOCK HWE_KS_CACERTS_LOCK
 
 static const struct hwe_usage usage = {
 	.name = "cacerts",

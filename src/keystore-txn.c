@@ -235,7 +235,7 @@ static int journal_parse(char *text, size_t len, const char *alias, const char *
 {
 	int ret = HWE_EXIT_KEYSTORE, lineno = 0, sub, sub2;
 	char *line = text, *nl, *verb, *a1, *a2, *extra, *save = NULL, *n1, *n2;
-	char header[KS_ALIAS_MAX + 32];
+	char header[KS_ALIAS_MAX + 32], why[KS_NAME_MAX + KS_ALIAS_MAX + 64] = "", shown[KS_NAME_MAX + 8];
 	struct ks_action *a = NULL;
 	size_t n = 0, cap = 0;
 
@@ -263,14 +263,23 @@ static int journal_parse(char *text, size_t len, const char *alias, const char *
 			if (!a2 || parse_relpath(a2, &sub2, &n2) || sub2 != sub || !ks_name_ok(n2) ||
 			    ks_reserved(sub, n2) || !tmp_ok(n1, alias, n2))
 				goto out;
-			ret = action_add(&a, &n, &cap, 0, sub, n1, n2);
 		} else if (strcmp(verb, "remove") == 0) {
 			if (a2 || !ks_name_ok(n1) || ks_reserved(sub, n1))
 				goto out;
-			ret = action_add(&a, &n, &cap, 1, sub, NULL, n1);
+			n2 = n1;
+			n1 = NULL;
 		} else {
 			goto out;
 		}
+		/* Well formed is not enough: an update of one alias never
+		 * touches another alias's files, ca/ or conf/. */
+		if (!ks_in_scope(alias, sub, n2)) {
+			snprintf(why, sizeof(why), "'%s/%s' is not a file of alias '%s'",
+				 ks_subs[sub].name, hwe_sanitize(n2, strlen(n2), shown, sizeof(shown)),
+				 alias);
+			goto out;
+		}
+		ret = action_add(&a, &n, &cap, n1 == NULL, sub, n1, n2);
 		if (ret)
 			goto out;
 		ret = HWE_EXIT_KEYSTORE;
@@ -283,7 +292,15 @@ static int journal_parse(char *text, size_t len, const char *alias, const char *
 	n = 0;
 	ret = HWE_OK;
 out:
-	if (ret == HWE_EXIT_KEYSTORE) {
+	if (ret == HWE_EXIT_KEYSTORE && why[0]) {
+		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
+			"journal '%s' is not valid (line %d): %s; nothing was changed", path, lineno,
+			why);
+		hwe_err_hint("hwenroll did not write this: an update of alias '%s' touches only "
+			     "keys/%s.<ext>, certs/%s.pem, certs/%s-chain.pem, req/%s.csr and "
+			     "req/%s.pending.<ext>; inspect it, then remove it: rm '%s'",
+			     alias, alias, alias, alias, alias, alias, path);
+	} else if (ret == HWE_EXIT_KEYSTORE) {
 		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
 			"journal '%s' is not valid (line %d); nothing was changed", path, lineno);
 		hwe_err_hint("inspect it; if no update of this alias is wanted, remove it: rm '%s'",
@@ -352,6 +369,9 @@ static int remove_stale(struct hwe_keystore *ks, const char *alias)
 
 	lp = (size_t)snprintf(prefix, sizeof(prefix), ".%s=", alias);
 	for (s = 0; s < SUB_COUNT; s++) {
+		/* only where an update of the alias can have staged a file */
+		if (s == SUB_CONF || (s == SUB_CA && strcmp(alias, HWE_KS_CACERTS_LOCK) != 0))
+			continue;
 		ret = ks_list_dir(ks, s, 1, &names, &n);
 		if (ret)
 			return ret;
@@ -509,6 +529,10 @@ static int txn_check(struct hwe_ks_txn *t, const char *sub, const char *name, in
 	if (ks_reserved(*s, name))
 		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
 			       "'req/%s' is reserved for locking", name);
+	/* the roll-forward would refuse the journal (journal_parse) */
+	if (!ks_in_scope(t->lk->alias, *s, name))
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
+			       "'%s/%s' is not a file of alias '%s'", sub, name, t->lk->alias);
 	return ks_need_sub(t->ks, *s);
 }
 

@@ -121,6 +121,44 @@ static int alias_ok(const char *alias)
 	return 1;
 }
 
+/* Whether <sub>/<name> is one of the files an update of alias may touch
+ * (the list is in keystore.h).  Exact names, not "<alias>.*": alias "a"
+ * must not reach keys/a.b.pem, the key of alias "a.b". */
+static int backend_ext(const char *s)
+{
+	const struct hwe_key_backend *const *all = hwe_key_backends();
+	size_t i;
+
+	for (i = 0; all[i]; i++)
+		if (strcmp(s, all[i]->ext) == 0)
+			return 1;
+	return 0;
+}
+
+int ks_in_scope(const char *alias, int sub, const char *name)
+{
+	size_t la = strlen(alias);
+	const char *rest;
+
+	if (sub == SUB_CA)
+		return strcmp(alias, HWE_KS_CACERTS_LOCK) == 0 &&
+		       strcmp(name, HWE_KS_CACERTS_FILE) == 0;
+	if (strncmp(name, alias, la) != 0)
+		return 0;
+	rest = name + la;
+	switch (sub) {
+	case SUB_CERTS:
+		return strcmp(rest, ".pem") == 0 || strcmp(rest, "-chain.pem") == 0;
+	case SUB_KEYS:
+		return backend_ext(rest);
+	case SUB_REQ:
+		return strcmp(rest, ".csr") == 0 ||
+		       (strncmp(rest, ".pending", 8) == 0 && backend_ext(rest + 8));
+	default:
+		return 0; /* conf/: never written */
+	}
+}
+
 int hwe_keystore_alias_valid(const char *alias)
 {
 	char shown[80];

@@ -30,6 +30,13 @@ struct hwe_ks_txn;
 /* The largest file the keystore reads (and so the largest it writes). */
 #define HWE_KS_READ_MAX (1024 * 1024)
 
+/* The CA certificates update (hwenroll cacerts) runs under this lock name;
+ * its journal (req/cacerts.journal) may name only ca/HWE_KS_CACERTS_FILE
+ * besides the files of an alias of that name.  No other update touches
+ * ca/, and none touches conf/. */
+#define HWE_KS_CACERTS_LOCK "cacerts"
+#define HWE_KS_CACERTS_FILE "est-cacerts.pem"
+
 /* Open (and with create=1, create with safe modes: ks 0755, keys/ and req/
  * 0700) the keystore.  Refuses a keys/ directory that is group/world
  * accessible or not owned by us, and symlinked subdirectories. */
@@ -94,7 +101,12 @@ void hwe_keystore_aliases_free(char **v);
 /* Transactions (need the alias lock held; one open transaction per lock).
  * Staged temp files are <sub>/.<alias>=<name>.tmp.<pid>.<hex>; the journal
  * is req/<alias>.journal.  Names are [A-Za-z0-9._+@-], not starting with
- * '.'; under keys/ and req/ a mode with group/other bits is refused. */
+ * '.'; under keys/ and req/ a mode with group/other bits is refused.
+ * An update may touch only the files of its alias: keys/<alias><ext> (ext of
+ * a key backend), certs/<alias>.pem, certs/<alias>-chain.pem, req/<alias>.csr,
+ * req/<alias>.pending<ext> (and, for HWE_KS_CACERTS_LOCK,
+ * ca/HWE_KS_CACERTS_FILE); a journal naming anything else is refused by
+ * the roll-forward, untouched. */
 int hwe_keystore_txn_begin(struct hwe_keystore *ks, const char *alias, struct hwe_ks_txn **out);
 /* Stage <sub>/<name> with these bytes and mode (temp file, fsync). */
 int hwe_keystore_txn_put(struct hwe_ks_txn *t, const char *sub, const char *name,
