@@ -545,6 +545,11 @@ int hwe_keystore_txn_put(struct hwe_ks_txn *t, const char *sub, const char *name
 	ret = txn_check(t, sub, name, &s);
 	if (ret)
 		return ret;
+	/* never write what the keystore will not read back */
+	if (len > KS_READ_MAX)
+		return hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
+			       "refusing to store '%s/%s': %zu bytes, more than the %d bytes the keystore reads",
+			       sub, name, len, KS_READ_MAX);
 	if (ks_subs[s].secret && (mode & 077))
 		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
 			       "refusing mode %04o for '%s/%s': files there are owner-only",

@@ -106,7 +106,8 @@ void hwe_keystore_aliases_free(char **v);
  * a key backend), certs/<alias>.pem, certs/<alias>-chain.pem, req/<alias>.csr,
  * req/<alias>.pending<ext> (and, for HWE_KS_CACERTS_LOCK,
  * ca/HWE_KS_CACERTS_FILE); a journal naming anything else is refused by
- * the roll-forward, untouched. */
+ * the roll-forward, untouched.  A file larger than HWE_KS_READ_MAX is
+ * refused. */
 int hwe_keystore_txn_begin(struct hwe_keystore *ks, const char *alias, struct hwe_ks_txn **out);
 /* Stage <sub>/<name> with these bytes and mode (temp file, fsync). */
 int hwe_keystore_txn_put(struct hwe_ks_txn *t, const char *sub, const char *name,

@@ -738,6 +738,15 @@ static void test_txn_commit(void **state)
 				   HWE_ERR_GENERAL, "is not a file of alias 'a'");
 		}
 	}
+	/* nothing the keystore could not read back */
+	{
+		char *big = calloc(1, HWE_KS_READ_MAX + 1);
+
+		expect_err(hwe_keystore_txn_put(t, "certs", "a-chain.pem", big, HWE_KS_READ_MAX + 1,
+						0644),
+			   HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO, "more than the 1048576 bytes");
+		free(big);
+	}
 	assert_int_equal(count_dotfiles(f), 4);
 	assert_int_equal(hwe_keystore_txn_commit(t), HWE_OK);
 	expect_err(hwe_keystore_txn_commit(t), HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
