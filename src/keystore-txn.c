@@ -293,7 +293,7 @@ static int journal_parse(char *text, size_t len, const char *alias, const char *
 	ret = HWE_OK;
 out:
 	if (ret == HWE_EXIT_KEYSTORE && why[0]) {
-		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
+		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_JOURNAL,
 			"journal '%s' is not valid (line %d): %s; nothing was changed", path, lineno,
 			why);
 		hwe_err_hint("hwenroll did not write this: an update of alias '%s' touches only "
@@ -301,7 +301,7 @@ out:
 			     "req/%s.pending.<ext>; inspect it, then remove it: rm '%s'",
 			     alias, alias, alias, alias, alias, alias, path);
 	} else if (ret == HWE_EXIT_KEYSTORE) {
-		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
+		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_JOURNAL,
 			"journal '%s' is not valid (line %d); nothing was changed", path, lineno);
 		hwe_err_hint("inspect it; if no update of this alias is wanted, remove it: rm '%s'",
 			     path);

@@ -59,7 +59,9 @@ int hwe_keystore_alias_valid(const char *alias);
 /* Take the per-alias lock (<ks>/req/<alias>.lock, flock), waiting up to
  * wait_s seconds (0 = try once); then roll forward an interrupted commit for
  * the alias and delete temp files a killed run left behind.  Busy:
- * HWE_EXIT_KEYSTORE/ERR_KEYSTORE_LOCKED.  Release the lock (after freeing
+ * HWE_EXIT_KEYSTORE/ERR_KEYSTORE_LOCKED.  A journal that is malformed or
+ * names a file outside the alias's own (see the transactions below):
+ * HWE_EXIT_KEYSTORE/ERR_KEYSTORE_JOURNAL, nothing done, journal left.  Release the lock (after freeing
  * any transaction) with hwe_keystore_unlock; it is also released when the
  * process exits.  A lock outlives hwe_keystore_close. */
 int hwe_keystore_lock(struct hwe_keystore *ks, const char *alias, int wait_s,

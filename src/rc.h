@@ -68,7 +68,8 @@ enum hwe_exit {
 	X(ERR_KEYSTORE_IO,                 -7800) \
 	X(ERR_KEYSTORE_PERMISSIONS,        -7801) \
 	X(ERR_KEYSTORE_LOCKED,             -7802) \
-	X(ERR_KEYSTORE_NO_ALIAS,           -7803)
+	X(ERR_KEYSTORE_NO_ALIAS,           -7803) \
+	X(ERR_KEYSTORE_JOURNAL,            -7804)
 
 enum hwe_status {
 #define HWE_STATUS_ENUM(name, num) HWE_##name,

@@ -978,7 +978,7 @@ static void test_journal_parse(void **state)
 		before = snapshot(f->tmp);
 		if (hwe_keystore_lock(ks, "a", 0, &lk) != HWE_EXIT_KEYSTORE)
 			fail_msg("journal %zu accepted: %s", i, bad[i]);
-		assert_int_equal(hwe_err_status(), HWE_ERR_KEYSTORE_IO);
+		assert_int_equal(hwe_err_status(), HWE_ERR_KEYSTORE_JOURNAL);
 		assert_non_null(strstr(hwe_err_message(), "journal"));
 		assert_non_null(strstr(hwe_err_message(), "is not valid"));
 		assert_non_null(hwe_err_hint_text());
@@ -1019,7 +1019,7 @@ static void test_journal_parse(void **state)
 		before = snapshot(f->tmp);
 		if (hwe_keystore_lock(ks, alias, 0, &lk) != HWE_EXIT_KEYSTORE)
 			fail_msg("hostile journal %zu accepted: %s", i, text);
-		assert_int_equal(hwe_err_status(), HWE_ERR_KEYSTORE_IO);
+		assert_int_equal(hwe_err_status(), HWE_ERR_KEYSTORE_JOURNAL);
 		if (!strstr(hwe_err_message(), kp(f, jname)) ||
 		    !strstr(hwe_err_message(), hostile[i][2]) ||
 		    !strstr(hwe_err_message(), "is not a file of alias") ||
