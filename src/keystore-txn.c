@@ -236,6 +236,7 @@ static int journal_parse(char *text, size_t len, const char *alias, const char *
 	int ret = HWE_EXIT_KEYSTORE, lineno = 0, sub, sub2;
 	char *line = text, *nl, *verb, *a1, *a2, *extra, *save = NULL, *n1, *n2;
 	char header[KS_ALIAS_MAX + 32], why[KS_NAME_MAX + KS_ALIAS_MAX + 64] = "", shown[KS_NAME_MAX + 8];
+	char entry[120] = "";
 	struct ks_action *a = NULL;
 	size_t n = 0, cap = 0;
 
@@ -248,6 +249,7 @@ static int journal_parse(char *text, size_t len, const char *alias, const char *
 		nl = strchr(line, '\n');
 		*nl = '\0';
 		lineno++;
+		hwe_sanitize(line, strlen(line), entry, sizeof(entry)); /* for the message */
 		if (lineno == 1) {
 			if (strcmp(line, header) != 0)
 				goto out;
@@ -294,12 +296,18 @@ static int journal_parse(char *text, size_t len, const char *alias, const char *
 out:
 	if (ret == HWE_EXIT_KEYSTORE && why[0]) {
 		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_JOURNAL,
-			"journal '%s' is not valid (line %d): %s; nothing was changed", path, lineno,
-			why);
+			"journal '%s' is not valid (line %d: '%s'): %s; nothing was changed", path,
+			lineno, entry, why);
 		hwe_err_hint("hwenroll did not write this: an update of alias '%s' touches only "
 			     "keys/%s.<ext>, certs/%s.pem, certs/%s-chain.pem, req/%s.csr and "
 			     "req/%s.pending.<ext>; inspect it, then remove it: rm '%s'",
 			     alias, alias, alias, alias, alias, alias, path);
+	} else if (ret == HWE_EXIT_KEYSTORE && lineno > 0) {
+		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_JOURNAL,
+			"journal '%s' is not valid (line %d: '%s'); nothing was changed", path, lineno,
+			entry);
+		hwe_err_hint("inspect it; if no update of this alias is wanted, remove it: rm '%s'",
+			     path);
 	} else if (ret == HWE_EXIT_KEYSTORE) {
 		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_JOURNAL,
 			"journal '%s' is not valid (line %d); nothing was changed", path, lineno);

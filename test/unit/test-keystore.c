@@ -956,7 +956,7 @@ static void test_journal_parse(void **state)
 		  "'conf/device.conf'" },
 		/* a valid first step does not run either */
 		{ "a", "hwenroll-journal 1 a\nrename certs/.a=a.pem.tmp.1.ab certs/a.pem\nremove keys/b.pem\n",
-		  "(line 3): 'keys/b.pem'" },
+		  "(line 3: 'remove keys/b.pem'): 'keys/b.pem'" },
 		/* the CA update may replace est-cacerts.pem, nothing else in ca/ */
 		{ "cacerts", "hwenroll-journal 1 cacerts\nremove ca/tls-root.pem\n", "'ca/tls-root.pem'" },
 		{ "cacerts", "hwenroll-journal 1 cacerts\nrename ca/.cacerts=tls-root.pem.tmp.1.ab ca/tls-root.pem\n",
