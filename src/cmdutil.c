@@ -247,8 +247,11 @@ int hwe_cmd_load_cert(const struct hwe_keystore *ks, const char *alias, X509 **c
 		while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)))
 			sk_X509_push(*chain, x);
 		ERR_clear_error();
+	} else if (hwe_err_status() == HWE_ERR_KEYSTORE_NO_ALIAS) {
+		hwe_err_clear(); /* no chain file */
 	} else {
-		hwe_err_clear();
+		ret = hwe_err_code(); /* one we must not read (mode, owner, symlink) */
+		goto out;
 	}
 	ret = HWE_OK;
 out:
