@@ -9,6 +9,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/_build}" && pwd)
 export HWE_TOP_SRCDIR=$top HWE_TOP_BUILDDIR=$build
 export HWENROLL=$build/src/hwenroll ESTSERVER=$build/test/estserver/hwe-estserver
+umask 022 # hwenroll refuses keystore and CSR config files others can write
 T=$(mktemp -d "${TMPDIR:-/tmp}/hwenroll-demo.XXXXXX")
 cleanup() {
 	est_stop "$T/est" 2>/dev/null || true
