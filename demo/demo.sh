@@ -15,6 +15,7 @@ done
 # lib-estserver.sh owns the EXIT trap: it runs the hwe_at_exit commands
 # (newest first), stops the EST servers and removes the hwe_mktemp dirs, on
 # every way out (success, error, INT, TERM, HUP)
+umask 022 # hwenroll refuses keystore and CSR config files others can write
 . "$top/test/integration/lib-estserver.sh"
 hwe_mktemp T
 hwe_at_exit '"$top/swtpm-fixtures/tpm-stop" "$T/tpm"'

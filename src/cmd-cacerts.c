@@ -13,8 +13,8 @@
 #include "pkcs7.h"
 #include "rc.h"
 
-#define CACERTS_FILE "est-cacerts.pem"
-#define CACERTS_LOCK "cacerts"
+#define CACERTS_FILE HWE_KS_CACERTS_FILE
+#define CACERTS_LOCK HWE_KS_CACERTS_LOCK
 
 static const struct hwe_usage usage = {
 	.name = "cacerts",
@@ -26,6 +26,55 @@ static const struct hwe_usage usage = {
 		"  --json                print a JSON summary instead of the table\n"
 		"The server is authenticated with the TLS root CA certificate(s) already in <ks>/ca/.\n",
 };
+
+struct ent {
+	X509 *x;
+	int i;
+};
+
+static int ent_cmp(const void *a, const void *b)
+{
+	const struct ent *x = a, *y = b;
+	int c = X509_cmp(x->x, y->x);
+
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Drop repeated certificates (identical encoding), keeping the first of
+ * each in the server's order; returns how many were dropped or -1. */
+static int drop_duplicates(STACK_OF(X509) *certs)
+{
+	int n = sk_X509_num(certs), i, dropped = 0;
+	struct ent *e;
+	char *dup;
+
+	if (n < 2)
+		return 0;
+	e = malloc((size_t)n * sizeof(*e));
+	dup = calloc((size_t)n, 1);
+	if (!e || !dup) {
+		free(e);
+		free(dup);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		e[i].x = sk_X509_value(certs, i);
+		e[i].i = i;
+	}
+	qsort(e, (size_t)n, sizeof(*e), ent_cmp);
+	for (i = 1; i < n; i++)
+		if (X509_cmp(e[i - 1].x, e[i].x) == 0)
+			dup[e[i].i] = 1;
+	free(e);
+	for (i = n - 1; i >= 0; i--) {
+		if (dup[i]) {
+			X509_free(sk_X509_delete(certs, i));
+			dropped++;
+		}
+	}
+	free(dup);
+	return dropped;
+}
 
 int hwe_cacerts_run(struct hwe_ctx *ctx, struct hwe_opts *o)
 {
@@ -42,8 +91,24 @@ int hwe_cacerts_run(struct hwe_ctx *ctx, struct hwe_opts *o)
 		goto out;
 	if ((ret = hwe_est_cacerts(n.http, &n.url, &certs)))
 		goto out;
+	if ((i = drop_duplicates(certs)) < 0) {
+		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		goto out;
+	}
+	if (i > 0)
+		hwe_info("dropped %d duplicate certificate(s) from the /cacerts answer", i);
 	if ((ret = hwe_certs_to_pem(certs, 0, -1, &pem, &len)))
 		goto out;
+	/* Every later command reads this file: one it cannot read back
+	 * (the network allows 1 MiB of base64, PEM is larger) would stop
+	 * them all.  Check before anything is written. */
+	if (len > HWE_KS_READ_MAX) {
+		ret = hwe_err(HWE_EXIT_RESPONSE, HWE_ERR_EST_RESPONSE_TOO_LARGE,
+			      "/cacerts answer too large to store: %d certificate(s) make a %zu-byte PEM file, over the keystore's limit of %d bytes; nothing was stored",
+			      sk_X509_num(certs), len, HWE_KS_READ_MAX);
+		hwe_err_hint("the EST server sends far more CA certificates than a device needs; ask its operator to trim /cacerts");
+		goto out;
+	}
 	if ((ret = hwe_keystore_lock(ks, CACERTS_LOCK, 30, &lk)))
 		goto out;
 	if ((ret = hwe_keystore_txn_begin(ks, CACERTS_LOCK, &t)))

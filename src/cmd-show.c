@@ -50,9 +50,14 @@ static int gather(struct hwe_keystore *ks, const char *alias, struct info *in)
 	memset(in, 0, sizeof(*in));
 	in->alias = alias;
 	/* taking the lock rolls an interrupted commit forward first; a
-	 * keystore we cannot lock (read-only filesystem) is shown as it is */
+	 * keystore we cannot lock (read-only filesystem) is shown as it is,
+	 * but a journal refused as not hwenroll's, or a lock or journal that
+	 * is a symlink or has a bad mode, is an error: the alias is blocked */
 	if (hwe_keystore_lock(ks, alias, 0, &lk) != HWE_OK) {
-		if (hwe_err_status() == HWE_ERR_KEYSTORE_LOCKED) {
+		if (hwe_err_status() == HWE_ERR_KEYSTORE_JOURNAL ||
+		    hwe_err_status() == HWE_ERR_KEYSTORE_PERMISSIONS) {
+			return hwe_err_code();
+		} else if (hwe_err_status() == HWE_ERR_KEYSTORE_LOCKED) {
 			in->locked = 1;
 		} else {
 			hwe_debug("alias '%s' not locked (%s): showing it as it is", alias,

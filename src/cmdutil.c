@@ -12,6 +12,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "csrconf.h"
 #include "est.h"
 #include "hwenroll.h"
 #include "log.h"
@@ -22,11 +23,20 @@ int hwe_cmd_keystore(struct hwe_ctx *ctx, int create, struct hwe_keystore **ks)
 	return hwe_keystore_open(ctx->keystore_dir, create, ks);
 }
 
-char *hwe_cmd_csrconf_path(const struct hwe_keystore *ks, const char *name)
+int hwe_cmd_csrconf_load(const struct hwe_keystore *ks, const char *name,
+			 struct hwe_csrconf **out)
 {
+	char *path;
+	int ret;
+
 	if (strchr(name, '/'))
-		return strdup(name);
-	return hwe_keystore_path(ks, "conf", name);
+		return hwe_csrconf_load(name, out);
+	path = hwe_keystore_path(ks, "conf", name);
+	if (!path)
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	ret = hwe_csrconf_load_at(hwe_keystore_dirfd(ks, "conf"), name, path, out);
+	free(path);
+	return ret;
 }
 
 int hwe_cmd_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long long allowed,
@@ -242,8 +252,11 @@ int hwe_cmd_load_cert(const struct hwe_keystore *ks, const char *alias, X509 **c
 		while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)))
 			sk_X509_push(*chain, x);
 		ERR_clear_error();
+	} else if (hwe_err_status() == HWE_ERR_KEYSTORE_NO_ALIAS) {
+		hwe_err_clear(); /* no chain file */
 	} else {
-		hwe_err_clear();
+		ret = hwe_err_code(); /* one we must not read (mode, owner, symlink) */
+		goto out;
 	}
 	ret = HWE_OK;
 out:

@@ -20,6 +20,7 @@
 
 #include "csrconf.h"
 #include "csrconf-check.h"
+#include "filecheck.h"
 #include "log.h"
 #include "rc.h"
 
@@ -639,16 +640,26 @@ static int open_failed(const char *path, const char *why)
 	return ret;
 }
 
-int hwe_csrconf_load(const char *path, struct hwe_csrconf **out)
+/* dirfd AT_FDCWD: name is a path given by the user (symlinks followed);
+ * otherwise a keystore directory (O_NOFOLLOW, keystore refusals). */
+static int load(int dirfd, const char *name, const char *path, struct hwe_csrconf **out)
 {
-	int ret = HWE_EXIT_INPUT;
+	int ret = HWE_EXIT_INPUT, in_ks = dirfd != AT_FDCWD;
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
 	int fd = -1;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (in_ks && dirfd < 0)
+		errno = ENOENT; /* no conf/ directory */
+	else
+		fd = openat(dirfd, name,
+			    O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (in_ks ? O_NOFOLLOW : 0));
+	if (fd < 0 && in_ks && errno == ELOOP) {
+		ret = hwe_file_symlink_refused("CSR config file", path);
+		goto out;
+	}
 	if (fd < 0) {
 		ret = open_failed(path, strerror(errno));
 		goto out;
@@ -665,6 +676,12 @@ int hwe_csrconf_load(const char *path, struct hwe_csrconf **out)
 		ret = open_failed(path, "not a regular file");
 		goto out;
 	}
+	/* whoever can write it chooses the CSR's subject, SAN and EKU */
+	ret = hwe_file_check("CSR config file", path, &st, 0,
+			     in_ks ? HWE_EXIT_KEYSTORE : HWE_EXIT_INPUT);
+	if (ret)
+		goto out;
+	ret = HWE_EXIT_INPUT;
 	buf = malloc(MAX_FILE_SIZE + 1);
 	if (!buf) {
 		ret = no_memory();
@@ -698,6 +715,21 @@ out:
 		close(fd);
 	free(buf);
 	return ret;
+}
+
+int hwe_csrconf_load(const char *path, struct hwe_csrconf **out)
+{
+	return load(AT_FDCWD, path, path, out);
+}
+
+int hwe_csrconf_load_at(int dirfd, const char *name, const char *path,
+			struct hwe_csrconf **out)
+{
+	if (strchr(name, '/')) {
+		*out = NULL;
+		return open_failed(path, "not a file name in the keystore's conf/ directory");
+	}
+	return load(dirfd < 0 ? -1 : dirfd, name, path, out);
 }
 
 void hwe_csrconf_free(struct hwe_csrconf *c)

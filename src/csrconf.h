@@ -59,8 +59,17 @@ struct hwe_csrconf {
 int hwe_csrconf_parse(const char *name, const char *buf, size_t len,
 		      struct hwe_csrconf **out);
 /* Read and parse a file: a missing file is HWE_EXIT_INPUT with status
- * ERR_FILE_OPEN_FAILED and the reference workflow's hint. */
+ * ERR_FILE_OPEN_FAILED and the reference workflow's hint.  The file must
+ * pass hwe_file_check (owned by us or root, not writable by group or
+ * others; else HWE_EXIT_INPUT, ERR_FILE_PERMISSIONS).  A path is followed
+ * through symlinks; only the final file is checked. */
 int hwe_csrconf_load(const char *path, struct hwe_csrconf **out);
+/* The same for name in the keystore directory dirfd (conf/, from
+ * hwe_keystore_dirfd; -1 if absent); path is shown in messages.  Opened
+ * with O_NOFOLLOW: a symlink, a bad owner or a bad mode is refused with
+ * HWE_EXIT_KEYSTORE, ERR_KEYSTORE_PERMISSIONS, as for every keystore file. */
+int hwe_csrconf_load_at(int dirfd, const char *name, const char *path,
+			struct hwe_csrconf **out);
 void hwe_csrconf_free(struct hwe_csrconf *c);
 
 #endif

@@ -567,18 +567,9 @@ int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
 	    (ret = load_auth_alias(&j, o->val[HWE_OPT_AUTH_ALIAS])))
 		goto out;
 	/* the CSR config is read before a key is made: a missing file costs nothing */
-	if (o->val[HWE_OPT_CSR_CONF]) {
-		char *path = hwe_cmd_csrconf_path(j.ks, o->val[HWE_OPT_CSR_CONF]);
-
-		if (!path) {
-			ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
-			goto out;
-		}
-		ret = hwe_csrconf_load(path, &j.conf);
-		free(path);
-		if (ret)
-			goto out;
-	}
+	if (o->val[HWE_OPT_CSR_CONF] &&
+	    (ret = hwe_cmd_csrconf_load(j.ks, o->val[HWE_OPT_CSR_CONF], &j.conf)))
+		goto out;
 	if ((ret = prepare_keys(&j)))
 		goto out;
 

@@ -12,6 +12,7 @@
 #include "keystore.h"
 
 struct hwe_config;
+struct hwe_csrconf;
 
 struct hwe_ctx {
 	const char *keystore_dir;   /* -k / HWENROLL_KEYSTORE / config / default */
@@ -128,8 +129,11 @@ int hwe_cmd_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long long
 		  const struct hwe_usage *usage, struct hwe_opts *o);
 /* Open the keystore of ctx; create=1 creates missing directories. */
 int hwe_cmd_keystore(struct hwe_ctx *ctx, int create, struct hwe_keystore **ks);
-/* --csr-conf NAME without '/' resolves to <ks>/conf/NAME (malloc'd). */
-char *hwe_cmd_csrconf_path(const struct hwe_keystore *ks, const char *name);
+/* Load --csr-conf NAME: without '/' <ks>/conf/NAME, opened through the
+ * keystore's conf/ descriptor with O_NOFOLLOW (keystore checks); with '/'
+ * the path as given (owner/mode of the final file checked). */
+int hwe_cmd_csrconf_load(const struct hwe_keystore *ks, const char *name,
+			 struct hwe_csrconf **out);
 /* Require --uri (or EST_URI) and parse it; usage error otherwise. */
 int hwe_cmd_url(const struct hwe_opts *o, struct hwe_est_url *u);
 /* Pick the backend for an alias: the key file's backend if the alias has

@@ -10,7 +10,7 @@
 #include "keystore.h"
 #include "rc.h"
 
-#define KS_READ_MAX (1024 * 1024)
+#define KS_READ_MAX HWE_KS_READ_MAX
 #define KS_NAME_MAX 200
 #define KS_ALIAS_MAX 64
 #define JOURNAL_MAGIC "hwenroll-journal 1"
@@ -70,5 +70,6 @@ void ks_names_free(char **v, size_t n);
 int ks_list_dir(const struct hwe_keystore *ks, int sub, int with_dot, char ***out, size_t *nout);
 int ks_read(const struct hwe_keystore *ks, int sub, const char *name, int *missing,
 		   unsigned char **data, size_t *len);
+int ks_in_scope(const char *alias, int sub, const char *name);
 
 #endif

@@ -235,7 +235,8 @@ static int journal_parse(char *text, size_t len, const char *alias, const char *
 {
 	int ret = HWE_EXIT_KEYSTORE, lineno = 0, sub, sub2;
 	char *line = text, *nl, *verb, *a1, *a2, *extra, *save = NULL, *n1, *n2;
-	char header[KS_ALIAS_MAX + 32];
+	char header[KS_ALIAS_MAX + 32], why[KS_NAME_MAX + KS_ALIAS_MAX + 64] = "", shown[KS_NAME_MAX + 8];
+	char entry[120] = "";
 	struct ks_action *a = NULL;
 	size_t n = 0, cap = 0;
 
@@ -248,6 +249,7 @@ static int journal_parse(char *text, size_t len, const char *alias, const char *
 		nl = strchr(line, '\n');
 		*nl = '\0';
 		lineno++;
+		hwe_sanitize(line, strlen(line), entry, sizeof(entry)); /* for the message */
 		if (lineno == 1) {
 			if (strcmp(line, header) != 0)
 				goto out;
@@ -263,14 +265,23 @@ static int journal_parse(char *text, size_t len, const char *alias, const char *
 			if (!a2 || parse_relpath(a2, &sub2, &n2) || sub2 != sub || !ks_name_ok(n2) ||
 			    ks_reserved(sub, n2) || !tmp_ok(n1, alias, n2))
 				goto out;
-			ret = action_add(&a, &n, &cap, 0, sub, n1, n2);
 		} else if (strcmp(verb, "remove") == 0) {
 			if (a2 || !ks_name_ok(n1) || ks_reserved(sub, n1))
 				goto out;
-			ret = action_add(&a, &n, &cap, 1, sub, NULL, n1);
+			n2 = n1;
+			n1 = NULL;
 		} else {
 			goto out;
 		}
+		/* Well formed is not enough: an update of one alias never
+		 * touches another alias's files, ca/ or conf/. */
+		if (!ks_in_scope(alias, sub, n2)) {
+			snprintf(why, sizeof(why), "'%s/%s' is not a file of alias '%s'",
+				 ks_subs[sub].name, hwe_sanitize(n2, strlen(n2), shown, sizeof(shown)),
+				 alias);
+			goto out;
+		}
+		ret = action_add(&a, &n, &cap, n1 == NULL, sub, n1, n2);
 		if (ret)
 			goto out;
 		ret = HWE_EXIT_KEYSTORE;
@@ -283,8 +294,22 @@ static int journal_parse(char *text, size_t len, const char *alias, const char *
 	n = 0;
 	ret = HWE_OK;
 out:
-	if (ret == HWE_EXIT_KEYSTORE) {
-		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
+	if (ret == HWE_EXIT_KEYSTORE && why[0]) {
+		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_JOURNAL,
+			"journal '%s' is not valid (line %d: '%s'): %s; nothing was changed", path,
+			lineno, entry, why);
+		hwe_err_hint("hwenroll did not write this: an update of alias '%s' touches only "
+			     "keys/%s.<ext>, certs/%s.pem, certs/%s-chain.pem, req/%s.csr and "
+			     "req/%s.pending.<ext>; inspect it, then remove it: rm '%s'",
+			     alias, alias, alias, alias, alias, alias, path);
+	} else if (ret == HWE_EXIT_KEYSTORE && lineno > 0) {
+		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_JOURNAL,
+			"journal '%s' is not valid (line %d: '%s'); nothing was changed", path, lineno,
+			entry);
+		hwe_err_hint("inspect it; if no update of this alias is wanted, remove it: rm '%s'",
+			     path);
+	} else if (ret == HWE_EXIT_KEYSTORE) {
+		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_JOURNAL,
 			"journal '%s' is not valid (line %d); nothing was changed", path, lineno);
 		hwe_err_hint("inspect it; if no update of this alias is wanted, remove it: rm '%s'",
 			     path);
@@ -352,6 +377,9 @@ static int remove_stale(struct hwe_keystore *ks, const char *alias)
 
 	lp = (size_t)snprintf(prefix, sizeof(prefix), ".%s=", alias);
 	for (s = 0; s < SUB_COUNT; s++) {
+		/* only where an update of the alias can have staged a file */
+		if (s == SUB_CONF || (s == SUB_CA && strcmp(alias, HWE_KS_CACERTS_LOCK) != 0))
+			continue;
 		ret = ks_list_dir(ks, s, 1, &names, &n);
 		if (ret)
 			return ret;
@@ -509,6 +537,10 @@ static int txn_check(struct hwe_ks_txn *t, const char *sub, const char *name, in
 	if (ks_reserved(*s, name))
 		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
 			       "'req/%s' is reserved for locking", name);
+	/* the roll-forward would refuse the journal (journal_parse) */
+	if (!ks_in_scope(t->lk->alias, *s, name))
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
+			       "'%s/%s' is not a file of alias '%s'", sub, name, t->lk->alias);
 	return ks_need_sub(t->ks, *s);
 }
 
@@ -521,6 +553,11 @@ int hwe_keystore_txn_put(struct hwe_ks_txn *t, const char *sub, const char *name
 	ret = txn_check(t, sub, name, &s);
 	if (ret)
 		return ret;
+	/* never write what the keystore will not read back */
+	if (len > KS_READ_MAX)
+		return hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
+			       "refusing to store '%s/%s': %zu bytes, more than the %d bytes the keystore reads",
+			       sub, name, len, KS_READ_MAX);
 	if (ks_subs[s].secret && (mode & 077))
 		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
 			       "refusing mode %04o for '%s/%s': files there are owner-only",

@@ -23,6 +23,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "filecheck.h"
 #include "keystore.h"
 #include "keystore-int.h"
 #include "log.h"
@@ -118,6 +119,44 @@ static int alias_ok(const char *alias)
 			return 0;
 	}
 	return 1;
+}
+
+/* Whether <sub>/<name> is one of the files an update of alias may touch
+ * (the list is in keystore.h).  Exact names, not "<alias>.*": alias "a"
+ * must not reach keys/a.b.pem, the key of alias "a.b". */
+static int backend_ext(const char *s)
+{
+	const struct hwe_key_backend *const *all = hwe_key_backends();
+	size_t i;
+
+	for (i = 0; all[i]; i++)
+		if (strcmp(s, all[i]->ext) == 0)
+			return 1;
+	return 0;
+}
+
+int ks_in_scope(const char *alias, int sub, const char *name)
+{
+	size_t la = strlen(alias);
+	const char *rest;
+
+	if (sub == SUB_CA)
+		return strcmp(alias, HWE_KS_CACERTS_LOCK) == 0 &&
+		       strcmp(name, HWE_KS_CACERTS_FILE) == 0;
+	if (strncmp(name, alias, la) != 0)
+		return 0;
+	rest = name + la;
+	switch (sub) {
+	case SUB_CERTS:
+		return strcmp(rest, ".pem") == 0 || strcmp(rest, "-chain.pem") == 0;
+	case SUB_KEYS:
+		return backend_ext(rest);
+	case SUB_REQ:
+		return strcmp(rest, ".csr") == 0 ||
+		       (strncmp(rest, ".pending", 8) == 0 && backend_ext(rest + 8));
+	default:
+		return 0; /* conf/: never written */
+	}
 }
 
 int hwe_keystore_alias_valid(const char *alias)
@@ -434,6 +473,13 @@ const char *hwe_keystore_dir(const struct hwe_keystore *ks)
 	return ks->dir;
 }
 
+int hwe_keystore_dirfd(const struct hwe_keystore *ks, const char *sub)
+{
+	int s = ks_sub_index(sub);
+
+	return s < 0 ? -1 : ks->fd[s];
+}
+
 char *hwe_keystore_path(const struct hwe_keystore *ks, const char *sub, const char *name)
 {
 	size_t len = strlen(ks->dir) + (sub ? strlen(sub) + 1 : 0) + (name ? strlen(name) + 1 : 0) + 1;
@@ -448,22 +494,18 @@ char *hwe_keystore_path(const struct hwe_keystore *ks, const char *sub, const ch
 
 /* ---- reading ------------------------------------------------------------- */
 
-/* Read an open regular file (at most KS_READ_MAX bytes), NUL-terminated. */
-static int read_fd(int fd, const char *path, unsigned char **data, size_t *len)
+/* Read an open regular file (at most KS_READ_MAX bytes; st is its fstat),
+ * NUL-terminated. */
+static int read_fd(int fd, const char *path, const struct stat *st, unsigned char **data,
+		   size_t *len)
 {
 	unsigned char *buf = NULL;
-	struct stat st;
 	size_t size, got = 0;
 
-	if (fstat(fd, &st) < 0)
-		return ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot read", path, errno);
-	if (!S_ISREG(st.st_mode))
-		return hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO, "'%s' is not a regular file",
-			       path);
-	if (st.st_size > KS_READ_MAX)
+	if (st->st_size > KS_READ_MAX)
 		return hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
-			       "'%s' is larger than 1 MiB (%lld bytes)", path, (long long)st.st_size);
-	size = (size_t)st.st_size;
+			       "'%s' is larger than 1 MiB (%lld bytes)", path, (long long)st->st_size);
+	size = (size_t)st->st_size;
 	buf = OPENSSL_malloc(size + 1);
 	if (!buf)
 		return ks_oom();
@@ -488,8 +530,19 @@ static int read_fd(int fd, const char *path, unsigned char **data, size_t *len)
 	return HWE_OK;
 }
 
-/* Read <sub>/<name> refusing symlinks; *missing (if given) reports a
- * missing file without recording an error. */
+/* What a file of each subdirectory is, for messages. */
+static const char *const sub_what[SUB_COUNT] = {
+	[SUB_CONF] = "CSR config file",
+	[SUB_CA] = "CA file",
+	[SUB_CERTS] = "certificate file",
+	[SUB_KEYS] = "key file",
+	[SUB_REQ] = "keystore file",
+};
+
+/* Read <sub>/<name> through the directory descriptor, refusing symlinks
+ * (O_NOFOLLOW) and files that fail hwe_file_check (owner, mode; under keys/
+ * and req/ owner-only); *missing (if given) reports a missing file without
+ * recording an error. */
 int ks_read(const struct hwe_keystore *ks, int sub, const char *name, int *missing,
 		   unsigned char **data, size_t *len)
 {
@@ -507,7 +560,7 @@ int ks_read(const struct hwe_keystore *ks, int sub, const char *name, int *missi
 		return hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
 			       "invalid keystore file name '%s'", p);
 	if (ks->fd[sub] >= 0)
-		fd = openat(ks->fd[sub], name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		fd = openat(ks->fd[sub], name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	else
 		errno = ENOENT;
 	if (fd < 0) {
@@ -518,28 +571,22 @@ int ks_read(const struct hwe_keystore *ks, int sub, const char *name, int *missi
 		if (errno == ENOENT)
 			return hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_NO_ALIAS,
 				       "'%s' does not exist", p);
-		if (errno == ELOOP) {
-			hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_PERMISSIONS,
-				"refusing symlink '%s'", p);
-			hwe_err_hint("keystore files must be regular files; replace the link with the file itself");
-			return HWE_EXIT_KEYSTORE;
-		}
+		if (errno == ELOOP)
+			return hwe_file_symlink_refused(sub_what[sub], p);
 		return ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot open", p, errno);
 	}
-	if (ks_subs[sub].secret) {
-		if (fstat(fd, &st) < 0) {
-			ret = ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot read", p, errno);
-			goto out;
-		}
-		if (S_ISREG(st.st_mode) && (st.st_mode & 077)) {
-			hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_PERMISSIONS,
-				"'%s' is accessible by group or others (mode %04o)", p,
-				(unsigned)(st.st_mode & 07777));
-			hwe_err_hint("chmod 0600 '%s'", p);
-			goto out;
-		}
+	if (fstat(fd, &st) < 0) {
+		ret = ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot read", p, errno);
+		goto out;
 	}
-	ret = read_fd(fd, p, data, len);
+	if (!S_ISREG(st.st_mode)) {
+		ret = hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO, "'%s' is not a regular file", p);
+		goto out;
+	}
+	ret = hwe_file_check(sub_what[sub], p, &st, ks_subs[sub].secret ? HWE_FILE_SECRET : 0,
+			     HWE_EXIT_KEYSTORE);
+	if (ret == HWE_OK)
+		ret = read_fd(fd, p, &st, data, len);
 out:
 	close(fd);
 	return ret;
@@ -654,23 +701,20 @@ static int ca_parse(const unsigned char *data, size_t len, STACK_OF(X509) *sk)
 }
 
 /* A trust anchor file must be a regular file only we (or root) can change:
- * a bad one is an input error naming it. */
-static int ca_check(int fd, const char *path)
+ * not a regular file is an input error naming it, a bad owner or mode a
+ * keystore refusal (hwe_file_check). */
+static int ca_check(int fd, const char *path, struct stat *st)
 {
-	struct stat st;
-
-	if (fstat(fd, &st) < 0)
+	if (fstat(fd, st) < 0)
 		return hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED, "cannot read CA file '%s': %s",
 			       path, strerror(errno));
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st->st_mode)) {
 		hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED, "CA file '%s' is not a regular file",
 			path);
 		hwe_err_hint("remove it from the ca/ directory or replace it with a PEM or DER certificate");
 		return HWE_EXIT_INPUT;
 	}
-	if (check_public(path, &st, 0644))
-		return HWE_EXIT_KEYSTORE;
-	return HWE_OK;
+	return hwe_file_check(sub_what[SUB_CA], path, st, 0, HWE_EXIT_KEYSTORE);
 }
 
 int hwe_keystore_load_ca(const struct hwe_keystore *ks, STACK_OF(X509) **out)
@@ -680,6 +724,7 @@ int hwe_keystore_load_ca(const struct hwe_keystore *ks, STACK_OF(X509) **out)
 	unsigned char *data = NULL;
 	char **names = NULL, p[PATH_MAX];
 	size_t n = 0, i, len = 0;
+	struct stat st;
 
 	*out = NULL;
 	sk = sk_X509_new_null();
@@ -694,16 +739,22 @@ int hwe_keystore_load_ca(const struct hwe_keystore *ks, STACK_OF(X509) **out)
 		if (!ca_name(names[i]))
 			continue;
 		ks_kpath(ks, SUB_CA, names[i], p, sizeof(p));
-		/* Trust anchors are public: a link to e.g. /etc/ssl/certs is fine. */
-		fd = openat(ks->fd[SUB_CA], names[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		/* No symlinks, not even to /etc/ssl/certs: whoever can change
+		 * the link or a directory on its way chooses whom we trust. */
+		fd = openat(ks->fd[SUB_CA], names[i],
+			    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0 && errno == ELOOP) {
+			ret = hwe_file_symlink_refused(sub_what[SUB_CA], p);
+			goto out;
+		}
 		if (fd < 0) {
 			ret = hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_OPEN_FAILED,
 				      "cannot open CA file '%s': %s", p, strerror(errno));
 			goto out;
 		}
-		ret = ca_check(fd, p);
+		ret = ca_check(fd, p, &st);
 		if (ret == HWE_OK)
-			ret = read_fd(fd, p, &data, &len);
+			ret = read_fd(fd, p, &st, &data, &len);
 		close(fd);
 		if (ret)
 			goto out;

@@ -27,12 +27,26 @@ struct hwe_keystore;
 struct hwe_ks_lock;
 struct hwe_ks_txn;
 
+/* The largest file the keystore reads (and so the largest it writes). */
+#define HWE_KS_READ_MAX (1024 * 1024)
+
+/* The CA certificates update (hwenroll cacerts) runs under this lock name;
+ * its journal (req/cacerts.journal) may name only ca/HWE_KS_CACERTS_FILE
+ * besides the files of an alias of that name.  No other update touches
+ * ca/, and none touches conf/. */
+#define HWE_KS_CACERTS_LOCK "cacerts"
+#define HWE_KS_CACERTS_FILE "est-cacerts.pem"
+
 /* Open (and with create=1, create with safe modes: ks 0755, keys/ and req/
  * 0700) the keystore.  Refuses a keys/ directory that is group/world
  * accessible or not owned by us, and symlinked subdirectories. */
 int hwe_keystore_open(const char *dir, int create, struct hwe_keystore **out);
 void hwe_keystore_close(struct hwe_keystore *ks);
 const char *hwe_keystore_dir(const struct hwe_keystore *ks);
+/* The open descriptor of <ks>/<sub>/, -1 if that directory is absent: for
+ * openat(..., O_NOFOLLOW) of a file the keystore module does not read itself
+ * (the CSR config, see hwe_csrconf_load_at). */
+int hwe_keystore_dirfd(const struct hwe_keystore *ks, const char *sub);
 
 /* malloc'd "<ks>/<sub>/<name>" */
 char *hwe_keystore_path(const struct hwe_keystore *ks, const char *sub, const char *name);
@@ -45,7 +59,9 @@ int hwe_keystore_alias_valid(const char *alias);
 /* Take the per-alias lock (<ks>/req/<alias>.lock, flock), waiting up to
  * wait_s seconds (0 = try once); then roll forward an interrupted commit for
  * the alias and delete temp files a killed run left behind.  Busy:
- * HWE_EXIT_KEYSTORE/ERR_KEYSTORE_LOCKED.  Release the lock (after freeing
+ * HWE_EXIT_KEYSTORE/ERR_KEYSTORE_LOCKED.  A journal that is malformed or
+ * names a file outside the alias's own (see the transactions below):
+ * HWE_EXIT_KEYSTORE/ERR_KEYSTORE_JOURNAL, nothing done, journal left.  Release the lock (after freeing
  * any transaction) with hwe_keystore_unlock; it is also released when the
  * process exits.  A lock outlives hwe_keystore_close. */
 int hwe_keystore_lock(struct hwe_keystore *ks, const char *alias, int wait_s,
@@ -56,10 +72,13 @@ void hwe_keystore_unlock(struct hwe_ks_lock *lk);
  * after locking).  Needs the alias lock held and no open transaction. */
 int hwe_keystore_recover(struct hwe_keystore *ks, const char *alias);
 
-/* Read a file of the keystore.  Refuses symlinks (O_NOFOLLOW) and, under
- * keys/ and req/, files readable by group or others.  Returns
+/* Read a file of the keystore through its directory descriptor.  Refuses
+ * symlinks (O_NOFOLLOW), anything but a regular file, and what
+ * hwe_file_check refuses: a file owned by neither us nor root, writable by
+ * group or others, and under keys/ and req/ accessible by them at all
+ * (HWE_EXIT_KEYSTORE, ERR_KEYSTORE_PERMISSIONS).  Returns
  * HWE_EXIT_KEYSTORE with status ERR_KEYSTORE_NO_ALIAS if it does not exist.
- * At most 1 MiB.  *data is NUL-terminated after *len bytes; free it with
+ * At most HWE_KS_READ_MAX bytes.  *data is NUL-terminated after *len bytes; free it with
  * OPENSSL_clear_free(*data, *len) - key files are secret. */
 int hwe_keystore_read(const struct hwe_keystore *ks, const char *sub, const char *name,
 		      unsigned char **data, size_t *len);
@@ -72,7 +91,8 @@ int hwe_keystore_find_key(const struct hwe_keystore *ks, const char *alias,
 
 /* Every certificate in <ks>/ca/ (PEM, possibly several per file, or DER;
  * files ending .pem .crt .cer .der); an unreadable file is an input error
- * naming it.  *out may be empty. */
+ * naming it, a symlink or a file with a bad owner or mode (as for
+ * hwe_keystore_read) a keystore error.  *out may be empty. */
 int hwe_keystore_load_ca(const struct hwe_keystore *ks, STACK_OF(X509) **out);
 
 /* Aliases present (certs/<a>.pem or keys/<a>.<ext>), sorted; NULL-terminated,
@@ -83,7 +103,13 @@ void hwe_keystore_aliases_free(char **v);
 /* Transactions (need the alias lock held; one open transaction per lock).
  * Staged temp files are <sub>/.<alias>=<name>.tmp.<pid>.<hex>; the journal
  * is req/<alias>.journal.  Names are [A-Za-z0-9._+@-], not starting with
- * '.'; under keys/ and req/ a mode with group/other bits is refused. */
+ * '.'; under keys/ and req/ a mode with group/other bits is refused.
+ * An update may touch only the files of its alias: keys/<alias><ext> (ext of
+ * a key backend), certs/<alias>.pem, certs/<alias>-chain.pem, req/<alias>.csr,
+ * req/<alias>.pending<ext> (and, for HWE_KS_CACERTS_LOCK,
+ * ca/HWE_KS_CACERTS_FILE); a journal naming anything else is refused by
+ * the roll-forward, untouched.  A file larger than HWE_KS_READ_MAX is
+ * refused. */
 int hwe_keystore_txn_begin(struct hwe_keystore *ks, const char *alias, struct hwe_ks_txn **out);
 /* Stage <sub>/<name> with these bytes and mode (temp file, fsync). */
 int hwe_keystore_txn_put(struct hwe_ks_txn *t, const char *sub, const char *name,

@@ -2,7 +2,7 @@
 # libhwe.la so unit tests and fuzz harnesses link the same code.
 noinst_LTLIBRARIES += src/libhwe.la
 src_libhwe_la_SOURCES = \
-	src/rc.h src/log.h src/log.c \
+	src/rc.h src/log.h src/log.c src/filecheck.h src/filecheck.c \
 	src/key.h src/key.c src/key-soft.c src/key-tpm2.c src/key-tpm2-wrap.c src/key-pkcs11.c \
 	src/tss2-dl.h src/tss2-dl.c \
 	src/keystore.h src/keystore-int.h src/keystore.c src/keystore-txn.c \

@@ -15,6 +15,7 @@
 
 #include <openssl/crypto.h>
 
+#include "filecheck.h"
 #include "hwenroll.h"
 #include "log.h"
 #include "rc.h"
@@ -120,6 +121,14 @@ int hwe_config_load(const char *path, struct hwe_config **out)
 		hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_OPEN_FAILED, "cannot open config file '%s': %s",
 			path, strerror(errno));
 		goto out;
+	}
+	{
+		struct stat st;
+
+		/* it names the PKCS#11 module loaded, the password and PIN files */
+		if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+		    hwe_file_check("config file", path, &st, 0, HWE_EXIT_INPUT))
+			goto out;
 	}
 	buf = calloc(1, CONFIG_MAX_BYTES + 1);
 	c = calloc(1, sizeof(*c));
@@ -373,8 +382,14 @@ int hwe_read_secret_file(const char *path, const char *what, char **out)
 			what, path);
 		goto out;
 	}
-	if (st.st_mode & 0004)
-		hwe_warn("%s file '%s' is readable by every user; chmod 600 it", what, path);
+	{
+		char desc[32];
+
+		/* readable by others: they have the secret; writable: they choose it */
+		snprintf(desc, sizeof(desc), "%s file", what);
+		if (hwe_file_check(desc, path, &st, HWE_FILE_SECRET, HWE_EXIT_INPUT))
+			goto out;
+	}
 	buf = OPENSSL_secure_zalloc(SECRET_MAX_BYTES + 1);
 	if (!buf)
 		buf = OPENSSL_zalloc(SECRET_MAX_BYTES + 1);

@@ -41,6 +41,7 @@ enum hwe_exit {
 	X(ERR_BAD_URI,                     -1101) \
 	X(ERR_FILE_OPEN_FAILED,            -7201) \
 	X(ERR_FILE_READ_FAILED,            -7202) \
+	X(ERR_FILE_PERMISSIONS,            -7203) \
 	X(ERR_CONFIG_SYNTAX,               -7210) \
 	X(ERR_CSR_ATTRS,                   -7220) \
 	X(ERR_NETWORK_CONNECT,             -7301) \
@@ -69,7 +70,8 @@ enum hwe_exit {
 	X(ERR_KEYSTORE_IO,                 -7800) \
 	X(ERR_KEYSTORE_PERMISSIONS,        -7801) \
 	X(ERR_KEYSTORE_LOCKED,             -7802) \
-	X(ERR_KEYSTORE_NO_ALIAS,           -7803)
+	X(ERR_KEYSTORE_NO_ALIAS,           -7803) \
+	X(ERR_KEYSTORE_JOURNAL,            -7804)
 
 enum hwe_status {
 #define HWE_STATUS_ENUM(name, num) HWE_##name,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -679,6 +680,7 @@ char *p11_uri_pin(struct p11_ctx *ctx, P11KitUri *uri, int *err)
 {
 	const char *v, *src;
 	char buf[256], *nl, *pin = NULL;
+	struct stat st = { 0 };
 	size_t n;
 	FILE *f;
 
@@ -699,6 +701,16 @@ char *p11_uri_pin(struct p11_ctx *ctx, P11KitUri *uri, int *err)
 		P11_ERR(ctx, P11_R_LOGIN, "cannot open PIN file '%s': %s", src, strerror(errno));
 		*err = 1;
 		return NULL;
+	}
+	/* as hwenroll's --pin-file: a PIN others can read is not secret, one
+	 * they can write is theirs */
+	if (fstat(fileno(f), &st) != 0 || (st.st_uid != geteuid() && st.st_uid != 0) ||
+	    (st.st_mode & 077)) {
+		P11_ERR(ctx, P11_R_LOGIN,
+			"refusing PIN file '%s': it must be owned by you or root and not accessible by group or others (uid %u, mode %04o): chmod 0600 it",
+			src, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		*err = 1;
+		goto out;
 	}
 	if (!fgets(buf, sizeof(buf), f)) {
 		P11_ERR(ctx, P11_R_LOGIN, "PIN file '%s' is empty", src);

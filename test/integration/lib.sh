@@ -11,6 +11,10 @@ set -u
 : "${ESTSERVER:=$HWE_TOP_BUILDDIR/test/estserver/hwe-estserver}"
 export HWE_TOP_SRCDIR HWE_TOP_BUILDDIR HWENROLL ESTSERVER
 
+# hwenroll refuses input files others can write (and secret files others
+# can read): create files with the modes a careful admin would, whatever
+# the caller's umask; secret files are still chmod 600'ed explicitly
+umask 022
 T=$(mktemp -d "${TMPDIR:-/tmp}/hwe-test.XXXXXX")
 KS=$T/ks
 export HOME=$T/home            # nothing may write to the real $HOME

@@ -23,6 +23,7 @@ export SOFTHSM2_CONF=$T/softhsm2.conf
 softhsm2-util --init-token --free --label hwe-tok --so-pin 5678 --pin 1234 >/dev/null
 printf '1234\n' >"$T/pin"
 printf '9999\n' >"$T/badpin"
+chmod 600 "$T/pin" "$T/badpin"
 TOK=(--key-backend pkcs11 --token-uri 'pkcs11:token=hwe-tok')
 mkdir -p "$KS"
 nokey() { [ ! -e "$KS/keys/$1.p11" ] || fail "a key file was left for '$1'"; }

@@ -12,9 +12,10 @@
 #
 # "Unreadable CA file": we run as root in CI, where chmod 000 does not make
 # a file unreadable, so the unreadable cases are a file that holds no
-# certificate, a broken PEM, an empty file, a dangling symlink and a
-# directory, all inside <ks>/ca/ (hwenroll has no CA-file option: it reads
-# every file of <ks>/ca/).
+# certificate, a broken PEM, an empty file and a directory, all inside
+# <ks>/ca/ (hwenroll has no CA-file option: it reads every file of
+# <ks>/ca/).  A symlink in ca/ or conf/, even a dangling one, is refused as
+# a symlink (keystore, 12): keystore files are opened with O_NOFOLLOW.
 #
 # All cases run; failures are collected and reported at the end.
 . "$(dirname "$0")/lib.sh"
@@ -188,7 +189,7 @@ printf '# only a comment\nsubjectAltNames=1; a.example, 2\n' >"$T/c.conf"
 chk 3 "c\\.conf: no subject fields" enroll --uri "$URL" --key-alias d2 --csr-conf "$T/c.conf" "${AUTH[@]}"
 chk 3 "conf/dir.conf.*(directory|not a regular file)" enroll --uri "$URL" --key-alias d2 --csr-conf dir.conf "${AUTH[@]}"
 grep -q "HINT: Ensure you created the CSR" "$T/err" || bad "no reference-workflow hint for a CSR config directory"
-chk 3 "conf/dangling.conf.*ERR_FILE_OPEN_FAILED" enroll --uri "$URL" --key-alias d2 --csr-conf dangling.conf "${AUTH[@]}"
+chk 12 "symlinked CSR config file.*conf/dangling.conf.*ERR_KEYSTORE_PERMISSIONS" enroll --uri "$URL" --key-alias d2 --csr-conf dangling.conf "${AUTH[@]}"
 mkfifo "$T/fifo.conf"
 t0=$(date +%s)
 chk 3 "fifo.conf.*not a regular file" enroll --uri "$URL" --key-alias d2 --csr-conf "$T/fifo.conf" "${AUTH[@]}"
@@ -210,6 +211,13 @@ cafile() {	# cafile NAME PATTERN: with <ks>/ca/NAME in place (made by the caller
 	unchanged ca "bad CA file $1"
 	rm -rf "${KS:?}/ca/$1"
 }
+cafile12() {	# cafile12 NAME PATTERN: the same, refused as unsafe (exit 12)
+	ks_snapshot ca
+	chk 12 "$2.*ca/$1.*ERR_KEYSTORE_PERMISSIONS" "${R[@]}"
+	chk 12 "$2.*ca/$1.*ERR_KEYSTORE_PERMISSIONS" "${E[@]}"
+	unchanged ca "unsafe CA file $1"
+	rm -rf "${KS:?}/ca/$1"
+}
 echo "not a certificate" >"$KS/ca/garbage.pem"
 cafile garbage.pem "no readable certificate"
 grep -q "HINT: .*cacerts" "$T/err" || bad "no hint for a bad CA file"
@@ -218,7 +226,7 @@ cafile broken.crt "no readable certificate"
 : >"$KS/ca/empty.pem"
 cafile empty.pem "no readable certificate"
 ln -s "$T/nosuch.pem" "$KS/ca/dangling.pem"
-cafile dangling.pem "ERR_FILE_OPEN_FAILED"
+cafile12 dangling.pem "symlinked CA file"
 mkdir "$KS/ca/sub.pem"
 cafile sub.pem "not a regular file"
 mv "$KS/ca" "$T/ca.saved"
@@ -234,6 +242,7 @@ ks_snapshot before
 mkdir "$T/pdir"
 chk 3 "password file.*pdir.*not a regular file" enroll --uri "$URL" --key-alias d2 --csr-conf device.conf --estc-user device --estc-pass-file "$T/pdir"
 : >"$T/pempty"
+chmod 600 "$T/pempty"
 chk 3 "password file.*pempty.*empty" enroll --uri "$URL" --key-alias d2 --csr-conf device.conf --estc-user device --estc-pass-file "$T/pempty"
 ln -s "$T/nosuch" "$T/pdang"
 chk 3 "password file.*pdang" enroll --uri "$URL" --key-alias d2 --csr-conf device.conf --estc-user device --estc-pass-file "$T/pdang"

@@ -60,6 +60,7 @@ step "authentication (exit 6)"
 expect 6 "requires authentication|EST_PASS" enroll --uri "$URL" --key-alias d2 --csr-conf device.conf
 once
 echo wrong >"$T/wrong"
+chmod 600 "$T/wrong"
 expect 6 "rejected" enroll --uri "$URL" --key-alias d2 --csr-conf device.conf --estc-user device --estc-pass-file "$T/wrong"
 once
 grep -q wrong "$T/err" && fail "password echoed"

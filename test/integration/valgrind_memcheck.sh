@@ -35,6 +35,7 @@ vg rekey reenroll --uri "$URL" --key-alias dev1 --rekey
 vg show show
 step "a failing run (wrong password) frees everything too"
 echo wrong >"$T/wrong"
+chmod 600 "$T/wrong"
 set +e
 "${VG[@]}" "$HWENROLL" -k "$KS" enroll --uri "$URL" --key-alias dev2 --csr-conf device.conf --estc-user device --estc-pass-file "$T/wrong" >/dev/null 2>"$T/err"
 rc=$?

@@ -74,6 +74,7 @@ done
 check "RSA-PSS CSR" sh -c "openssl req -new -key '$RSA' -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:digest -subj /CN=pss -out pss.csr && OPENSSL_CONF=/dev/null openssl req -verify -in pss.csr -noout && OPENSSL_CONF=/dev/null openssl req -in pss.csr -noout -text | grep -q rsassaPss"
 # PIN from a pin-source file and from HWENROLL_PKCS11_PIN
 printf '%s\n' "$PIN" >pinfile
+chmod 600 pinfile
 check "PIN from pin-source" sh -c "openssl pkey -in 'pkcs11:token=$TOKEN;object=k-ec;type=private?pin-source=$WORK/pinfile' -pubout | cmp - k-ec.pub"
 check "PIN from HWENROLL_PKCS11_PIN" sh -c "HWENROLL_PKCS11_PIN=$PIN openssl dgst -sha256 -sign 'pkcs11:token=$TOKEN;object=k-ec;type=private' -out s.env data"
 finish

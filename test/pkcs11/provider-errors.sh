@@ -28,6 +28,10 @@ check_fails "no PIN at all says where to give one" "token '$TOKEN' needs a PIN" 
 	openssl dgst -sha256 -passin pass: -sign "pkcs11:token=$TOKEN;object=e-ec;type=private" data
 check_fails "missing pin-source file" "cannot open PIN file '$WORK/nopin'" \
 	openssl pkey -in "pkcs11:token=$TOKEN;object=e-ec;type=private?pin-source=$WORK/nopin" -pubout
+printf '%s\n' "$PIN" >pin644
+chmod 644 pin644
+check_fails "pin-source file readable by others" "refusing PIN file '$WORK/pin644'.*mode 0644" \
+	openssl pkey -in "pkcs11:token=$TOKEN;object=e-ec;type=private?pin-source=$WORK/pin644" -pubout
 check_fails "key not found" "no object matches 'pkcs11:token=$TOKEN;object=missing" \
 	openssl pkey -in "pkcs11:token=$TOKEN;object=missing;type=private?pin-value=$PIN" -pubout
 check_fails "bad URI" "bad PKCS#11 URI" \

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,9 +89,24 @@ static void test_reference_sample(void **state)
 {
 	struct hwe_csrconf *c = NULL;
 
+	char path[] = "/tmp/test-csrconf-sample.XXXXXX", buf[4096];
+	FILE *in = fopen(HWE_SRCDIR "/conf/sample_est_csr.conf", "rb");
+	size_t n;
+	int fd = mkstemp(path);
+
 	(void)state;
+	/* a copy with the installed mode: a checkout made with umask 002 has
+	 * a group-writable sample, which hwe_csrconf_load rightly refuses */
+	assert_non_null(in);
+	assert_true(fd >= 0);
+	n = fread(buf, 1, sizeof(buf), in);
+	fclose(in);
+	assert_int_equal(write(fd, buf, n), (ssize_t)n);
+	assert_int_equal(fchmod(fd, 0644), 0);
+	close(fd);
 	hwe_err_clear();
-	assert_int_equal(hwe_csrconf_load(HWE_SRCDIR "/conf/sample_est_csr.conf", &c), HWE_OK);
+	assert_int_equal(hwe_csrconf_load(path, &c), HWE_OK);
+	unlink(path);
 	check_reference(c);
 	hwe_csrconf_free(c);
 }
@@ -509,6 +525,87 @@ static void test_files(void **state)
 	assert_int_equal(hwe_csrconf_load(path, &c), HWE_OK);
 	assert_int_equal(c->nrdns, 1);
 	hwe_csrconf_free(c);
+
+	/* whoever can write it chooses the CSR: group/world-writable refused */
+	assert_int_equal(chmod(path, 0666), 0);
+	hwe_err_clear();
+	assert_int_equal(hwe_csrconf_load(path, &c), HWE_EXIT_INPUT);
+	assert_null(c);
+	assert_int_equal(hwe_err_status(), HWE_ERR_FILE_PERMISSIONS);
+	assert_non_null(strstr(hwe_err_message(), path));
+	assert_non_null(strstr(hwe_err_message(), "writable by group or others (mode 0666)"));
+	assert_non_null(strstr(hwe_err_hint_text(), "chmod go-w"));
+	assert_int_equal(chmod(path, 0620), 0);
+	hwe_err_clear();
+	assert_int_equal(hwe_csrconf_load(path, &c), HWE_EXIT_INPUT);
+	assert_int_equal(hwe_err_status(), HWE_ERR_FILE_PERMISSIONS);
+	assert_int_equal(chmod(path, 0644), 0);
+	/* ... and so is one owned by another user */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, 54321, 54321), 0);
+		hwe_err_clear();
+		assert_int_equal(hwe_csrconf_load(path, &c), HWE_EXIT_INPUT);
+		assert_int_equal(hwe_err_status(), HWE_ERR_FILE_PERMISSIONS);
+		assert_non_null(strstr(hwe_err_message(), "owned by uid 54321"));
+		assert_non_null(strstr(hwe_err_hint_text(), "chown"));
+		assert_int_equal(chown(path, 0, 0), 0);
+	}
+	/* a path given by the user may be a symlink: the final file is checked */
+	{
+		char link[600];
+
+		snprintf(link, sizeof(link), "%s/link.conf", dir);
+		assert_int_equal(symlink(path, link), 0);
+		hwe_err_clear();
+		assert_int_equal(hwe_csrconf_load(link, &c), HWE_OK);
+		hwe_csrconf_free(c);
+		c = NULL;
+		assert_int_equal(chmod(path, 0646), 0);
+		assert_int_equal(hwe_csrconf_load(link, &c), HWE_EXIT_INPUT);
+		assert_non_null(strstr(hwe_err_message(), "link.conf"));
+		assert_int_equal(chmod(path, 0644), 0);
+
+		/* in the keystore (a directory descriptor): no symlink at all */
+		{
+			int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+
+			assert_true(dfd >= 0);
+			hwe_err_clear();
+			assert_int_equal(hwe_csrconf_load_at(dfd, "empty.conf", path, &c), HWE_OK);
+			hwe_csrconf_free(c);
+			c = NULL;
+			hwe_err_clear();
+			assert_int_equal(hwe_csrconf_load_at(dfd, "link.conf", link, &c),
+					 HWE_EXIT_KEYSTORE);
+			assert_null(c);
+			assert_int_equal(hwe_err_status(), HWE_ERR_KEYSTORE_PERMISSIONS);
+			assert_non_null(strstr(hwe_err_message(), "refusing symlink"));
+			assert_non_null(strstr(hwe_err_message(), "link.conf"));
+			/* keystore refusals for the mode too */
+			assert_int_equal(chmod(path, 0666), 0);
+			hwe_err_clear();
+			assert_int_equal(hwe_csrconf_load_at(dfd, "empty.conf", path, &c),
+					 HWE_EXIT_KEYSTORE);
+			assert_int_equal(hwe_err_status(), HWE_ERR_KEYSTORE_PERMISSIONS);
+			assert_int_equal(chmod(path, 0644), 0);
+			/* missing: the reference workflow's error, as for a path */
+			hwe_err_clear();
+			assert_int_equal(hwe_csrconf_load_at(dfd, "missing.conf", "ks/conf/missing.conf", &c),
+					 HWE_EXIT_INPUT);
+			assert_int_equal(hwe_err_status(), HWE_ERR_FILE_OPEN_FAILED);
+			assert_non_null(strstr(hwe_err_hint_text(), "Ensure you created the CSR"));
+			/* no conf/ directory, or a name that is not a plain name */
+			hwe_err_clear();
+			assert_int_equal(hwe_csrconf_load_at(-1, "empty.conf", "ks/conf/empty.conf", &c),
+					 HWE_EXIT_INPUT);
+			assert_int_equal(hwe_err_status(), HWE_ERR_FILE_OPEN_FAILED);
+			hwe_err_clear();
+			assert_int_equal(hwe_csrconf_load_at(dfd, "../x/empty.conf", "x", &c),
+					 HWE_EXIT_INPUT);
+			close(dfd);
+		}
+		unlink(link);
+	}
 
 	unlink(path);
 	rmdir(dir);

@@ -379,6 +379,37 @@ static void test_read(void **state)
 	write_file(kp(f, "certs/a.pem"), "cert", 4, 0644);
 	assert_int_equal(hwe_keystore_read(ks, "certs", "a.pem", &data, &len), HWE_OK);
 	OPENSSL_clear_free(data, len);
+	data = NULL;
+	/* ... unless others can write it (they would choose the certificate
+	 * reenroll presents), or it belongs to another user */
+	assert_int_equal(chmod(kp(f, "certs/a.pem"), 0666), 0);
+	expect_err(hwe_keystore_read(ks, "certs", "a.pem", &data, &len), HWE_EXIT_KEYSTORE,
+		   HWE_ERR_KEYSTORE_PERMISSIONS, "writable by group or others (mode 0666)");
+	assert_int_equal(chmod(kp(f, "certs/a.pem"), 0664), 0);
+	assert_int_equal(hwe_keystore_read(ks, "certs", "a.pem", &data, &len), HWE_EXIT_KEYSTORE);
+	assert_non_null(strstr(hwe_err_message(), kp(f, "certs/a.pem")));
+	assert_non_null(strstr(hwe_err_hint_text(), "chmod go-w"));
+	hwe_err_clear();
+	assert_null(data);
+	assert_int_equal(chmod(kp(f, "certs/a.pem"), 0644), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(kp(f, "certs/a.pem"), 54321, 54321), 0);
+		assert_int_equal(hwe_keystore_read(ks, "certs", "a.pem", &data, &len),
+				 HWE_EXIT_KEYSTORE);
+		assert_int_equal(hwe_err_status(), HWE_ERR_KEYSTORE_PERMISSIONS);
+		assert_non_null(strstr(hwe_err_message(), "owned by uid 54321"));
+		assert_non_null(strstr(hwe_err_hint_text(), "chown 0"));
+		hwe_err_clear();
+		/* a key file too, even 0600 */
+		assert_int_equal(chmod(kp(f, "keys/a.pem"), 0600), 0);
+		assert_int_equal(chown(kp(f, "keys/a.pem"), 54321, 54321), 0);
+		expect_err(hwe_keystore_read(ks, "keys", "a.pem", &data, &len), HWE_EXIT_KEYSTORE,
+			   HWE_ERR_KEYSTORE_PERMISSIONS, "owned by uid 54321");
+		assert_int_equal(chown(kp(f, "keys/a.pem"), 0, 0), 0);
+		assert_int_equal(chown(kp(f, "certs/a.pem"), 0, 0), 0);
+		assert_int_equal(hwe_keystore_read(ks, "certs", "a.pem", &data, &len), HWE_OK);
+		OPENSSL_clear_free(data, len);
+	}
 
 	/* symlinked key file, even to a 0600 file */
 	write_file(kp(f, "../outside.pem"), "x", 1, 0600);
@@ -663,14 +694,14 @@ static void test_txn_commit(void **state)
 	}
 	put_all(t, "v2");
 	assert_int_equal(hwe_keystore_txn_remove(t, "req", "a.pending.pem"), HWE_OK);
-	assert_int_equal(hwe_keystore_txn_remove(t, "req", "never-existed"), HWE_OK);
+	assert_int_equal(hwe_keystore_txn_remove(t, "req", "a.pending.tss2"), HWE_OK);
 	/* staged files are invisible before the commit */
 	assert_gen(f, "v1", 1);
 	assert_int_equal(count_dotfiles(f), 4);
 	/* refusals: secret directory with a public mode, bad names */
-	expect_err(hwe_keystore_txn_put(t, "keys", "b.pem", "x", 1, 0644), HWE_EXIT_INTERNAL,
+	expect_err(hwe_keystore_txn_put(t, "keys", "a.tss2", "x", 1, 0644), HWE_EXIT_INTERNAL,
 		   HWE_ERR_GENERAL, "owner-only");
-	expect_err(hwe_keystore_txn_put(t, "req", "b.csr", "x", 1, 0640), HWE_EXIT_INTERNAL,
+	expect_err(hwe_keystore_txn_put(t, "req", "a.pending.p11", "x", 1, 0640), HWE_EXIT_INTERNAL,
 		   HWE_ERR_GENERAL, "owner-only");
 	expect_err(hwe_keystore_txn_put(t, "certs", "../x", "x", 1, 0644), HWE_EXIT_INTERNAL,
 		   HWE_ERR_GENERAL, "invalid keystore file name");
@@ -686,6 +717,37 @@ static void test_txn_commit(void **state)
 		   HWE_ERR_GENERAL, "reserved");
 	expect_err(hwe_keystore_txn_remove(t, "keys", "../../x"), HWE_EXIT_INTERNAL,
 		   HWE_ERR_GENERAL, "invalid keystore file name");
+	/* only the alias's own files: never another alias's, ca/ or conf/ */
+	{
+		static const char *const out_of_scope[][2] = {
+			{ "keys", "b.pem" }, { "keys", "a.b.pem" }, { "keys", "a.key" },
+			{ "keys", "a" }, { "certs", "b.pem" }, { "certs", "a-chain.pem.bak" },
+			{ "certs", "ab.pem" }, { "req", "b.csr" }, { "req", "a.pending.x" },
+			{ "req", "a.pem" }, { "ca", "tls-root.pem" }, { "ca", "est-cacerts.pem" },
+			{ "conf", "device.conf" }, { "conf", "a.pem" },
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof(out_of_scope) / sizeof(out_of_scope[0]); k++) {
+			const char *sd = out_of_scope[k][0], *nm = out_of_scope[k][1];
+			mode_t md = strcmp(sd, "keys") == 0 || strcmp(sd, "req") == 0 ? 0600 : 0644;
+
+			expect_err(hwe_keystore_txn_put(t, sd, nm, "x", 1, md), HWE_EXIT_INTERNAL,
+				   HWE_ERR_GENERAL, "is not a file of alias 'a'");
+			expect_err(hwe_keystore_txn_remove(t, sd, nm), HWE_EXIT_INTERNAL,
+				   HWE_ERR_GENERAL, "is not a file of alias 'a'");
+		}
+	}
+	/* nothing the keystore could not read back */
+	{
+		char *big = calloc(1, HWE_KS_READ_MAX + 1);
+
+		expect_err(hwe_keystore_txn_put(t, "certs", "a-chain.pem", big, HWE_KS_READ_MAX + 1,
+						0644),
+			   HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO, "more than the 1048576 bytes");
+		free(big);
+	}
+	assert_int_equal(count_dotfiles(f), 4);
 	assert_int_equal(hwe_keystore_txn_commit(t), HWE_OK);
 	expect_err(hwe_keystore_txn_commit(t), HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
 		   "already committed");
@@ -724,8 +786,8 @@ static void test_txn_abort(void **state)
 
 	assert_int_equal(hwe_keystore_txn_begin(ks, "a", &t), HWE_OK);
 	put_all(t, "v2");
-	assert_int_equal(hwe_keystore_txn_put(t, "certs", "new.pem", "n", 1, 0644), HWE_OK);
-	assert_int_equal(hwe_keystore_txn_put(t, "ca", "est.pem", "n", 1, 0644), HWE_OK);
+	assert_int_equal(hwe_keystore_txn_put(t, "keys", "a.tss2", "n", 1, 0600), HWE_OK);
+	assert_int_equal(hwe_keystore_txn_put(t, "req", "a.pending.p11", "n", 1, 0600), HWE_OK);
 	assert_int_equal(hwe_keystore_txn_remove(t, "req", "a.pending.pem"), HWE_OK);
 	assert_int_equal(count_dotfiles(f), 6);
 	hwe_keystore_txn_free(t);
@@ -865,11 +927,47 @@ static void test_journal_parse(void **state)
 		"hwenroll-journal 2 a\nremove certs/victim.pem\n",
 		"remove certs/victim.pem\n",
 		"",
+		/* '..' and absolute paths into ca/ and conf/ */
+		"hwenroll-journal 1 a\nremove keys/../ca/tls-root.pem\n",
+		"hwenroll-journal 1 a\nremove ../ca/tls-root.pem\n",
+		"hwenroll-journal 1 a\nremove ca/../conf/device.conf\n",
+		"hwenroll-journal 1 a\nrename ca/.a=tls-root.pem.tmp.1.ab ca/../ca/tls-root.pem\n",
+		"hwenroll-journal 1 a\nremove keys/a.pem/../../ca/tls-root.pem\n",
+		"hwenroll-journal 1 a\nremove keys/../../ks/keys/b.pem\n",
+	};
+	/* well formed, but naming what an update of the alias never touches:
+	 * another alias's files, ca/, conf/ (journal alias, text, named entry) */
+	static const char *const hostile[][3] = {
+		{ "a", "hwenroll-journal 1 a\nremove keys/b.pem\n", "'keys/b.pem'" },
+		{ "a", "hwenroll-journal 1 a\nremove keys/a.b.pem\n", "'keys/a.b.pem'" },
+		{ "a", "hwenroll-journal 1 a\nremove keys/a.pem.old\n", "'keys/a.pem.old'" },
+		{ "a", "hwenroll-journal 1 a\nrename keys/.a=b.pem.tmp.1.ab keys/b.pem\n", "'keys/b.pem'" },
+		{ "a", "hwenroll-journal 1 a\nremove certs/b.pem\n", "'certs/b.pem'" },
+		{ "a", "hwenroll-journal 1 a\nremove certs/victim.pem\n", "'certs/victim.pem'" },
+		{ "a", "hwenroll-journal 1 a\nremove certs/b-chain.pem\n", "'certs/b-chain.pem'" },
+		{ "a", "hwenroll-journal 1 a\nremove req/b.csr\n", "'req/b.csr'" },
+		{ "a", "hwenroll-journal 1 a\nremove req/b.pending.pem\n", "'req/b.pending.pem'" },
+		{ "a", "hwenroll-journal 1 a\nremove ca/tls-root.pem\n", "'ca/tls-root.pem'" },
+		{ "a", "hwenroll-journal 1 a\nrename ca/.a=tls-root.pem.tmp.1.ab ca/tls-root.pem\n",
+		  "'ca/tls-root.pem'" },
+		{ "a", "hwenroll-journal 1 a\nremove ca/est-cacerts.pem\n", "'ca/est-cacerts.pem'" },
+		{ "a", "hwenroll-journal 1 a\nremove conf/device.conf\n", "'conf/device.conf'" },
+		{ "a", "hwenroll-journal 1 a\nrename conf/.a=device.conf.tmp.1.ab conf/device.conf\n",
+		  "'conf/device.conf'" },
+		/* a valid first step does not run either */
+		{ "a", "hwenroll-journal 1 a\nrename certs/.a=a.pem.tmp.1.ab certs/a.pem\nremove keys/b.pem\n",
+		  "(line 3: 'remove keys/b.pem'): 'keys/b.pem'" },
+		/* the CA update may replace est-cacerts.pem, nothing else in ca/ */
+		{ "cacerts", "hwenroll-journal 1 cacerts\nremove ca/tls-root.pem\n", "'ca/tls-root.pem'" },
+		{ "cacerts", "hwenroll-journal 1 cacerts\nrename ca/.cacerts=tls-root.pem.tmp.1.ab ca/tls-root.pem\n",
+		  "'ca/tls-root.pem'" },
+		{ "cacerts", "hwenroll-journal 1 cacerts\nremove conf/device.conf\n", "'conf/device.conf'" },
+		{ "cacerts", "hwenroll-journal 1 cacerts\nremove keys/a.pem\n", "'keys/a.pem'" },
 	};
 	struct fx *f = *state;
 	struct hwe_keystore *ks = open_ks(f);
 	struct hwe_ks_lock *lk = NULL;
-	char *before, *after, *got;
+	char *before, *after, *got, jname[64];
 	size_t i;
 
 	write_file(kp(f, "certs/victim.pem"), "v", 1, 0644);
@@ -880,7 +978,7 @@ static void test_journal_parse(void **state)
 		before = snapshot(f->tmp);
 		if (hwe_keystore_lock(ks, "a", 0, &lk) != HWE_EXIT_KEYSTORE)
 			fail_msg("journal %zu accepted: %s", i, bad[i]);
-		assert_int_equal(hwe_err_status(), HWE_ERR_KEYSTORE_IO);
+		assert_int_equal(hwe_err_status(), HWE_ERR_KEYSTORE_JOURNAL);
 		assert_non_null(strstr(hwe_err_message(), "journal"));
 		assert_non_null(strstr(hwe_err_message(), "is not valid"));
 		assert_non_null(hwe_err_hint_text());
@@ -892,35 +990,126 @@ static void test_journal_parse(void **state)
 	}
 	/* the lock was released after the refusal, and its file removed */
 	assert_false(exists(kp(f, "req/a.lock")));
+	unlink(kp(f, "req/a.journal"));
+
+	/* hostile journals: refused naming the journal and the entry, left in
+	 * place, nothing changed anywhere (not even stale temp files) */
+	write_file(kp(f, "keys/a.pem"), "a-key", 5, 0600);
+	write_file(kp(f, "keys/b.pem"), "b-key", 5, 0600);
+	write_file(kp(f, "keys/a.b.pem"), "a.b-key", 7, 0600);
+	write_file(kp(f, "keys/a.pem.old"), "old", 3, 0600);
+	write_file(kp(f, "keys/.a=b.pem.tmp.1.ab"), "evil-key", 8, 0600);
+	write_file(kp(f, "certs/a.pem"), "a-cert", 6, 0644);
+	write_file(kp(f, "certs/b.pem"), "b-cert", 6, 0644);
+	write_file(kp(f, "certs/b-chain.pem"), "b-chain", 7, 0644);
+	write_file(kp(f, "certs/.a=a.pem.tmp.1.ab"), "a-cert-new", 10, 0644);
+	write_file(kp(f, "req/b.csr"), "b-csr", 5, 0600);
+	write_file(kp(f, "req/b.pending.pem"), "b-pending", 9, 0600);
+	write_file(kp(f, "ca/tls-root.pem"), "root", 4, 0644);
+	write_file(kp(f, "ca/est-cacerts.pem"), "est", 3, 0644);
+	write_file(kp(f, "ca/.a=tls-root.pem.tmp.1.ab"), "evil-root", 9, 0644);
+	write_file(kp(f, "ca/.cacerts=tls-root.pem.tmp.1.ab"), "evil-root", 9, 0644);
+	write_file(kp(f, "conf/device.conf"), "commonName=x\n", 13, 0644);
+	write_file(kp(f, "conf/.a=device.conf.tmp.1.ab"), "commonName=evil\n", 16, 0644);
+	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		const char *alias = hostile[i][0], *text = hostile[i][1];
+
+		snprintf(jname, sizeof(jname), "req/%s.journal", alias);
+		write_file(kp(f, jname), text, strlen(text), 0600);
+		before = snapshot(f->tmp);
+		if (hwe_keystore_lock(ks, alias, 0, &lk) != HWE_EXIT_KEYSTORE)
+			fail_msg("hostile journal %zu accepted: %s", i, text);
+		assert_int_equal(hwe_err_status(), HWE_ERR_KEYSTORE_JOURNAL);
+		if (!strstr(hwe_err_message(), kp(f, jname)) ||
+		    !strstr(hwe_err_message(), hostile[i][2]) ||
+		    !strstr(hwe_err_message(), "is not a file of alias") ||
+		    !strstr(hwe_err_message(), "nothing was changed"))
+			fail_msg("hostile journal %zu: message '%s' lacks the journal or '%s'", i,
+				 hwe_err_message(), hostile[i][2]);
+		assert_non_null(strstr(hwe_err_hint_text(), "rm '"));
+		hwe_err_clear();
+		after = snapshot(f->tmp);
+		assert_string_equal(before, after);
+		free(before);
+		free(after);
+		assert_true(exists(kp(f, jname)));
+		unlink(kp(f, jname));
+	}
+	unlink(kp(f, "keys/a.b.pem"));
+	unlink(kp(f, "keys/a.pem.old"));
 
 	/* a journal with world-readable mode or a symlink is refused too */
 	write_file(kp(f, "req/a.journal"), "hwenroll-journal 1 a\n", 21, 0644);
 	expect_err(hwe_keystore_lock(ks, "a", 0, &lk), HWE_EXIT_KEYSTORE,
 		   HWE_ERR_KEYSTORE_PERMISSIONS, "accessible by group or others");
+	unlink(kp(f, "req/a.journal"));
+	assert_int_equal(symlink(kp(f, "../x"), kp(f, "req/a.journal")), 0);
+	expect_err(hwe_keystore_lock(ks, "a", 0, &lk), HWE_EXIT_KEYSTORE,
+		   HWE_ERR_KEYSTORE_PERMISSIONS, "refusing symlink");
+	unlink(kp(f, "req/a.journal"));
 
-	/* a valid journal, half done: one rename done, one pending, one removal */
-	write_file(kp(f, "certs/y.pem"), "y-new", 5, 0644);
-	write_file(kp(f, "certs/x.pem"), "x-old", 5, 0644);
-	write_file(kp(f, "certs/.a=x.pem.tmp.1.ab"), "x-new", 5, 0644);
+	/* a valid journal, half done: one rename done, one pending, two
+	 * removals, all of the alias's own files */
+	write_file(kp(f, "certs/a.pem"), "a-new", 5, 0644);
+	unlink(kp(f, "certs/.a=a.pem.tmp.1.ab"));
+	write_file(kp(f, "certs/a-chain.pem"), "chain-old", 9, 0644);
+	write_file(kp(f, "certs/.a=a-chain.pem.tmp.1.ab"), "chain-new", 9, 0644);
+	write_file(kp(f, "keys/a.tss2"), "old-tpm-key", 11, 0600);
+	write_file(kp(f, "req/a.csr"), "csr", 3, 0600);
 	{
 		const char *j = "hwenroll-journal 1 a\n"
-				"rename certs/.a=y.pem.tmp.77.0f certs/y.pem\n"
-				"rename certs/.a=x.pem.tmp.1.ab certs/x.pem\n"
-				"remove certs/victim.pem\n"
-				"remove req/gone.csr\n";
+				"rename certs/.a=a.pem.tmp.77.0f certs/a.pem\n"
+				"rename certs/.a=a-chain.pem.tmp.1.ab certs/a-chain.pem\n"
+				"remove keys/a.tss2\n"
+				"remove req/a.csr\n"
+				"remove req/a.pending.p11\n";
 
 		write_file(kp(f, "req/a.journal"), j, strlen(j), 0600);
 	}
 	assert_int_equal(hwe_keystore_lock(ks, "a", 0, &lk), HWE_OK);
-	got = slurp(kp(f, "certs/x.pem"));
-	assert_string_equal(got, "x-new");
+	got = slurp(kp(f, "certs/a.pem"));
+	assert_string_equal(got, "a-new");
 	free(got);
-	got = slurp(kp(f, "certs/y.pem"));
-	assert_string_equal(got, "y-new");
+	got = slurp(kp(f, "certs/a-chain.pem"));
+	assert_string_equal(got, "chain-new");
 	free(got);
-	assert_false(exists(kp(f, "certs/victim.pem")));
+	assert_false(exists(kp(f, "keys/a.tss2")));
+	assert_false(exists(kp(f, "req/a.csr")));
 	assert_false(exists(kp(f, "req/a.journal")));
+	/* other aliases, ca/, conf/ and the outside untouched */
+	assert_true(exists(kp(f, "certs/victim.pem")));
+	assert_true(exists(kp(f, "keys/b.pem")));
+	assert_true(exists(kp(f, "certs/b.pem")));
+	assert_true(exists(kp(f, "ca/tls-root.pem")));
+	assert_true(exists(kp(f, "conf/device.conf")));
 	assert_true(exists(kp(f, "../x")));
+	/* stale temps of a are removed where a writes, not in ca/ or conf/ */
+	assert_false(exists(kp(f, "certs/.a=x.pem.tmp.1.ab")));
+	assert_false(exists(kp(f, "keys/.a=b.pem.tmp.1.ab")));
+	assert_true(exists(kp(f, "ca/.a=tls-root.pem.tmp.1.ab")));
+	assert_true(exists(kp(f, "conf/.a=device.conf.tmp.1.ab")));
+	unlink(kp(f, "ca/.a=tls-root.pem.tmp.1.ab"));
+	unlink(kp(f, "conf/.a=device.conf.tmp.1.ab"));
+	hwe_keystore_unlock(lk);
+
+	/* the CA update's own journal: replaces ca/est-cacerts.pem */
+	write_file(kp(f, "ca/.cacerts=est-cacerts.pem.tmp.9.0a"), "est-new", 7, 0644);
+	{
+		const char *j = "hwenroll-journal 1 cacerts\n"
+				"rename ca/.cacerts=est-cacerts.pem.tmp.9.0a ca/est-cacerts.pem\n";
+
+		write_file(kp(f, "req/cacerts.journal"), j, strlen(j), 0600);
+	}
+	assert_int_equal(hwe_keystore_lock(ks, "cacerts", 0, &lk), HWE_OK);
+	got = slurp(kp(f, "ca/est-cacerts.pem"));
+	assert_string_equal(got, "est-new");
+	free(got);
+	assert_false(exists(kp(f, "req/cacerts.journal")));
+	/* its stale temps in ca/ are its own */
+	assert_false(exists(kp(f, "ca/.cacerts=tls-root.pem.tmp.1.ab")));
+	got = slurp(kp(f, "ca/tls-root.pem"));
+	assert_string_equal(got, "root");
+	free(got);
 	assert_int_equal(count_dotfiles(f), 0);
 	hwe_keystore_unlock(lk);
 	hwe_keystore_close(ks);
@@ -1013,9 +1202,31 @@ static void test_load_ca(void **state)
 	sk_X509_pop_free(sk, X509_free);
 	sk = NULL;
 
-	/* a symlink to a trust anchor elsewhere (e.g. /etc/ssl/certs) is followed */
+	/* a symlink, even to a trust anchor elsewhere (e.g. /etc/ssl/certs),
+	 * is refused: whoever controls the link's way chooses whom we trust */
 	write_pem(kp(f, "../linked.pem"), &c[0], 1, NULL);
 	assert_int_equal(symlink(kp(f, "../linked.pem"), kp(f, "ca/d-link.pem")), 0);
+	expect_err(hwe_keystore_load_ca(ks, &sk), HWE_EXIT_KEYSTORE,
+		   HWE_ERR_KEYSTORE_PERMISSIONS, "refusing symlink");
+	assert_null(sk);
+	unlink(kp(f, "ca/d-link.pem"));
+	/* a dangling one too */
+	assert_int_equal(symlink(kp(f, "../nosuch.pem"), kp(f, "ca/d-link.pem")), 0);
+	expect_err(hwe_keystore_load_ca(ks, &sk), HWE_EXIT_KEYSTORE,
+		   HWE_ERR_KEYSTORE_PERMISSIONS, "refusing symlink");
+	unlink(kp(f, "ca/d-link.pem"));
+	/* a trust anchor others can write, or owned by another user */
+	write_pem(kp(f, "ca/d-root.pem"), &c[0], 1, NULL);
+	assert_int_equal(chmod(kp(f, "ca/d-root.pem"), 0646), 0);
+	expect_err(hwe_keystore_load_ca(ks, &sk), HWE_EXIT_KEYSTORE,
+		   HWE_ERR_KEYSTORE_PERMISSIONS, "writable by group or others (mode 0646)");
+	assert_int_equal(chmod(kp(f, "ca/d-root.pem"), 0644), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(kp(f, "ca/d-root.pem"), 54321, 0), 0);
+		expect_err(hwe_keystore_load_ca(ks, &sk), HWE_EXIT_KEYSTORE,
+			   HWE_ERR_KEYSTORE_PERMISSIONS, "owned by uid 54321");
+		assert_int_equal(chown(kp(f, "ca/d-root.pem"), 0, 0), 0);
+	}
 	assert_int_equal(hwe_keystore_load_ca(ks, &sk), HWE_OK);
 	assert_int_equal(sk_X509_num(sk), 5);
 	sk_X509_pop_free(sk, X509_free);
