@@ -28,8 +28,17 @@
 #include "log.h"
 #include "rc.h"
 
-/* Test hook (hwe_keystore_test_crash_after): -1 = off. */
+/* Test hook (hwe_keystore_test_crash_after), compiled only into the unit
+ * test's own copy of this file (HWE_TEST_HOOKS): the program has none. */
+#ifdef HWE_TEST_HOOKS
 static int crash_after = -1;
+#define CRASH_POINT(strict, k) do { \
+		if ((strict) && crash_after >= 0 && (size_t)crash_after == (k)) \
+			_exit(99); \
+	} while (0)
+#else
+#define CRASH_POINT(strict, k) do { } while (0)
+#endif
 
 static void sleep_ms(long ms)
 {
@@ -328,8 +337,7 @@ static int apply(struct hwe_keystore *ks, const struct ks_action *a, size_t n, i
 	size_t k;
 
 	for (k = 0; k < n; k++) {
-		if (strict && crash_after >= 0 && (size_t)crash_after == k)
-			_exit(99);
+		CRASH_POINT(strict, k);
 		if (ks_need_sub(ks, a[k].sub))
 			return HWE_EXIT_KEYSTORE;
 		touched[a[k].sub] = 1;
@@ -344,8 +352,7 @@ static int apply(struct hwe_keystore *ks, const struct ks_action *a, size_t n, i
 				       ks_kpath(ks, a[k].sub, a[k].name, p, sizeof(p)), errno);
 		}
 	}
-	if (strict && crash_after >= 0 && (size_t)crash_after == n)
-		_exit(99);
+	CRASH_POINT(strict, n);
 	for (i = 0; i < SUB_COUNT; i++)
 		if (touched[i] && fsync(ks->fd[i]) < 0)
 			return ks_sys_err(HWE_ERR_KEYSTORE_IO, "cannot sync",
@@ -443,10 +450,12 @@ int hwe_keystore_recover(struct hwe_keystore *ks, const char *alias)
 	return recover(ks, lk);
 }
 
+#ifdef HWE_TEST_HOOKS
 void hwe_keystore_test_crash_after(int n)
 {
 	crash_after = n;
 }
+#endif
 
 /* ---- transactions -------------------------------------------------------- */
 

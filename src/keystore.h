@@ -123,8 +123,11 @@ int hwe_keystore_txn_commit(struct hwe_ks_txn *t);
  * for the next hwe_keystore_lock of the alias to finish the update.) */
 void hwe_keystore_txn_free(struct hwe_ks_txn *t);
 
-/* Test hook, never used by the program: make every later commit _exit(99)
- * after n of its actions (after its journal is durable); -1 turns it off. */
+#ifdef HWE_TEST_HOOKS
+/* Test hook, only in test/unit/test-keystore's own build of
+ * keystore-txn.c: make every later commit _exit(99) after n of its
+ * actions (after its journal is durable); -1 turns it off. */
 void hwe_keystore_test_crash_after(int n);
+#endif
 
 #endif
