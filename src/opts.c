@@ -224,9 +224,44 @@ void hwe_config_free(struct hwe_config *c)
 	free(c);
 }
 
+/* The EST user name goes into the Authorization header as it is (Digest
+ * quotes it, Basic joins it to the password with ':'): a control character
+ * (CR LF ends the header line and starts a new one) or a ':' (RFC 7617: a
+ * Basic user-id cannot contain one; the server picks the scheme, so we
+ * cannot know in advance that it will be Digest) is refused here, before
+ * the keystore or the network is touched.  src names where the value came
+ * from; the value itself is never printed (it holds the bad character). */
+static int check_user(const char *v, const char *src)
+{
+	size_t i;
+
+	for (i = 0; v[i]; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+				"bad EST user name from %s: control character 0x%02x at position %zu",
+				src, c, i + 1);
+			hwe_err_hint("a user name cannot contain control characters (CR, LF, tab, ...): "
+				     "they would end the HTTP Authorization header");
+			return HWE_EXIT_USAGE;
+		}
+		if (c == ':') {
+			hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+				"bad EST user name from %s: ':' at position %zu", src, i + 1);
+			hwe_err_hint("RFC 7617 forbids ':' in a Basic user-id, and the server may ask for "
+				     "Basic authentication; use a user name without ':'");
+			return HWE_EXIT_USAGE;
+		}
+	}
+	return HWE_OK;
+}
+
 int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long long allowed,
 		   const struct hwe_usage *usage, struct hwe_opts *o)
 {
+	char src[512];
+	int user_src = 0;   /* where --estc-user came from: 0 command line, 1 env, 2 config */
 	struct option longopts[HWE_OPT_COUNT + 2];
 	size_t i, n = 0;
 	int c, lvl;
@@ -304,10 +339,26 @@ int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long lon
 			continue;
 		if (optdefs[i].env && (v = getenv(optdefs[i].env)) && *v) {
 			o->val[i] = v;
+			if (i == HWE_OPT_ESTC_USER)
+				user_src = 1;
 			continue;
 		}
-		if (optdefs[i].from_config && ctx && (v = hwe_config_get(ctx->config, optdefs[i].name)))
+		if (optdefs[i].from_config && ctx && (v = hwe_config_get(ctx->config, optdefs[i].name))) {
 			o->val[i] = v;
+			if (i == HWE_OPT_ESTC_USER)
+				user_src = 2;
+		}
+	}
+	if (o->val[HWE_OPT_ESTC_USER]) {
+		if (user_src == 1)
+			snprintf(src, sizeof(src), "%s", optdefs[HWE_OPT_ESTC_USER].env);
+		else if (user_src == 2)
+			snprintf(src, sizeof(src), "'%s' in config file '%s'",
+				 optdefs[HWE_OPT_ESTC_USER].name, ctx->config_file ? ctx->config_file : "?");
+		else
+			snprintf(src, sizeof(src), "--%s", optdefs[HWE_OPT_ESTC_USER].name);
+		if ((c = check_user(o->val[HWE_OPT_ESTC_USER], src)))
+			return c;
 	}
 	return HWE_OK;
 }

@@ -13,6 +13,7 @@ INTEGRATION_TESTS = \
 	test/integration/software_crash_kill9.sh \
 	test/integration/software_concurrency.sh \
 	test/integration/software_bad_input.sh \
+	test/integration/software_enroll_baduser.sh \
 	test/integration/keystore_crash_kill9.sh \
 	test/integration/docs_usage_manpage.sh \
 	test/integration/tpm2_fixtures_startstop.sh \
