@@ -27,10 +27,16 @@ struct st_item {
 	size_t derlen;
 };
 
+/* store parameter: the user PIN, instead of pin-value in the URI (so that
+ * an application need not build URIs holding a PIN) */
+#define P11_STORE_PIN "pkcs11_pin"
+
 struct p11_store {
 	struct p11_ctx *ctx;
 	P11KitUri *uri;
-	char *text;
+	char *text;               /* the URI for messages (pin-value redacted) */
+	char *pin;                /* P11_STORE_PIN or the URI's pin-value (secure heap) */
+	int pin_bad;              /* P11_STORE_PIN could not be copied */
 	int expect;               /* OSSL_STORE_INFO_* or 0 */
 	int searched;
 	int failed;
@@ -42,16 +48,17 @@ static void *st_open(void *provctx, const char *uri)
 {
 	struct p11_ctx *ctx = provctx;
 	struct p11_store *st;
-	int rc;
+	int rc, err = 0;
 
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return NULL;
 	st->ctx = ctx;
 	st->uri = p11_kit_uri_new();
-	st->text = malloc(strlen(uri) + 1);
+	/* for messages; "pin-value=REDACTED" may be longer than the PIN */
+	st->text = malloc(2 * strlen(uri) + 16);
 	if (st->text)
-		p11_uri_display(uri, st->text, strlen(uri) + 1);
+		hwe_redact_uri(uri, st->text, 2 * strlen(uri) + 16);
 	if (!st->uri || !st->text)
 		goto fail;
 	rc = p11_kit_uri_parse(uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, st->uri);
@@ -59,6 +66,9 @@ static void *st_open(void *provctx, const char *uri)
 		P11_ERR(ctx, P11_R_URI, "bad PKCS#11 URI '%s': %s", st->text, p11_kit_uri_message(rc));
 		goto fail;
 	}
+	st->pin = p11_uri_take_pin_value(ctx, st->uri, &err);
+	if (err)
+		goto fail;
 	return st;
 fail:
 	st_close(st);
@@ -69,6 +79,7 @@ static const OSSL_PARAM *st_settable(void *provctx)
 {
 	static const OSSL_PARAM p[] = {
 		OSSL_PARAM_int(OSSL_STORE_PARAM_EXPECT, NULL),
+		OSSL_PARAM_utf8_string(P11_STORE_PIN, NULL, 0),
 		OSSL_PARAM_END,
 	};
 
@@ -80,9 +91,24 @@ static int st_set_params(void *loaderctx, const OSSL_PARAM params[])
 	struct p11_store *st = loaderctx;
 	const OSSL_PARAM *p;
 
+	const char *pin;
+
 	p = OSSL_PARAM_locate_const(params, OSSL_STORE_PARAM_EXPECT);
 	if (p && !OSSL_PARAM_get_int(p, &st->expect))
 		return 0;
+	/* A bad PIN is reported by the load, not here: OpenSSL 3.0's
+	 * OSSL_STORE_open_ex() returns a broken context (a later
+	 * OSSL_STORE_expect() crashes) when set_ctx_params fails. */
+	p = OSSL_PARAM_locate_const(params, P11_STORE_PIN);
+	if (p) {
+		p11_free_secure(st->pin);
+		st->pin = NULL;
+		st->pin_bad = 0;
+		if (!OSSL_PARAM_get_utf8_string_ptr(p, &pin))
+			st->pin_bad = 1;
+		else if (*pin && !(st->pin = p11_strdup_secure(pin)))
+			st->pin_bad = 1;
+	}
 	return 1;
 }
 
@@ -100,8 +126,9 @@ static int add_item(struct p11_store *st, struct p11_key *k, unsigned char *der,
 	return 1;
 }
 
-/* PIN for a token: the URI, the context's sources, then the application's
- * passphrase callback (e.g. the openssl command's prompt). */
+/* PIN for a token: the pkcs11_pin parameter or the URI's pin-value, its
+ * pin-source, the context's sources, then the application's passphrase
+ * callback (e.g. the openssl command's prompt). */
 static int store_login(struct p11_store *st, struct p11_slot *s, OSSL_PASSPHRASE_CALLBACK *pw_cb,
 		       void *pw_cbarg)
 {
@@ -113,8 +140,15 @@ static int store_login(struct p11_store *st, struct p11_slot *s, OSSL_PASSPHRASE
 
 	if (!(s->ti.flags & CKF_LOGIN_REQUIRED))
 		return 1;
-	pin = p11_uri_pin(ctx, st->uri, &err);
-	if (err)
+	if (st->pin_bad) {
+		P11_ERR(ctx, P11_R_MEMORY, "cannot keep the PIN (parameter " P11_STORE_PIN ")");
+		return 0;
+	}
+	if (st->pin)
+		pin = p11_strdup_secure(st->pin);
+	else
+		pin = p11_uri_pin(ctx, st->uri, &err);
+	if (err || (st->pin && !pin))
 		return 0;
 	if (!pin && !s->pin && !ctx->pin_cfg && !getenv("HWENROLL_PKCS11_PIN") && pw_cb) {
 		snprintf(info, sizeof(info), "PIN for token '%s'", p11_token_label(&s->ti, lbl));
@@ -303,6 +337,7 @@ static int st_close(void *loaderctx)
 	free(st->items);
 	p11_kit_uri_free(st->uri);
 	free(st->text);
+	p11_free_secure(st->pin);
 	free(st);
 	return 1;
 }

@@ -21,7 +21,13 @@ check_fails "no such token" "no token matches 'pkcs11:token=nosuch" \
 	openssl pkey -in "pkcs11:token=nosuch;object=e-ec;type=private?pin-value=$PIN" -pubout
 # (the openssl command itself echoes its -in argument: look at our lines only)
 out=$(openssl pkey -in "pkcs11:token=nosuch;object=e-ec;type=private?pin-value=$PIN" -pubout 2>&1 | grep hwenroll-pkcs11:)
-if [ -z "$out" ] || printf '%s' "$out" | grep -q "pin-value\|$PIN"; then fail "an error message shows the PIN"; else pass "error messages do not show the PIN"; fi
+if [ -z "$out" ] || printf '%s' "$out" | grep -q "$PIN" || printf '%s' "$out" | grep -q "pin-value=[^R]"; then
+	fail "an error message shows the PIN"
+elif ! printf '%s' "$out" | grep -q "pin-value=REDACTED"; then
+	fail "an error message does not say pin-value=REDACTED"
+else
+	pass "error messages do not show the PIN (pin-value=REDACTED)"
+fi
 check_fails "wrong PIN names CKR_PIN_INCORRECT" "cannot log in to token '$TOKEN'.*C_Login: CKR_PIN_INCORRECT" \
 	openssl pkey -in "pkcs11:token=$TOKEN;object=e-ec;type=private?pin-value=9999" -pubout
 check_fails "no PIN at all says where to give one" "token '$TOKEN' needs a PIN" \
