@@ -97,6 +97,13 @@ static int p11_fail(const struct hwe_key_opts *o, const char *what)
 		 strstr(detail, "CKR_PIN_LEN_RANGE"))
 		hwe_err_hint("the user PIN of %s is wrong: fix --pin-file or HWENROLL_PKCS11_PIN "
 			     "(repeated failures may lock the PIN)", tok);
+	else if (strstr(detail, "bytes (the longest PIN"))
+		hwe_err_hint("the PIN is too long for the token: check that --pin-file or "
+			     "HWENROLL_PKCS11_PIN holds only the PIN (the first line of the file)");
+	else if (strstr(detail, "private keys: add id= or object="))
+		hwe_err_hint("several key objects on %s match the key file's id and label: delete "
+			     "the duplicates (pkcs11-tool --list-objects, --delete-object) or make "
+			     "the URI in the key file name one", tok);
 	else if (strstr(detail, "CKR_PIN_LOCKED"))
 		hwe_err_hint("the user PIN of %s is locked: have the token's security officer unblock "
 			     "it (e.g. pkcs11-tool --init-pin --login-type so, softhsm2-util)", tok);

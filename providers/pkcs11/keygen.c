@@ -120,7 +120,8 @@ int p11_gen_set_params(void *genctx, const OSSL_PARAM params[])
 			return 0;
 	}
 	if ((p = OSSL_PARAM_locate_const(params, P11_GEN_PIN))) {
-		if (!OSSL_PARAM_get_utf8_string_ptr(p, &s))
+		if (!OSSL_PARAM_get_utf8_string_ptr(p, &s) ||
+		    !p11_pin_check(g->ctx, s, "the PIN (parameter " P11_GEN_PIN ")"))
 			return 0;
 		p11_free_secure(g->pin);
 		g->pin = *s ? p11_strdup_secure(s) : NULL;

@@ -627,7 +627,7 @@ int p11_login(struct p11_ctx *ctx, struct p11_slot *s, const char *pin)
 {
 	CK_SESSION_HANDLE sess;
 	CK_SESSION_INFO si;
-	const char *use;
+	const char *use, *from = "the PIN";
 	char lbl[33];
 	CK_RV rv;
 
@@ -640,10 +640,12 @@ int p11_login(struct p11_ctx *ctx, struct p11_slot *s, const char *pin)
 	use = pin;
 	if (!use)
 		use = s->pin;
-	if (!use)
-		use = ctx->pin_cfg;
-	if (!use)
-		use = getenv("HWENROLL_PKCS11_PIN");
+	if (!use && (use = ctx->pin_cfg))
+		from = "pkcs11-pin of the provider configuration";
+	if (!use && (use = getenv("HWENROLL_PKCS11_PIN")))
+		from = "HWENROLL_PKCS11_PIN";
+	if (use && !p11_pin_check(ctx, use, from))
+		return 0;
 	/* no PIN: logged in by another session of this application? (with a
 	 * PIN, C_Login answers CKR_USER_ALREADY_LOGGED_IN for that) */
 	if (!use && P11_CALL(ctx, C_GetSessionInfo, sess, &si) == CKR_OK &&
@@ -673,6 +675,17 @@ int p11_login(struct p11_ctx *ctx, struct p11_slot *s, const char *pin)
 	return 1;
 }
 
+int p11_pin_check(struct p11_ctx *ctx, const char *pin, const char *what)
+{
+	size_t n = strnlen(pin, P11_PIN_MAX + 1);
+
+	if (n <= P11_PIN_MAX)
+		return 1;
+	P11_ERR(ctx, P11_R_LOGIN, "%s is longer than %d bytes (the longest PIN this provider "
+		"passes to the token)", what, P11_PIN_MAX);
+	return 0;
+}
+
 char *p11_uri_take_pin_value(struct p11_ctx *ctx, P11KitUri *uri, int *err)
 {
 	char *v = (char *)p11_kit_uri_get_pin_value(uri), *pin;
@@ -680,20 +693,17 @@ char *p11_uri_take_pin_value(struct p11_ctx *ctx, P11KitUri *uri, int *err)
 	*err = 0;
 	if (!v)
 		return NULL;
-	pin = p11_strdup_secure(v);
-	if (!pin) {
-		P11_ERR(ctx, P11_R_MEMORY, "out of memory");
+	pin = p11_pin_check(ctx, v, "the PIN in pin-value") ? p11_strdup_secure(v) : NULL;
+	if (!pin)
 		*err = 1;
-	}
 	/* p11-kit's decoded copy is plain heap, freed without wiping */
 	OPENSSL_cleanse(v, strlen(v));
 	p11_kit_uri_set_pin_value(uri, NULL);
 	return pin;
 }
 
-/* First line of a pin-source file (at most PIN_FILE_MAX bytes are read),
- * read straight into the secure heap (no stdio buffer keeps a copy). */
-#define PIN_FILE_MAX 255
+/* First line of a pin-source file, read straight into the secure heap
+ * (no stdio buffer keeps a copy). */
 static char *read_pin_file(struct p11_ctx *ctx, const char *path, int *err)
 {
 	char *buf, *pin = NULL;
@@ -707,13 +717,14 @@ static char *read_pin_file(struct p11_ctx *ctx, const char *path, int *err)
 		P11_ERR(ctx, P11_R_LOGIN, "cannot open PIN file '%s': %s", path, strerror(errno));
 		return NULL;
 	}
-	buf = OPENSSL_secure_zalloc(PIN_FILE_MAX + 1);
+	/* one byte more than a PIN and its line end: a longer line is an error */
+	buf = OPENSSL_secure_zalloc(P11_PIN_MAX + 3);
 	if (!buf) {
 		close(fd);
 		P11_ERR(ctx, P11_R_MEMORY, "out of memory");
 		return NULL;
 	}
-	while (len < PIN_FILE_MAX && (r = read(fd, buf + len, PIN_FILE_MAX - len)) != 0) {
+	while (len < P11_PIN_MAX + 2 && (r = read(fd, buf + len, P11_PIN_MAX + 2 - len)) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -731,6 +742,11 @@ static char *read_pin_file(struct p11_ctx *ctx, const char *path, int *err)
 		P11_ERR(ctx, P11_R_LOGIN, "PIN file '%s' is empty", path);
 		goto out;
 	}
+	if (n > P11_PIN_MAX) {
+		P11_ERR(ctx, P11_R_LOGIN, "the PIN in PIN file '%s' is longer than %d bytes (the "
+			"longest PIN this provider passes to the token)", path, P11_PIN_MAX);
+		goto out;
+	}
 	buf[n] = '\0';
 	pin = p11_strdup_secure(buf);
 	if (!pin)
@@ -740,7 +756,7 @@ static char *read_pin_file(struct p11_ctx *ctx, const char *path, int *err)
 out:
 	if (fd >= 0)
 		close(fd);
-	OPENSSL_secure_clear_free(buf, PIN_FILE_MAX + 1);
+	OPENSSL_secure_clear_free(buf, P11_PIN_MAX + 3);
 	return pin;
 }
 

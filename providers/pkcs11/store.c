@@ -36,7 +36,7 @@ struct p11_store {
 	P11KitUri *uri;
 	char *text;               /* the URI for messages (pin-value redacted) */
 	char *pin;                /* P11_STORE_PIN or the URI's pin-value (secure heap) */
-	int pin_bad;              /* P11_STORE_PIN could not be copied */
+	int pin_bad;              /* P11_STORE_PIN was too long (1) or not copied (2) */
 	int expect;               /* OSSL_STORE_INFO_* or 0 */
 	int searched;
 	int failed;
@@ -105,9 +105,11 @@ static int st_set_params(void *loaderctx, const OSSL_PARAM params[])
 		st->pin = NULL;
 		st->pin_bad = 0;
 		if (!OSSL_PARAM_get_utf8_string_ptr(p, &pin))
+			st->pin_bad = 2;
+		else if (strnlen(pin, P11_PIN_MAX + 1) > P11_PIN_MAX)
 			st->pin_bad = 1;
 		else if (*pin && !(st->pin = p11_strdup_secure(pin)))
-			st->pin_bad = 1;
+			st->pin_bad = 2;
 	}
 	return 1;
 }
@@ -133,13 +135,19 @@ static int store_login(struct p11_store *st, struct p11_slot *s, OSSL_PASSPHRASE
 		       void *pw_cbarg)
 {
 	struct p11_ctx *ctx = st->ctx;
-	char buf[256], info[96], lbl[33], *pin = NULL;
+	/* one byte more than the longest PIN: a longer answer is refused */
+	char buf[P11_PIN_MAX + 2], info[96], lbl[33], *pin = NULL;
 	OSSL_PARAM pp[2];
 	size_t len = 0;
 	int err = 0, ok;
 
 	if (!(s->ti.flags & CKF_LOGIN_REQUIRED))
 		return 1;
+	if (st->pin_bad == 1) {
+		P11_ERR(ctx, P11_R_LOGIN, "the PIN (parameter " P11_STORE_PIN ") is longer than %d "
+			"bytes (the longest PIN this provider passes to the token)", P11_PIN_MAX);
+		return 0;
+	}
 	if (st->pin_bad) {
 		P11_ERR(ctx, P11_R_MEMORY, "cannot keep the PIN (parameter " P11_STORE_PIN ")");
 		return 0;
@@ -155,7 +163,14 @@ static int store_login(struct p11_store *st, struct p11_slot *s, OSSL_PASSPHRASE
 		pp[0] = OSSL_PARAM_construct_utf8_string(OSSL_PASSPHRASE_PARAM_INFO, info, 0);
 		pp[1] = OSSL_PARAM_construct_end();
 		/* an empty answer counts as no PIN */
-		if (pw_cb(buf, sizeof(buf) - 1, &len, pp, pw_cbarg) && len > 0 && len < sizeof(buf)) {
+		if (pw_cb(buf, sizeof(buf) - 1, &len, pp, pw_cbarg) && len > 0) {
+			if (len > P11_PIN_MAX) {
+				OPENSSL_cleanse(buf, sizeof(buf));
+				P11_ERR(ctx, P11_R_LOGIN, "the PIN entered for token '%s' is longer than "
+					"%d bytes (the longest PIN this provider passes to the token)",
+					lbl, P11_PIN_MAX);
+				return 0;
+			}
 			buf[len] = '\0';
 			pin = p11_strdup_secure(buf);
 		}
@@ -245,6 +260,40 @@ static int search_token(struct p11_store *st, struct p11_slot *s, OSSL_PASSPHRAS
 	return 1;
 }
 
+/* A URI that asks for a private key (type=private, or the caller expects
+ * one: openssl pkey -in, OSSL_STORE_expect(PKEY)) must name exactly one:
+ * taking the first of several would sign with a key the caller did not
+ * mean.  A plain listing (no type, no expectation) returns them all. */
+static int unambiguous(struct p11_store *st)
+{
+	CK_ATTRIBUTE *a = p11_kit_uri_get_attribute(st->uri, CKA_CLASS);
+	CK_OBJECT_CLASS cls = CKO_DATA;
+	struct p11_key *k, *first = NULL;
+	size_t i, nkeys = 0;
+	int several = 0;          /* the keys are on more than one token */
+
+	if (a && a->pValue && a->ulValueLen == sizeof(cls))
+		memcpy(&cls, a->pValue, sizeof(cls));
+	if (st->expect != OSSL_STORE_INFO_PKEY && cls != CKO_PRIVATE_KEY)
+		return 1;
+	for (i = 0; i < st->nitems; i++) {
+		if (!(k = st->items[i].key) || !k->has_priv)
+			continue;
+		nkeys++;
+		if (!first)
+			first = k;
+		else if (k->slot != first->slot)
+			several = 1;
+	}
+	if (nkeys <= 1)
+		return 1;
+	P11_ERR(st->ctx, P11_R_AMBIGUOUS,
+		"'%s' matches %zu private keys%s: add id= or object= to the URI to name one%s",
+		st->text, nkeys, several ? " on several tokens" : "",
+		several ? " (and token= or serial= to name the token)" : "");
+	return 0;
+}
+
 static int search(struct p11_store *st, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
 {
 	struct p11_ctx *ctx = st->ctx;
@@ -271,6 +320,8 @@ static int search(struct p11_store *st, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *p
 		P11_ERR(ctx, P11_R_NOT_FOUND, "no object matches '%s'", st->text);
 		goto out;
 	}
+	if (!unambiguous(st))
+		goto out;
 	ok = 1;
 out:
 	p11_unlock(ctx);
