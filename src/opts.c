@@ -18,6 +18,7 @@
 #include "hwenroll.h"
 #include "log.h"
 #include "rc.h"
+#include "secmem.h"
 
 #define CONFIG_MAX_BYTES (64 * 1024)
 #define SECRET_MAX_BYTES 4096
@@ -318,6 +319,7 @@ int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long lon
 	}
 	o->nargs = argc - optind;
 	o->args = argv + optind;
+	hwe_secmem_report();
 
 	if ((o->given & HWE_OPTBIT(HWE_OPT_URI)) && (o->given & HWE_OPTBIT(HWE_OPT_SERVER_URL)))
 		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
@@ -421,14 +423,15 @@ int hwe_read_secret_file(const char *path, const char *what, char **out)
 	}
 	if (st.st_mode & 0004)
 		hwe_warn("%s file '%s' is readable by every user; chmod 600 it", what, path);
-	buf = OPENSSL_secure_zalloc(SECRET_MAX_BYTES + 1);
-	if (!buf)
-		buf = OPENSSL_zalloc(SECRET_MAX_BYTES + 1);
+	/* read straight into the secure heap (no stdio buffer keeps a copy);
+	 * one byte more than the limit tells a too long line from a full one */
+	buf = OPENSSL_secure_zalloc(SECRET_MAX_BYTES + 2);
 	if (!buf) {
 		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 		goto out;
 	}
-	while (len < SECRET_MAX_BYTES && (n = read(fd, buf + len, SECRET_MAX_BYTES - len)) != 0) {
+	while (len < SECRET_MAX_BYTES + 1 &&
+	       (n = read(fd, buf + len, SECRET_MAX_BYTES + 1 - len)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -437,32 +440,59 @@ int hwe_read_secret_file(const char *path, const char *what, char **out)
 			goto out;
 		}
 		len += (size_t)n;
+		if (memchr(buf, '\n', len))
+			break;
 	}
 	buf[len] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
+	len = strcspn(buf, "\r\n");
+	if (len > SECRET_MAX_BYTES) {
+		hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED,
+			"%s file '%s': the first line is longer than %d bytes", what, path,
+			SECRET_MAX_BYTES);
+		goto out;
+	}
+	buf[len] = '\0';
 	if (!*buf) {
 		hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED, "%s file '%s' is empty", what, path);
 		goto out;
 	}
-	*out = buf;
-	buf = NULL;
+	/* keep only what the secret needs of the small secure heap */
+	if (!(*out = hwe_secret_dup(buf))) {
+		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		goto out;
+	}
 	ret = HWE_OK;
 out:
 	if (fd >= 0)
 		close(fd);
-	hwe_secret_free(buf);
+	if (buf)
+		OPENSSL_secure_clear_free(buf, SECRET_MAX_BYTES + 2);
 	return ret;
+}
+
+char *hwe_secret_dup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = OPENSSL_secure_malloc(n);
+
+	if (d) {
+		memcpy(d, s, n);
+		hwe_secret_register(d);   /* libcurl's copies go to the secure heap too */
+	}
+	return d;
 }
 
 void hwe_secret_free(char *s)
 {
 	if (!s)
 		return;
-	OPENSSL_cleanse(s, strlen(s));
-	if (CRYPTO_secure_allocated(s))
-		OPENSSL_secure_free(s);
-	else
+	hwe_secret_unregister(s);
+	if (CRYPTO_secure_allocated(s)) {
+		OPENSSL_secure_clear_free(s, strlen(s) + 1);
+	} else {
+		OPENSSL_cleanse(s, strlen(s));
 		OPENSSL_free(s);
+	}
 }
 
 int hwe_opts_key(const struct hwe_opts *o, struct hwe_key_opts *ko, char **pin_out)
@@ -493,7 +523,7 @@ int hwe_opts_key(const struct hwe_opts *o, struct hwe_key_opts *ko, char **pin_o
 		if (ret)
 			return ret;
 	} else if ((env = getenv("HWENROLL_PKCS11_PIN")) && *env) {
-		*pin_out = OPENSSL_strdup(env);
+		*pin_out = hwe_secret_dup(env);
 		if (!*pin_out)
 			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 	}

@@ -25,6 +25,8 @@ INTEGRATION_TESTS = \
 	test/integration/pkcs11_tpmtoken_enroll.sh \
 	test/integration/valgrind_memcheck.sh
 # Run by `make check` only, not by the sanitizer pass (see Makefile.am).
-PLAIN_ONLY_TESTS = test/integration/tpm2_tls_clientauth.sh
+# software_enroll_coredump: ASan turns core dumps off and catches SIGSEGV.
+PLAIN_ONLY_TESTS = test/integration/tpm2_tls_clientauth.sh \
+	test/integration/software_enroll_coredump.sh
 TESTS += $(INTEGRATION_TESTS) $(PLAIN_ONLY_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) $(PLAIN_ONLY_TESTS) test/integration/lib.sh test/valgrind.supp

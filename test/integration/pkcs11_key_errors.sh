@@ -76,6 +76,7 @@ rm "$KS/keys/amb.p11"
 
 step "a PIN over the provider's limit is an error, not cut (issue 15 item 8)"
 printf '%0300d\n' 0 >"$T/longpin"
+printf '%05000d\n' 0 >"$T/hugepin"
 ks_snapshot before
 expect 11 "the PIN \(parameter pkcs11_pin\) is longer than 255 bytes" \
 	keygen --key-alias k5 "${TOK[@]}" --pkcs11-module "$SOFTHSM_MODULE" --pin-file "$T/longpin"
@@ -88,6 +89,9 @@ expect 11 "cannot load key .*the PIN \(parameter pkcs11_pin\) is longer than 255
 HWENROLL_PKCS11_PIN=$(cat "$T/longpin") expect 11 "longer than 255 bytes" \
 	keygen --key-alias k5 "${TOK[@]}" --pkcs11-module "$SOFTHSM_MODULE"
 nokey k5
+expect 3 "PIN file '$T/hugepin': the first line is longer than 4096 bytes" \
+	keygen --key-alias k5 "${TOK[@]}" --pkcs11-module "$SOFTHSM_MODULE" --pin-file "$T/hugepin"
+once
 ks_unchanged before "PIN too long"
 
 step "key not found (the object is gone from the token)"
