@@ -300,7 +300,8 @@ static void remember_token(const char *text)
 	p11_kit_uri_free(u);
 }
 
-/* The blob as a C string (it is URI text; no NUL inside). */
+/* The blob as a C string (it is URI text; no NUL inside).  Free it with
+ * free_text(): a key file a user wrote may hold a pin-value. */
 static char *blob_text(const unsigned char *blob, size_t bloblen)
 {
 	char *s;
@@ -316,6 +317,12 @@ static char *blob_text(const unsigned char *blob, size_t bloblen)
 		bloblen--;
 	s[bloblen] = '\0';
 	return s;
+}
+
+static void free_text(char *s)
+{
+	if (s)
+		OPENSSL_clear_free(s, strlen(s));
 }
 
 static int pk11_load(const struct hwe_key_opts *o, const unsigned char *blob, size_t bloblen,
@@ -363,7 +370,7 @@ static int pk11_load(const struct hwe_key_opts *o, const unsigned char *blob, si
 	ret = HWE_OK;
 out:
 	OSSL_STORE_close(sc);
-	OPENSSL_free(text);
+	free_text(text);
 	return ret;
 }
 
@@ -479,7 +486,7 @@ out:
 		p11_kit_modules_finalize_and_release(mods);
 	}
 	p11_kit_uri_free(u);
-	OPENSSL_free(text);
+	free_text(text);
 	return ret;
 }
 
@@ -493,7 +500,7 @@ static void pk11_describe(const unsigned char *blob, size_t bloblen, char *buf, 
 	}
 	/* never show a PIN (we do not write one, but a user might) */
 	snprintf(buf, buflen, "PKCS#11 token, %s", SHOWN(text, shown));
-	OPENSSL_free(text);
+	free_text(text);
 }
 
 const struct hwe_key_backend hwe_key_pkcs11 = {

@@ -90,7 +90,6 @@ static int st_set_params(void *loaderctx, const OSSL_PARAM params[])
 {
 	struct p11_store *st = loaderctx;
 	const OSSL_PARAM *p;
-
 	const char *pin;
 
 	p = OSSL_PARAM_locate_const(params, OSSL_STORE_PARAM_EXPECT);
