@@ -110,7 +110,7 @@ int hwe_cmd_net_prepare(const struct hwe_opts *o, struct hwe_cmd_net *n)
 		if (ret)
 			return ret;
 	} else if (o->val[HWE_OPT_ESTC_PASS] || ((env = getenv("EST_PASS")) && *env)) {
-		n->pass = OPENSSL_strdup(o->val[HWE_OPT_ESTC_PASS] ? o->val[HWE_OPT_ESTC_PASS] : env);
+		n->pass = hwe_secret_dup(o->val[HWE_OPT_ESTC_PASS] ? o->val[HWE_OPT_ESTC_PASS] : env);
 		if (!n->pass)
 			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 	}

@@ -15,6 +15,7 @@
 #include "hwenroll.h"
 #include "log.h"
 #include "rc.h"
+#include "secmem.h"
 
 static const struct {
 	const char *name;
@@ -35,7 +36,8 @@ static void main_usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: hwenroll [-k|--keystore DIR] [-l|--log-level LEVEL] [--config FILE] COMMAND [OPTIONS]\n\n"
+	fprintf(f, "usage: hwenroll [-k|--keystore DIR] [-l|--log-level LEVEL] [--config FILE] "
+		   "[--allow-core-dumps] COMMAND [OPTIONS]\n\n"
 		   "Commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
@@ -48,14 +50,22 @@ int main(int argc, char **argv)
 		{ "keystore", required_argument, NULL, 'k' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "allow-core-dumps", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct hwe_ctx ctx = { 0 };
 	const char *env;
-	int c, lvl, ret = HWE_EXIT_USAGE;
+	int c, lvl, ret = HWE_EXIT_USAGE, allow_core;
 	size_t i;
+
+	/* before anything allocates: secrets (password, PIN, the provider's
+	 * copies, OpenSSL's private key numbers) go to OpenSSL's secure heap,
+	 * which is locked in memory and left out of core dumps */
+	hwe_secmem_init();
+	env = getenv("HWENROLL_ALLOW_CORE_DUMPS");
+	allow_core = env && strcmp(env, "1") == 0;
 
 	env = getenv("HWENROLL_KEYSTORE");
 	ctx.keystore_dir = HWE_DEFAULT_KEYSTORE;
@@ -92,6 +102,9 @@ int main(int argc, char **argv)
 		case 'c':
 			ctx.config_file = optarg;
 			break;
+		case 'D':
+			allow_core = 1;
+			break;
 		case 'h':
 			main_usage(stdout);
 			return HWE_OK;
@@ -108,6 +121,14 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* no core file, no ptrace or /proc/PID/mem by other users, before any
+	 * secret is read (the commands read them) */
+	if (!allow_core && (ret = hwe_secmem_harden()))
+		goto out;
+	if (allow_core)
+		hwe_warn("core dumps and ptrace left on (--allow-core-dumps): a core file may hold "
+			 "secrets that are not in the secure heap");
+	ret = HWE_EXIT_USAGE;
 	if (ctx.config_file) {
 		const char *v;
 
@@ -149,7 +170,9 @@ int main(int argc, char **argv)
 		hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "cannot initialize OpenSSL");
 		goto out;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	/* libcurl wipes what it frees; its copies of the password are made in
+	 * the secure heap */
+	if (hwe_secmem_curl_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "cannot initialize libcurl");
 		goto out;
 	}

@@ -118,8 +118,13 @@ int hwe_opts_seconds(const char *s, const char *opt, long *out);
 int hwe_opts_key(const struct hwe_opts *o, struct hwe_key_opts *ko, char **pin_out);
 
 /* Read a secret (password/PIN) file: first line, trailing newline removed;
- * refuses empty files.  Input error naming the file. */
+ * refuses empty files and a first line over 4096 bytes (never cuts it).
+ * Input error naming the file.  The result is a hwe_secret_dup() copy. */
 int hwe_read_secret_file(const char *path, const char *what, char **out);
+/* A copy of a secret in OpenSSL's secure heap (main() sets it up; the
+ * plain heap if that failed), or NULL; free with hwe_secret_free(), which
+ * wipes it. */
+char *hwe_secret_dup(const char *s);
 void hwe_secret_free(char *s);
 
 /* ---- helpers shared by the commands (cmdutil.c, enroll.c) ---------- */

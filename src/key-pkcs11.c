@@ -24,6 +24,7 @@
 #include "log.h"
 #include "ossl-fetch.h"
 #include "rc.h"
+#include "redact.h"
 
 #define P11_PROVIDER "hwenroll-pkcs11"
 #define P11_PROPS "provider=" P11_PROVIDER
@@ -73,11 +74,14 @@ static const char *module_name(const struct hwe_key_opts *o)
 	return m && *m ? m : "p11-kit-proxy.so";
 }
 
+/* A URI for a message: never its pin-value (redact.h). */
+#define SHOWN(uri, buf) hwe_redact_uri((uri), (buf), sizeof(buf))
+
 /* Record a failed token operation: name the module and token and the fix. */
 static int p11_fail(const struct hwe_key_opts *o, const char *what)
 {
-	char detail[1024];
-	const char *tok = o->token_uri ? o->token_uri : "the token";
+	char detail[1024], shown[1024];
+	const char *tok = o->token_uri ? SHOWN(o->token_uri, shown) : "the token";
 
 	drain_errors(detail, sizeof(detail));
 	if (!*detail)
@@ -94,6 +98,13 @@ static int p11_fail(const struct hwe_key_opts *o, const char *what)
 		 strstr(detail, "CKR_PIN_LEN_RANGE"))
 		hwe_err_hint("the user PIN of %s is wrong: fix --pin-file or HWENROLL_PKCS11_PIN "
 			     "(repeated failures may lock the PIN)", tok);
+	else if (strstr(detail, "bytes (the longest PIN"))
+		hwe_err_hint("the PIN is too long for the token: check that --pin-file or "
+			     "HWENROLL_PKCS11_PIN holds only the PIN (the first line of the file)");
+	else if (strstr(detail, "private keys: add id= or object="))
+		hwe_err_hint("several key objects on %s match the key file's id and label: delete "
+			     "the duplicates (pkcs11-tool --list-objects, --delete-object) or make "
+			     "the URI in the key file name one", tok);
 	else if (strstr(detail, "CKR_PIN_LOCKED"))
 		hwe_err_hint("the user PIN of %s is locked: have the token's security officer unblock "
 			     "it (e.g. pkcs11-tool --init-pin --login-type so, softhsm2-util)", tok);
@@ -155,43 +166,10 @@ static void pk11_fini(void)
 
 /* ---- URIs ---------------------------------------------------------------- */
 
-/* uri + "pin-value=<percent-encoded PIN>" when a PIN is given; the result
- * is in the secure heap (free with free_secure_str). */
-static char *with_pin(const char *uri, const char *pin)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = strlen(uri), i, k;
-	char *out;
-
-	out = OPENSSL_secure_malloc(n + 12 + (pin ? 3 * strlen(pin) : 0) + 1);
-	if (!out)
-		return NULL;
-	memcpy(out, uri, n);
-	k = n;
-	if (pin) {
-		k += (size_t)sprintf(out + k, "%spin-value=", strchr(uri, '?') ? "&" : "?");
-		for (i = 0; pin[i]; i++) {
-			unsigned char c = (unsigned char)pin[i];
-
-			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			    c == '-' || c == '.' || c == '_' || c == '~') {
-				out[k++] = (char)c;
-			} else {
-				out[k++] = '%';
-				out[k++] = hex[c >> 4];
-				out[k++] = hex[c & 15];
-			}
-		}
-	}
-	out[k] = '\0';
-	return out;
-}
-
-static void free_secure_str(char *s)
-{
-	if (s)
-		OPENSSL_secure_clear_free(s, strlen(s) + 1);
-}
+/* The PIN goes to the provider as the pkcs11_pin parameter (of the key
+ * generation and of the store), never inside a URI: no URI holding a PIN
+ * is built, copied or shown. */
+#define P11_PARAM_PIN "pkcs11_pin"
 
 /* The key object's URI: the token part of token_uri, id, object, type;
  * without pin-value (pin-source, a file name, is kept). */
@@ -208,8 +186,10 @@ static int object_uri(const char *token_uri, const unsigned char *id, size_t idl
 		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 	rc = p11_kit_uri_parse(token_uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, u);
 	if (rc != P11_KIT_URI_OK) {
-		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_BAD_URI, "bad --token-uri '%s': %s", token_uri,
-			      p11_kit_uri_message(rc));
+		char shown[1024];
+
+		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_BAD_URI, "bad --token-uri '%s': %s",
+			      SHOWN(token_uri, shown), p11_kit_uri_message(rc));
 		hwe_err_hint("use an RFC 7512 URI such as 'pkcs11:token=LABEL'");
 		goto out;
 	}
@@ -246,15 +226,16 @@ static int pk11_generate(const struct hwe_key_opts *o, const struct hwe_keyspec 
 	EVP_PKEY_CTX *c = NULL;
 	EVP_PKEY *k = NULL;
 	unsigned char id[16];
-	char *gen_uri = NULL, *obj = NULL, what[256];
-	OSSL_PARAM p[5];
+	char *obj = NULL, what[1024], shown[1024];
+	OSSL_PARAM p[6];
 	size_t bits = spec->bits;
 	int n = 0;
 
 	*pkey = NULL;
 	*blob = NULL;
 	if ((!o->token_uri || !*o->token_uri) && last_token[0]) {
-		hwe_debug("pkcs11: new key on the token of the current key, %s", last_token);
+		hwe_debug("pkcs11: new key on the token of the current key, %s",
+			  SHOWN(last_token, shown));
 		o2 = *o;
 		o2.token_uri = last_token;
 		o = &o2;
@@ -272,12 +253,9 @@ static int pk11_generate(const struct hwe_key_opts *o, const struct hwe_keyspec 
 	if (ret)
 		goto out;
 	ret = HWE_EXIT_KEY;
-	gen_uri = with_pin(o->token_uri, o->pin);
-	if (!gen_uri) {
-		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
-		goto out;
-	}
-	p[n++] = OSSL_PARAM_construct_utf8_string("pkcs11_uri", gen_uri, 0);
+	p[n++] = OSSL_PARAM_construct_utf8_string("pkcs11_uri", (char *)o->token_uri, 0);
+	if (o->pin)
+		p[n++] = OSSL_PARAM_construct_utf8_string(P11_PARAM_PIN, (char *)o->pin, 0);
 	p[n++] = OSSL_PARAM_construct_utf8_string("pkcs11_label", (char *)o->alias, 0);
 	p[n++] = OSSL_PARAM_construct_octet_string("pkcs11_id", id, sizeof(id));
 	if (spec->alg == HWE_ALG_EC)
@@ -287,7 +265,8 @@ static int pk11_generate(const struct hwe_key_opts *o, const struct hwe_keyspec 
 		p[n++] = OSSL_PARAM_construct_size_t(OSSL_PKEY_PARAM_RSA_BITS, &bits);
 	p[n] = OSSL_PARAM_construct_end();
 	snprintf(what, sizeof(what), "cannot generate %s key '%s' on '%s' (module '%s')",
-		 spec->alg == HWE_ALG_EC ? "an EC" : "an RSA", o->alias, o->token_uri, module_name(o));
+		 spec->alg == HWE_ALG_EC ? "an EC" : "an RSA", o->alias, SHOWN(o->token_uri, shown),
+		 module_name(o));
 	c = EVP_PKEY_CTX_new_from_name(NULL, spec->alg == HWE_ALG_EC ? "EC" : "RSA", P11_PROPS);
 	if (!c || EVP_PKEY_keygen_init(c) <= 0 || EVP_PKEY_CTX_set_params(c, p) <= 0 ||
 	    EVP_PKEY_generate(c, &k) <= 0) {
@@ -302,12 +281,11 @@ static int pk11_generate(const struct hwe_key_opts *o, const struct hwe_keyspec 
 	*bloblen = strlen(obj);
 	*pkey = k;
 	k = NULL;
-	hwe_info("pkcs11: generated key '%s' on the token: %s", o->alias, obj);
+	hwe_info("pkcs11: generated key '%s' on the token: %s", o->alias, SHOWN(obj, shown));
 	ret = HWE_OK;
 out:
 	EVP_PKEY_free(k);
 	EVP_PKEY_CTX_free(c);
-	free_secure_str(gen_uri);
 	free(obj);
 	return ret;
 }
@@ -326,7 +304,8 @@ static void remember_token(const char *text)
 	p11_kit_uri_free(u);
 }
 
-/* The blob as a C string (it is URI text; no NUL inside). */
+/* The blob as a C string (it is URI text; no NUL inside).  Free it with
+ * free_text(): a key file a user wrote may hold a pin-value. */
 static char *blob_text(const unsigned char *blob, size_t bloblen)
 {
 	char *s;
@@ -344,6 +323,12 @@ static char *blob_text(const unsigned char *blob, size_t bloblen)
 	return s;
 }
 
+static void free_text(char *s)
+{
+	if (s)
+		OPENSSL_clear_free(s, strlen(s));
+}
+
 static int pk11_load(const struct hwe_key_opts *o, const unsigned char *blob, size_t bloblen,
 		     EVP_PKEY **pkey)
 {
@@ -351,7 +336,8 @@ static int pk11_load(const struct hwe_key_opts *o, const unsigned char *blob, si
 	OSSL_STORE_CTX *sc = NULL;
 	OSSL_STORE_INFO *info;
 	EVP_PKEY *k = NULL;
-	char *text = NULL, *uri = NULL, what[600];
+	char *text = NULL, what[1200], shown[1024];
+	OSSL_PARAM p[2] = { OSSL_PARAM_END, OSSL_PARAM_END };
 
 	*pkey = NULL;
 	text = blob_text(blob, bloblen);
@@ -360,13 +346,11 @@ static int pk11_load(const struct hwe_key_opts *o, const unsigned char *blob, si
 			      "the pkcs11 key file does not hold a pkcs11: URI");
 		goto out;
 	}
-	uri = with_pin(text, o->pin);
-	if (!uri) {
-		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
-		goto out;
-	}
-	snprintf(what, sizeof(what), "cannot load key '%s' (module '%s')", text, module_name(o));
-	sc = OSSL_STORE_open_ex(uri, NULL, P11_PROPS, NULL, NULL, NULL, NULL, NULL);
+	if (o->pin)
+		p[0] = OSSL_PARAM_construct_utf8_string(P11_PARAM_PIN, (char *)o->pin, 0);
+	snprintf(what, sizeof(what), "cannot load key '%s' (module '%s')", SHOWN(text, shown),
+		 module_name(o));
+	sc = OSSL_STORE_open_ex(text, NULL, P11_PROPS, NULL, NULL, p, NULL, NULL);
 	if (!sc) {
 		ret = p11_fail(o, what);
 		goto out;
@@ -390,8 +374,7 @@ static int pk11_load(const struct hwe_key_opts *o, const unsigned char *blob, si
 	ret = HWE_OK;
 out:
 	OSSL_STORE_close(sc);
-	free_secure_str(uri);
-	OPENSSL_free(text);
+	free_text(text);
 	return ret;
 }
 
@@ -461,7 +444,7 @@ static int pk11_destroy(const struct hwe_key_opts *o, const unsigned char *blob,
 	const char *path = o->pkcs11_module && *o->pkcs11_module ? o->pkcs11_module :
 			   getenv("HWENROLL_PKCS11_MODULE");
 	P11KitUri *u = p11_kit_uri_new();
-	char *text = blob_text(blob, bloblen);
+	char *text = blob_text(blob, bloblen), shown[1024];
 	size_t i;
 
 	if (!u || !text) {
@@ -470,14 +453,15 @@ static int pk11_destroy(const struct hwe_key_opts *o, const unsigned char *blob,
 	}
 	rc = p11_kit_uri_parse(text, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, u);
 	if (rc != P11_KIT_URI_OK || !p11_kit_uri_get_attribute(u, CKA_ID)) {
-		ret = hwe_err(HWE_EXIT_KEY, HWE_ERR_KEY_BACKEND, "bad key URI '%s'", text);
+		ret = hwe_err(HWE_EXIT_KEY, HWE_ERR_KEY_BACKEND, "bad key URI '%s'", SHOWN(text, shown));
 		goto out;
 	}
 	if (path && *path) {
 		one[0] = p11_kit_module_load(path, 0);
 		if (!one[0] || p11_kit_module_initialize(one[0]) != CKR_OK) {
 			ret = hwe_err(HWE_EXIT_KEY, HWE_ERR_PKCS11,
-				      "cannot load PKCS#11 module '%s' to delete key '%s'", path, text);
+				      "cannot load PKCS#11 module '%s' to delete key '%s'", path,
+				      SHOWN(text, shown));
 			if (one[0])
 				p11_kit_module_release(one[0]);
 			one[0] = NULL;
@@ -488,14 +472,15 @@ static int pk11_destroy(const struct hwe_key_opts *o, const unsigned char *blob,
 		mods = p11_kit_modules_load_and_initialize(0);
 		if (!mods) {
 			ret = hwe_err(HWE_EXIT_KEY, HWE_ERR_PKCS11,
-				      "cannot load the registered PKCS#11 modules to delete key '%s'", text);
+				      "cannot load the registered PKCS#11 modules to delete key '%s'",
+				      SHOWN(text, shown));
 			goto out;
 		}
 	}
 	for (i = 0; mods[i]; i++)
 		if (!destroy_on(mods[i], u, o->pin, &found))
 			goto out;
-	hwe_info("pkcs11: deleted %d object(s) of %s", found, text);
+	hwe_info("pkcs11: deleted %d object(s) of %s", found, SHOWN(text, shown));
 	ret = HWE_OK;
 out:
 	if (mods == one && one[0]) {
@@ -505,23 +490,21 @@ out:
 		p11_kit_modules_finalize_and_release(mods);
 	}
 	p11_kit_uri_free(u);
-	OPENSSL_free(text);
+	free_text(text);
 	return ret;
 }
 
 static void pk11_describe(const unsigned char *blob, size_t bloblen, char *buf, size_t buflen)
 {
-	char *text = blob_text(blob, bloblen), *q;
+	char *text = blob_text(blob, bloblen), shown[1024];
 
 	if (!text) {
 		snprintf(buf, buflen, "PKCS#11 token key (unreadable key file)");
 		return;
 	}
-	q = strstr(text, "pin-value=");
-	if (q)
-		*q = '\0'; /* never show a PIN (we do not write one, but a user might) */
-	snprintf(buf, buflen, "PKCS#11 token, %s", text);
-	OPENSSL_free(text);
+	/* never show a PIN (we do not write one, but a user might) */
+	snprintf(buf, buflen, "PKCS#11 token, %s", SHOWN(text, shown));
+	free_text(text);
 }
 
 const struct hwe_key_backend hwe_key_pkcs11 = {

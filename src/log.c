@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -11,6 +12,7 @@
 
 #include "log.h"
 #include "rc.h"
+#include "redact.h"
 
 #define TAG "[HWENROLL-EST]"
 
@@ -68,18 +70,48 @@ int hwe_log_enabled(enum hwe_log_level lvl)
 	return lvl <= level;
 }
 
+/* Print TAG, the level name and msg with any pin-value redacted: the
+ * backstop behind the call sites, which show pkcs11: URIs through
+ * hwe_redact_uri() already (redact.h). */
+static void emit(const char *lvlname, const char *msg)
+{
+	char small[1024], *out = small;
+	size_t need = 2 * strlen(msg) + 16;   /* "pin-value=REDACTED" may outgrow the PIN */
+
+	if (need > sizeof(small) && !(out = malloc(need))) {
+		fprintf(stderr, TAG " %s: (message not shown: out of memory)\n", lvlname);
+		return;
+	}
+	hwe_redact_text(msg, out, out == small ? sizeof(small) : need);
+	fprintf(stderr, TAG " %s: %s\n", lvlname, out);
+	if (out != small)
+		free(out);
+}
+
 void hwe_log(enum hwe_log_level lvl, const char *fmt, ...)
 {
 	static const char *const names[] = { "ERROR", "WARN", "INFO", "DEBUG" };
+	char small[1024], *msg = small;
 	va_list ap;
+	int n;
 
 	if (!hwe_log_enabled(lvl))
 		return;
-	fprintf(stderr, TAG " %s: ", names[lvl]);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(small) && (msg = malloc((size_t)n + 1))) {
+		va_start(ap, fmt);
+		vsnprintf(msg, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	} else if (!msg) {
+		msg = small;   /* out of memory: the cut message */
+	}
+	emit(names[lvl], msg);
+	if (msg != small)
+		free(msg);
 }
 
 const char *hwe_sanitize(const char *s, size_t len, char *buf, size_t buflen)
@@ -116,6 +148,7 @@ const char *hwe_sanitize(const char *s, size_t len, char *buf, size_t buflen)
 
 int hwe_err(enum hwe_exit ex, enum hwe_status st, const char *fmt, ...)
 {
+	char tmp[sizeof(rec.msg)];
 	va_list ap;
 
 	if (rec.set)
@@ -125,21 +158,33 @@ int hwe_err(enum hwe_exit ex, enum hwe_status st, const char *fmt, ...)
 	rec.st = st;
 	rec.hint[0] = '\0';
 	va_start(ap, fmt);
-	vsnprintf(rec.msg, sizeof(rec.msg), fmt, ap);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
+	hwe_redact_text(tmp, rec.msg, sizeof(rec.msg));
 	hwe_debug("error recorded: %s (%s)", rec.msg, hwe_status_name(st));
 	return ex;
 }
 
 void hwe_err_hint(const char *fmt, ...)
 {
+	char tmp[sizeof(rec.hint)];
 	va_list ap;
 
 	if (!rec.set || rec.hint[0])
 		return;
 	va_start(ap, fmt);
-	vsnprintf(rec.hint, sizeof(rec.hint), fmt, ap);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
+	hwe_redact_text(tmp, rec.hint, sizeof(rec.hint));
+}
+
+static int print_ossl_error(const char *str, size_t len, void *u)
+{
+	(void)u;
+	(void)len;
+	/* one line per error, ending in '\n' */
+	hwe_log(HWE_LOG_DEBUG, "openssl: %.*s", (int)strcspn(str, "\n"), str);
+	return 1;
 }
 
 int hwe_err_ossl(enum hwe_exit ex, enum hwe_status st, const char *what)
@@ -154,7 +199,7 @@ int hwe_err_ossl(enum hwe_exit ex, enum hwe_status st, const char *what)
 		hwe_err(ex, st, "%s", what);
 	}
 	if (hwe_log_enabled(HWE_LOG_DEBUG))
-		ERR_print_errors_fp(stderr);
+		ERR_print_errors_cb(print_ossl_error, NULL);
 	ERR_clear_error();
 	return ex;
 }

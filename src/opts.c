@@ -19,6 +19,7 @@
 #include "hwenroll.h"
 #include "log.h"
 #include "rc.h"
+#include "secmem.h"
 
 #define CONFIG_MAX_BYTES (64 * 1024)
 #define SECRET_MAX_BYTES 4096
@@ -238,9 +239,44 @@ void hwe_config_free(struct hwe_config *c)
 	free(c);
 }
 
+/* The EST user name goes into the Authorization header as it is (Digest
+ * quotes it, Basic joins it to the password with ':'): a control character
+ * (CR LF ends the header line and starts a new one) or a ':' (RFC 7617: a
+ * Basic user-id cannot contain one; the server picks the scheme, so we
+ * cannot know in advance that it will be Digest) is refused here, before
+ * the keystore or the network is touched.  src names where the value came
+ * from; the value itself is never printed (it holds the bad character). */
+static int check_user(const char *v, const char *src)
+{
+	size_t i;
+
+	for (i = 0; v[i]; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+				"bad EST user name from %s: control character 0x%02x at position %zu",
+				src, c, i + 1);
+			hwe_err_hint("a user name cannot contain control characters (CR, LF, tab, ...): "
+				     "they would end the HTTP Authorization header");
+			return HWE_EXIT_USAGE;
+		}
+		if (c == ':') {
+			hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+				"bad EST user name from %s: ':' at position %zu", src, i + 1);
+			hwe_err_hint("RFC 7617 forbids ':' in a Basic user-id, and the server may ask for "
+				     "Basic authentication; use a user name without ':'");
+			return HWE_EXIT_USAGE;
+		}
+	}
+	return HWE_OK;
+}
+
 int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long long allowed,
 		   const struct hwe_usage *usage, struct hwe_opts *o)
 {
+	char src[512];
+	int user_src = 0;   /* where --estc-user came from: 0 command line, 1 env, 2 config */
 	struct option longopts[HWE_OPT_COUNT + 2];
 	size_t i, n = 0;
 	int c, lvl;
@@ -297,6 +333,7 @@ int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long lon
 	}
 	o->nargs = argc - optind;
 	o->args = argv + optind;
+	hwe_secmem_report();
 
 	if ((o->given & HWE_OPTBIT(HWE_OPT_URI)) && (o->given & HWE_OPTBIT(HWE_OPT_SERVER_URL)))
 		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
@@ -318,10 +355,26 @@ int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long lon
 			continue;
 		if (optdefs[i].env && (v = getenv(optdefs[i].env)) && *v) {
 			o->val[i] = v;
+			if (i == HWE_OPT_ESTC_USER)
+				user_src = 1;
 			continue;
 		}
-		if (optdefs[i].from_config && ctx && (v = hwe_config_get(ctx->config, optdefs[i].name)))
+		if (optdefs[i].from_config && ctx && (v = hwe_config_get(ctx->config, optdefs[i].name))) {
 			o->val[i] = v;
+			if (i == HWE_OPT_ESTC_USER)
+				user_src = 2;
+		}
+	}
+	if (o->val[HWE_OPT_ESTC_USER]) {
+		if (user_src == 1)
+			snprintf(src, sizeof(src), "%s", optdefs[HWE_OPT_ESTC_USER].env);
+		else if (user_src == 2)
+			snprintf(src, sizeof(src), "'%s' in config file '%s'",
+				 optdefs[HWE_OPT_ESTC_USER].name, ctx->config_file ? ctx->config_file : "?");
+		else
+			snprintf(src, sizeof(src), "--%s", optdefs[HWE_OPT_ESTC_USER].name);
+		if ((c = check_user(o->val[HWE_OPT_ESTC_USER], src)))
+			return c;
 	}
 	return HWE_OK;
 }
@@ -390,14 +443,15 @@ int hwe_read_secret_file(const char *path, const char *what, char **out)
 		if (hwe_file_check(desc, path, &st, HWE_FILE_SECRET, HWE_EXIT_INPUT))
 			goto out;
 	}
-	buf = OPENSSL_secure_zalloc(SECRET_MAX_BYTES + 1);
-	if (!buf)
-		buf = OPENSSL_zalloc(SECRET_MAX_BYTES + 1);
+	/* read straight into the secure heap (no stdio buffer keeps a copy);
+	 * one byte more than the limit tells a too long line from a full one */
+	buf = OPENSSL_secure_zalloc(SECRET_MAX_BYTES + 2);
 	if (!buf) {
 		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 		goto out;
 	}
-	while (len < SECRET_MAX_BYTES && (n = read(fd, buf + len, SECRET_MAX_BYTES - len)) != 0) {
+	while (len < SECRET_MAX_BYTES + 1 &&
+	       (n = read(fd, buf + len, SECRET_MAX_BYTES + 1 - len)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -406,32 +460,59 @@ int hwe_read_secret_file(const char *path, const char *what, char **out)
 			goto out;
 		}
 		len += (size_t)n;
+		if (memchr(buf, '\n', len))
+			break;
 	}
 	buf[len] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
+	len = strcspn(buf, "\r\n");
+	if (len > SECRET_MAX_BYTES) {
+		hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED,
+			"%s file '%s': the first line is longer than %d bytes", what, path,
+			SECRET_MAX_BYTES);
+		goto out;
+	}
+	buf[len] = '\0';
 	if (!*buf) {
 		hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED, "%s file '%s' is empty", what, path);
 		goto out;
 	}
-	*out = buf;
-	buf = NULL;
+	/* keep only what the secret needs of the small secure heap */
+	if (!(*out = hwe_secret_dup(buf))) {
+		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		goto out;
+	}
 	ret = HWE_OK;
 out:
 	if (fd >= 0)
 		close(fd);
-	hwe_secret_free(buf);
+	if (buf)
+		OPENSSL_secure_clear_free(buf, SECRET_MAX_BYTES + 2);
 	return ret;
+}
+
+char *hwe_secret_dup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = OPENSSL_secure_malloc(n);
+
+	if (d) {
+		memcpy(d, s, n);
+		hwe_secret_register(d);   /* libcurl's copies go to the secure heap too */
+	}
+	return d;
 }
 
 void hwe_secret_free(char *s)
 {
 	if (!s)
 		return;
-	OPENSSL_cleanse(s, strlen(s));
-	if (CRYPTO_secure_allocated(s))
-		OPENSSL_secure_free(s);
-	else
+	hwe_secret_unregister(s);
+	if (CRYPTO_secure_allocated(s)) {
+		OPENSSL_secure_clear_free(s, strlen(s) + 1);
+	} else {
+		OPENSSL_cleanse(s, strlen(s));
 		OPENSSL_free(s);
+	}
 }
 
 int hwe_opts_key(const struct hwe_opts *o, struct hwe_key_opts *ko, char **pin_out)
@@ -462,7 +543,7 @@ int hwe_opts_key(const struct hwe_opts *o, struct hwe_key_opts *ko, char **pin_o
 		if (ret)
 			return ret;
 	} else if ((env = getenv("HWENROLL_PKCS11_PIN")) && *env) {
-		*pin_out = OPENSSL_strdup(env);
+		*pin_out = hwe_secret_dup(env);
 		if (!*pin_out)
 			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 	}

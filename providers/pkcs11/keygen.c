@@ -20,6 +20,7 @@
 #define P11_GEN_URI "pkcs11_uri"     /* token to generate on: pkcs11:token=... */
 #define P11_GEN_LABEL "pkcs11_label" /* CKA_LABEL of both objects */
 #define P11_GEN_ID "pkcs11_id"       /* CKA_ID (octet string; hex if utf8) */
+#define P11_GEN_PIN "pkcs11_pin"     /* user PIN (instead of pin-value in the URI) */
 
 struct p11_gen {
 	struct p11_ctx *ctx;
@@ -27,7 +28,8 @@ struct p11_gen {
 	int nid;
 	size_t bits;
 	BIGNUM *e;
-	char *uri;
+	char *uri;             /* secure heap: it may hold a pin-value */
+	char *pin;             /* P11_GEN_PIN, secure heap */
 	char *label;
 	unsigned char *id;
 	size_t idlen;
@@ -112,9 +114,18 @@ int p11_gen_set_params(void *genctx, const OSSL_PARAM params[])
 	if ((p = OSSL_PARAM_locate_const(params, P11_GEN_URI))) {
 		if (!OSSL_PARAM_get_utf8_string_ptr(p, &s))
 			return 0;
-		free(g->uri);
-		g->uri = strdup(s);
+		p11_free_secure(g->uri);
+		g->uri = p11_strdup_secure(s);
 		if (!g->uri)
+			return 0;
+	}
+	if ((p = OSSL_PARAM_locate_const(params, P11_GEN_PIN))) {
+		if (!OSSL_PARAM_get_utf8_string_ptr(p, &s) ||
+		    !p11_pin_check(g->ctx, s, "the PIN (parameter " P11_GEN_PIN ")"))
+			return 0;
+		p11_free_secure(g->pin);
+		g->pin = *s ? p11_strdup_secure(s) : NULL;
+		if (*s && !g->pin)
 			return 0;
 	}
 	if ((p = OSSL_PARAM_locate_const(params, P11_GEN_LABEL))) {
@@ -160,6 +171,7 @@ const OSSL_PARAM *p11_ec_gen_settable(void *genctx, void *provctx)
 	static const OSSL_PARAM p[] = {
 		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
 		OSSL_PARAM_utf8_string(P11_GEN_URI, NULL, 0),
+		OSSL_PARAM_utf8_string(P11_GEN_PIN, NULL, 0),
 		OSSL_PARAM_utf8_string(P11_GEN_LABEL, NULL, 0),
 		OSSL_PARAM_octet_string(P11_GEN_ID, NULL, 0),
 		OSSL_PARAM_END,
@@ -174,6 +186,7 @@ const OSSL_PARAM *p11_rsa_gen_settable(void *genctx, void *provctx)
 		OSSL_PARAM_size_t(OSSL_PKEY_PARAM_RSA_BITS, NULL),
 		OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0),
 		OSSL_PARAM_utf8_string(P11_GEN_URI, NULL, 0),
+		OSSL_PARAM_utf8_string(P11_GEN_PIN, NULL, 0),
 		OSSL_PARAM_utf8_string(P11_GEN_LABEL, NULL, 0),
 		OSSL_PARAM_octet_string(P11_GEN_ID, NULL, 0),
 		OSSL_PARAM_END,
@@ -188,7 +201,8 @@ void p11_gen_cleanup(void *genctx)
 
 	if (!g)
 		return;
-	free(g->uri);
+	p11_free_secure(g->uri);
+	p11_free_secure(g->pin);
 	free(g->label);
 	free(g->id);
 	BN_free(g->e);
@@ -250,12 +264,20 @@ void *p11_gen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
 	rc = p11_kit_uri_parse(g->uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, uri);
 	if (rc != P11_KIT_URI_OK) {
 		P11_ERR(ctx, P11_R_URI, "bad token URI '%s': %s",
-			p11_uri_display(g->uri, shown, sizeof(shown)), p11_kit_uri_message(rc));
+			hwe_redact_uri(g->uri, shown, sizeof(shown)), p11_kit_uri_message(rc));
 		goto out;
 	}
-	pin = p11_uri_pin(ctx, uri, &pinerr);
-	if (pinerr)
-		goto out;
+	/* the parameter wins over the URI's pin-value and pin-source; the
+	 * URI's pin-value is taken (and wiped) either way */
+	if (g->pin) {
+		p11_free_secure(p11_uri_take_pin_value(ctx, uri, &pinerr));
+		if (pinerr || !(pin = p11_strdup_secure(g->pin)))
+			goto out;
+	} else {
+		pin = p11_uri_pin(ctx, uri, &pinerr);
+		if (pinerr)
+			goto out;
+	}
 	if (!g->label) {
 		CK_ATTRIBUTE *a = p11_kit_uri_get_attribute(uri, CKA_LABEL);
 
@@ -278,7 +300,7 @@ void *p11_gen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
 
 	p11_lock(ctx);
 	if (!p11_ready(ctx) ||
-	    !(s = gen_token(ctx, uri, p11_uri_display(g->uri, shown, sizeof(shown)))) ||
+	    !(s = gen_token(ctx, uri, hwe_redact_uri(g->uri, shown, sizeof(shown)))) ||
 	    !p11_session(ctx, s, 1, &sess) ||
 	    !p11_login(ctx, s, pin))
 		goto unlock;

@@ -6,7 +6,8 @@ providers_pkcs11_hwenroll_pkcs11_la_SOURCES = \
 	providers/pkcs11/p11.h providers/pkcs11/p11.c providers/pkcs11/p11obj.c \
 	providers/pkcs11/provider.c providers/pkcs11/store.c \
 	providers/pkcs11/keymgmt.c providers/pkcs11/keygen.c \
-	providers/pkcs11/signature.c
+	providers/pkcs11/signature.c \
+	providers/common/redact.h providers/common/redact.c
 providers_pkcs11_hwenroll_pkcs11_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(P11KIT_CFLAGS)
 providers_pkcs11_hwenroll_pkcs11_la_LIBADD = $(CRYPTO_LIBS) $(P11KIT_LIBS) $(PTHREAD_LIBS)
 providers_pkcs11_hwenroll_pkcs11_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
@@ -29,6 +30,7 @@ P11_TESTS = \
 	test/pkcs11/provider-tpm.sh \
 	test/integration/pkcs11_enroll_reenroll.sh \
 	test/integration/pkcs11_key_errors.sh \
-	test/integration/pkcs11_tls_interop.sh
+	test/integration/pkcs11_tls_interop.sh \
+	test/integration/pkcs11_pin_redaction.sh
 TESTS += $(P11_TESTS)
 dist_noinst_SCRIPTS += $(P11_TESTS) test/pkcs11/lib.sh

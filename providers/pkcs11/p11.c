@@ -5,6 +5,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,18 +117,34 @@ const char *p11_token_label(const CK_TOKEN_INFO *ti, char buf[33])
 	return buf;
 }
 
+static void up_set_error(struct p11_ctx *ctx, int reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ctx->up_vset_error(ctx->handle, reason, fmt, ap);
+	va_end(ap);
+}
+
+/* Every error text goes through hwe_redact_text(): the call sites show
+ * URIs through hwe_redact_uri() already; this is the backstop. */
 static void raise_va(struct p11_ctx *ctx, int reason, const char *file, int line,
 		     const char *func, const char *fmt, va_list ap)
 {
+	char msg[1024], shown[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	hwe_redact_text(msg, shown, sizeof(shown));
+	OPENSSL_cleanse(msg, sizeof(msg));
 	if (!ctx || !ctx->up_new_error) {
 		ERR_new();
 		ERR_set_debug(file, line, func);
-		ERR_vset_error(ERR_LIB_PROV, reason, fmt, ap);
+		ERR_set_error(ERR_LIB_PROV, reason, "%s", shown);
 		return;
 	}
 	ctx->up_new_error(ctx->handle);
 	ctx->up_set_error_debug(ctx->handle, file, line, func);
-	ctx->up_vset_error(ctx->handle, reason, fmt, ap);
+	up_set_error(ctx, reason, "%s", shown);
 }
 
 static void raise_fmt(struct p11_ctx *ctx, int reason, const char *file, int line,
@@ -164,25 +181,6 @@ void p11_raise_rv(struct p11_ctx *ctx, int reason, CK_RV rv, const char *file, i
 }
 
 /* ---- secure strings ---- */
-
-const char *p11_uri_display(const char *uri, char *buf, size_t buflen)
-{
-	const char *p = strstr(uri, "pin-value=");
-	size_t n;
-
-	if (!p) {
-		snprintf(buf, buflen, "%s", uri);
-		return buf;
-	}
-	n = (size_t)(p - uri);
-	if (n > 0 && (uri[n - 1] == '?' || uri[n - 1] == '&'))
-		n--;
-	p += strcspn(p, "&");
-	if (*p == '&' && n > 0 && uri[n] == '?')
-		p++; /* keep the '?' for the next parameter */
-	snprintf(buf, buflen, "%.*s%s", (int)n, uri, *p ? p : "");
-	return buf;
-}
 
 char *p11_strdup_secure(const char *s)
 {
@@ -630,7 +628,7 @@ int p11_login(struct p11_ctx *ctx, struct p11_slot *s, const char *pin)
 {
 	CK_SESSION_HANDLE sess;
 	CK_SESSION_INFO si;
-	const char *use;
+	const char *use, *from = "the PIN";
 	char lbl[33];
 	CK_RV rv;
 
@@ -643,10 +641,12 @@ int p11_login(struct p11_ctx *ctx, struct p11_slot *s, const char *pin)
 	use = pin;
 	if (!use)
 		use = s->pin;
-	if (!use)
-		use = ctx->pin_cfg;
-	if (!use)
-		use = getenv("HWENROLL_PKCS11_PIN");
+	if (!use && (use = ctx->pin_cfg))
+		from = "pkcs11-pin of the provider configuration";
+	if (!use && (use = getenv("HWENROLL_PKCS11_PIN")))
+		from = "HWENROLL_PKCS11_PIN";
+	if (use && !p11_pin_check(ctx, use, from))
+		return 0;
 	/* no PIN: logged in by another session of this application? (with a
 	 * PIN, C_Login answers CKR_USER_ALREADY_LOGGED_IN for that) */
 	if (!use && P11_CALL(ctx, C_GetSessionInfo, sess, &si) == CKR_OK &&
@@ -676,18 +676,109 @@ int p11_login(struct p11_ctx *ctx, struct p11_slot *s, const char *pin)
 	return 1;
 }
 
-char *p11_uri_pin(struct p11_ctx *ctx, P11KitUri *uri, int *err)
+int p11_pin_check(struct p11_ctx *ctx, const char *pin, const char *what)
 {
-	const char *v, *src;
-	char buf[256], *nl, *pin = NULL;
-	struct stat st = { 0 };
-	size_t n;
-	FILE *f;
+	size_t n = strnlen(pin, P11_PIN_MAX + 1);
+
+	if (n <= P11_PIN_MAX)
+		return 1;
+	P11_ERR(ctx, P11_R_LOGIN, "%s is longer than %d bytes (the longest PIN this provider "
+		"passes to the token)", what, P11_PIN_MAX);
+	return 0;
+}
+
+char *p11_uri_take_pin_value(struct p11_ctx *ctx, P11KitUri *uri, int *err)
+{
+	char *v = (char *)p11_kit_uri_get_pin_value(uri), *pin;
 
 	*err = 0;
-	v = p11_kit_uri_get_pin_value(uri);
-	if (v)
-		return p11_strdup_secure(v);
+	if (!v)
+		return NULL;
+	pin = p11_pin_check(ctx, v, "the PIN in pin-value") ? p11_strdup_secure(v) : NULL;
+	if (!pin)
+		*err = 1;
+	/* p11-kit's decoded copy is plain heap, freed without wiping */
+	OPENSSL_cleanse(v, strlen(v));
+	p11_kit_uri_set_pin_value(uri, NULL);
+	return pin;
+}
+
+/* First line of a pin-source file, read straight into the secure heap
+ * (no stdio buffer keeps a copy). */
+static char *read_pin_file(struct p11_ctx *ctx, const char *path, int *err)
+{
+	char *buf, *pin = NULL;
+	struct stat st = { 0 };
+	size_t len = 0, n;
+	ssize_t r;
+	int fd;
+
+	*err = 1;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		P11_ERR(ctx, P11_R_LOGIN, "cannot open PIN file '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	/* as hwenroll's --pin-file: a PIN others can read is not secret, one
+	 * they can write is theirs */
+	if (fstat(fd, &st) != 0 || (st.st_uid != geteuid() && st.st_uid != 0) || (st.st_mode & 077)) {
+		P11_ERR(ctx, P11_R_LOGIN,
+			"refusing PIN file '%s': it must be owned by you or root and not accessible by group or others (uid %u, mode %04o): chmod 0600 it",
+			path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return NULL;
+	}
+	/* one byte more than a PIN and its line end: a longer line is an error */
+	buf = OPENSSL_secure_zalloc(P11_PIN_MAX + 3);
+	if (!buf) {
+		close(fd);
+		P11_ERR(ctx, P11_R_MEMORY, "out of memory");
+		return NULL;
+	}
+	while (len < P11_PIN_MAX + 2 && (r = read(fd, buf + len, P11_PIN_MAX + 2 - len)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			P11_ERR(ctx, P11_R_LOGIN, "cannot read PIN file '%s': %s", path, strerror(errno));
+			goto out;
+		}
+		len += (size_t)r;
+		if (memchr(buf, '\n', len))
+			break;
+	}
+	close(fd);
+	fd = -1;
+	n = strcspn(buf, "\r\n");
+	if (n == 0) {
+		P11_ERR(ctx, P11_R_LOGIN, "PIN file '%s' is empty", path);
+		goto out;
+	}
+	if (n > P11_PIN_MAX) {
+		P11_ERR(ctx, P11_R_LOGIN, "the PIN in PIN file '%s' is longer than %d bytes (the "
+			"longest PIN this provider passes to the token)", path, P11_PIN_MAX);
+		goto out;
+	}
+	buf[n] = '\0';
+	pin = p11_strdup_secure(buf);
+	if (!pin)
+		P11_ERR(ctx, P11_R_MEMORY, "out of memory");
+	else
+		*err = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	OPENSSL_secure_clear_free(buf, P11_PIN_MAX + 3);
+	return pin;
+}
+
+char *p11_uri_pin(struct p11_ctx *ctx, P11KitUri *uri, int *err)
+{
+	const char *src;
+	char *pin;
+
+	pin = p11_uri_take_pin_value(ctx, uri, err);
+	if (pin || *err)
+		return pin;
 	src = p11_kit_uri_get_pin_source(uri);
 	if (!src)
 		return NULL;
@@ -696,34 +787,5 @@ char *p11_uri_pin(struct p11_ctx *ctx, P11KitUri *uri, int *err)
 		if (strncmp(src, "//", 2) == 0)
 			src += 2;
 	}
-	f = fopen(src, "re");
-	if (!f) {
-		P11_ERR(ctx, P11_R_LOGIN, "cannot open PIN file '%s': %s", src, strerror(errno));
-		*err = 1;
-		return NULL;
-	}
-	/* as hwenroll's --pin-file: a PIN others can read is not secret, one
-	 * they can write is theirs */
-	if (fstat(fileno(f), &st) != 0 || (st.st_uid != geteuid() && st.st_uid != 0) ||
-	    (st.st_mode & 077)) {
-		P11_ERR(ctx, P11_R_LOGIN,
-			"refusing PIN file '%s': it must be owned by you or root and not accessible by group or others (uid %u, mode %04o): chmod 0600 it",
-			src, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
-		*err = 1;
-		goto out;
-	}
-	if (!fgets(buf, sizeof(buf), f)) {
-		P11_ERR(ctx, P11_R_LOGIN, "PIN file '%s' is empty", src);
-		*err = 1;
-		goto out;
-	}
-	nl = strpbrk(buf, "\r\n");
-	if (nl)
-		*nl = '\0';
-	pin = p11_strdup_secure(buf);
-out:
-	n = sizeof(buf);
-	OPENSSL_cleanse(buf, n);
-	fclose(f);
-	return pin;
+	return read_pin_file(ctx, src, err);
 }

@@ -16,6 +16,8 @@
 #include <openssl/core_dispatch.h>
 #include <openssl/crypto.h>
 
+#include "redact.h"
+
 #define P11_PROV_NAME "hwenroll-pkcs11"
 #define P11_PROPS "provider=hwenroll-pkcs11"
 #define P11_DEFAULT_MODULE "p11-kit-proxy.so"
@@ -33,6 +35,7 @@ enum p11_reason {
 	P11_R_ARGUMENT,        /* bad parameter from the caller */
 	P11_R_MEMORY,
 	P11_R_UNSUPPORTED,     /* algorithm, curve, size, padding */
+	P11_R_AMBIGUOUS,       /* a key URI matches more than one private key */
 };
 
 /* A C_GetMechanismInfo answer, cached per token (mechanisms do not change
@@ -176,11 +179,23 @@ int p11_get_attrs(struct p11_ctx *ctx, CK_SESSION_HANDLE sess, CK_OBJECT_HANDLE 
 /* 1 if the token has the mechanism with the flag (CKF_SIGN, CKF_GENERATE_KEY_PAIR),
  * else 0 with "token 'X' does not support CKM_Y" raised.  Cached per token. */
 int p11_check_mech(struct p11_ctx *ctx, struct p11_slot *s, CK_MECHANISM_TYPE m, CK_FLAGS flag);
-/* PIN from a pkcs11: URI: pin-value, or pin-source (path or file: URI).
- * Returns a secure-heap string or NULL; *err set if a pin-source failed. */
+/* The longest PIN passed to C_Login, in bytes (SoftHSM's and most tokens'
+ * ulMaxPinLen).  A longer PIN from any source is an error, never cut. */
+#define P11_PIN_MAX 255
+/* 1 if pin is at most P11_PIN_MAX bytes; else 0 with "<what> is longer
+ * than ..." raised (what names the source, never the PIN). */
+int p11_pin_check(struct p11_ctx *ctx, const char *pin, const char *what);
+/* The URI's pin-value as a secure-heap string, or NULL if it has none.
+ * p11-kit's own decoded copy (plain heap) is wiped and dropped from uri,
+ * so a second call returns NULL.  *err set (error raised) when the PIN is
+ * too long or memory ran out. */
+char *p11_uri_take_pin_value(struct p11_ctx *ctx, P11KitUri *uri, int *err);
+/* PIN from a pkcs11: URI: pin-value (taken as above), or the first line
+ * of pin-source (path or file: URI), read into the secure heap.  Returns
+ * a secure-heap string or NULL; *err set if pin-source failed or a PIN
+ * is too long. */
 char *p11_uri_pin(struct p11_ctx *ctx, P11KitUri *uri, int *err);
-/* The URI for messages: pin-value removed. */
-const char *p11_uri_display(const char *uri, char *buf, size_t buflen);
+/* The URI for messages: hwe_redact_uri() (providers/common/redact.h). */
 char *p11_strdup_secure(const char *s);
 void p11_free_secure(char *s);
 

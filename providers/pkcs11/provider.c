@@ -52,6 +52,7 @@ static const OSSL_ITEM reasons[] = {
 	{ P11_R_ARGUMENT, "bad argument" },
 	{ P11_R_MEMORY, "out of memory" },
 	{ P11_R_UNSUPPORTED, "unsupported" },
+	{ P11_R_AMBIGUOUS, "PKCS#11 URI matches more than one key" },
 	{ 0, NULL },
 };
 

@@ -27,10 +27,16 @@ struct st_item {
 	size_t derlen;
 };
 
+/* store parameter: the user PIN, instead of pin-value in the URI (so that
+ * an application need not build URIs holding a PIN) */
+#define P11_STORE_PIN "pkcs11_pin"
+
 struct p11_store {
 	struct p11_ctx *ctx;
 	P11KitUri *uri;
-	char *text;
+	char *text;               /* the URI for messages (pin-value redacted) */
+	char *pin;                /* P11_STORE_PIN or the URI's pin-value (secure heap) */
+	int pin_bad;              /* P11_STORE_PIN was too long (1) or not copied (2) */
 	int expect;               /* OSSL_STORE_INFO_* or 0 */
 	int searched;
 	int failed;
@@ -42,16 +48,17 @@ static void *st_open(void *provctx, const char *uri)
 {
 	struct p11_ctx *ctx = provctx;
 	struct p11_store *st;
-	int rc;
+	int rc, err = 0;
 
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return NULL;
 	st->ctx = ctx;
 	st->uri = p11_kit_uri_new();
-	st->text = malloc(strlen(uri) + 1);
+	/* for messages; "pin-value=REDACTED" may be longer than the PIN */
+	st->text = malloc(2 * strlen(uri) + 16);
 	if (st->text)
-		p11_uri_display(uri, st->text, strlen(uri) + 1);
+		hwe_redact_uri(uri, st->text, 2 * strlen(uri) + 16);
 	if (!st->uri || !st->text)
 		goto fail;
 	rc = p11_kit_uri_parse(uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, st->uri);
@@ -59,6 +66,9 @@ static void *st_open(void *provctx, const char *uri)
 		P11_ERR(ctx, P11_R_URI, "bad PKCS#11 URI '%s': %s", st->text, p11_kit_uri_message(rc));
 		goto fail;
 	}
+	st->pin = p11_uri_take_pin_value(ctx, st->uri, &err);
+	if (err)
+		goto fail;
 	return st;
 fail:
 	st_close(st);
@@ -69,6 +79,7 @@ static const OSSL_PARAM *st_settable(void *provctx)
 {
 	static const OSSL_PARAM p[] = {
 		OSSL_PARAM_int(OSSL_STORE_PARAM_EXPECT, NULL),
+		OSSL_PARAM_utf8_string(P11_STORE_PIN, NULL, 0),
 		OSSL_PARAM_END,
 	};
 
@@ -79,10 +90,26 @@ static int st_set_params(void *loaderctx, const OSSL_PARAM params[])
 {
 	struct p11_store *st = loaderctx;
 	const OSSL_PARAM *p;
+	const char *pin;
 
 	p = OSSL_PARAM_locate_const(params, OSSL_STORE_PARAM_EXPECT);
 	if (p && !OSSL_PARAM_get_int(p, &st->expect))
 		return 0;
+	/* A bad PIN is reported by the load, not here: OpenSSL 3.0's
+	 * OSSL_STORE_open_ex() returns a broken context (a later
+	 * OSSL_STORE_expect() crashes) when set_ctx_params fails. */
+	p = OSSL_PARAM_locate_const(params, P11_STORE_PIN);
+	if (p) {
+		p11_free_secure(st->pin);
+		st->pin = NULL;
+		st->pin_bad = 0;
+		if (!OSSL_PARAM_get_utf8_string_ptr(p, &pin))
+			st->pin_bad = 2;
+		else if (strnlen(pin, P11_PIN_MAX + 1) > P11_PIN_MAX)
+			st->pin_bad = 1;
+		else if (*pin && !(st->pin = p11_strdup_secure(pin)))
+			st->pin_bad = 2;
+	}
 	return 1;
 }
 
@@ -100,28 +127,49 @@ static int add_item(struct p11_store *st, struct p11_key *k, unsigned char *der,
 	return 1;
 }
 
-/* PIN for a token: the URI, the context's sources, then the application's
- * passphrase callback (e.g. the openssl command's prompt). */
+/* PIN for a token: the pkcs11_pin parameter or the URI's pin-value, its
+ * pin-source, the context's sources, then the application's passphrase
+ * callback (e.g. the openssl command's prompt). */
 static int store_login(struct p11_store *st, struct p11_slot *s, OSSL_PASSPHRASE_CALLBACK *pw_cb,
 		       void *pw_cbarg)
 {
 	struct p11_ctx *ctx = st->ctx;
-	char buf[256], info[96], lbl[33], *pin = NULL;
+	/* one byte more than the longest PIN: a longer answer is refused */
+	char buf[P11_PIN_MAX + 2], info[96], lbl[33], *pin = NULL;
 	OSSL_PARAM pp[2];
 	size_t len = 0;
 	int err = 0, ok;
 
 	if (!(s->ti.flags & CKF_LOGIN_REQUIRED))
 		return 1;
-	pin = p11_uri_pin(ctx, st->uri, &err);
-	if (err)
+	if (st->pin_bad == 1) {
+		P11_ERR(ctx, P11_R_LOGIN, "the PIN (parameter " P11_STORE_PIN ") is longer than %d "
+			"bytes (the longest PIN this provider passes to the token)", P11_PIN_MAX);
+		return 0;
+	}
+	if (st->pin_bad) {
+		P11_ERR(ctx, P11_R_MEMORY, "cannot keep the PIN (parameter " P11_STORE_PIN ")");
+		return 0;
+	}
+	if (st->pin)
+		pin = p11_strdup_secure(st->pin);
+	else
+		pin = p11_uri_pin(ctx, st->uri, &err);
+	if (err || (st->pin && !pin))
 		return 0;
 	if (!pin && !s->pin && !ctx->pin_cfg && !getenv("HWENROLL_PKCS11_PIN") && pw_cb) {
 		snprintf(info, sizeof(info), "PIN for token '%s'", p11_token_label(&s->ti, lbl));
 		pp[0] = OSSL_PARAM_construct_utf8_string(OSSL_PASSPHRASE_PARAM_INFO, info, 0);
 		pp[1] = OSSL_PARAM_construct_end();
 		/* an empty answer counts as no PIN */
-		if (pw_cb(buf, sizeof(buf) - 1, &len, pp, pw_cbarg) && len > 0 && len < sizeof(buf)) {
+		if (pw_cb(buf, sizeof(buf) - 1, &len, pp, pw_cbarg) && len > 0) {
+			if (len > P11_PIN_MAX) {
+				OPENSSL_cleanse(buf, sizeof(buf));
+				P11_ERR(ctx, P11_R_LOGIN, "the PIN entered for token '%s' is longer than "
+					"%d bytes (the longest PIN this provider passes to the token)",
+					lbl, P11_PIN_MAX);
+				return 0;
+			}
 			buf[len] = '\0';
 			pin = p11_strdup_secure(buf);
 		}
@@ -211,6 +259,40 @@ static int search_token(struct p11_store *st, struct p11_slot *s, OSSL_PASSPHRAS
 	return 1;
 }
 
+/* A URI that asks for a private key (type=private, or the caller expects
+ * one: openssl pkey -in, OSSL_STORE_expect(PKEY)) must name exactly one:
+ * taking the first of several would sign with a key the caller did not
+ * mean.  A plain listing (no type, no expectation) returns them all. */
+static int unambiguous(struct p11_store *st)
+{
+	CK_ATTRIBUTE *a = p11_kit_uri_get_attribute(st->uri, CKA_CLASS);
+	CK_OBJECT_CLASS cls = CKO_DATA;
+	struct p11_key *k, *first = NULL;
+	size_t i, nkeys = 0;
+	int several = 0;          /* the keys are on more than one token */
+
+	if (a && a->pValue && a->ulValueLen == sizeof(cls))
+		memcpy(&cls, a->pValue, sizeof(cls));
+	if (st->expect != OSSL_STORE_INFO_PKEY && cls != CKO_PRIVATE_KEY)
+		return 1;
+	for (i = 0; i < st->nitems; i++) {
+		if (!(k = st->items[i].key) || !k->has_priv)
+			continue;
+		nkeys++;
+		if (!first)
+			first = k;
+		else if (k->slot != first->slot)
+			several = 1;
+	}
+	if (nkeys <= 1)
+		return 1;
+	P11_ERR(st->ctx, P11_R_AMBIGUOUS,
+		"'%s' matches %zu private keys%s: add id= or object= to the URI to name one%s",
+		st->text, nkeys, several ? " on several tokens" : "",
+		several ? " (and token= or serial= to name the token)" : "");
+	return 0;
+}
+
 static int search(struct p11_store *st, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
 {
 	struct p11_ctx *ctx = st->ctx;
@@ -237,6 +319,8 @@ static int search(struct p11_store *st, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *p
 		P11_ERR(ctx, P11_R_NOT_FOUND, "no object matches '%s'", st->text);
 		goto out;
 	}
+	if (!unambiguous(st))
+		goto out;
 	ok = 1;
 out:
 	p11_unlock(ctx);
@@ -303,6 +387,7 @@ static int st_close(void *loaderctx)
 	free(st->items);
 	p11_kit_uri_free(st->uri);
 	free(st->text);
+	p11_free_secure(st->pin);
 	free(st);
 	return 1;
 }

@@ -14,6 +14,7 @@ INTEGRATION_TESTS = \
 	test/integration/software_concurrency.sh \
 	test/integration/software_bad_input.sh \
 	test/integration/software_keystore_hostile.sh \
+	test/integration/software_enroll_baduser.sh \
 	test/integration/keystore_crash_kill9.sh \
 	test/integration/docs_usage_manpage.sh \
 	test/integration/tpm2_fixtures_startstop.sh \
@@ -28,7 +29,9 @@ INTEGRATION_TESTS = \
 	test/integration/software_tls_interop.sh \
 	test/integration/tpm2_tls_interop.sh
 # Run by `make check` only, not by the sanitizer pass (see Makefile.am).
-PLAIN_ONLY_TESTS = test/integration/tpm2_tls_clientauth.sh
+# software_enroll_coredump: ASan turns core dumps off and catches SIGSEGV.
+PLAIN_ONLY_TESTS = test/integration/tpm2_tls_clientauth.sh \
+	test/integration/software_enroll_coredump.sh
 TESTS += $(INTEGRATION_TESTS) $(PLAIN_ONLY_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) $(PLAIN_ONLY_TESTS) test/integration/lib.sh test/integration/lib-interop.sh \
 	test/integration/lib-kill9.sh test/integration/lib-strict.sh test/valgrind.supp test/integration/cacerts-srv.py

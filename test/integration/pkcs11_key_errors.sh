@@ -62,6 +62,39 @@ grep -q 9999 "$T/err" && fail "the PIN was printed"
 step "PIN from HWENROLL_PKCS11_PIN"
 HWENROLL_PKCS11_PIN=1234 ok keygen --key-alias envpin "${TOK[@]}" --pkcs11-module "$SOFTHSM_MODULE"
 
+step "a key file that matches several private keys (issue 15 item 8)"
+ks_init_conf
+printf 'pkcs11:token=hwe-tok;type=private\n' >"$KS/keys/amb.p11"
+chmod 600 "$KS/keys/amb.p11"
+ks_snapshot before
+expect 11 "'pkcs11:token=hwe-tok;type=private' matches 2 private keys: add id= or object= to the URI to name one" \
+	enroll --uri https://127.0.0.1:9/.well-known/est/simpleenroll --key-alias amb \
+	--csr-conf device.conf --pkcs11-module "$SOFTHSM_MODULE" --pin-file "$T/pin"
+grep -q "HINT: several key objects on .* match" "$T/err" || { cat "$T/err"; fail "no ambiguity hint"; }
+once
+ks_unchanged before "ambiguous key URI"
+rm "$KS/keys/amb.p11"
+
+step "a PIN over the provider's limit is an error, not cut (issue 15 item 8)"
+printf '%0300d\n' 0 >"$T/longpin"
+printf '%05000d\n' 0 >"$T/hugepin"
+ks_snapshot before
+expect 11 "the PIN \(parameter pkcs11_pin\) is longer than 255 bytes" \
+	keygen --key-alias k5 "${TOK[@]}" --pkcs11-module "$SOFTHSM_MODULE" --pin-file "$T/longpin"
+grep -q "HINT: the PIN is too long for the token" "$T/err" || { cat "$T/err"; fail "no long-PIN hint"; }
+once
+nokey k5
+expect 11 "cannot load key .*the PIN \(parameter pkcs11_pin\) is longer than 255 bytes" \
+	enroll --uri https://127.0.0.1:9/.well-known/est/simpleenroll --key-alias envpin \
+	--csr-conf device.conf --pkcs11-module "$SOFTHSM_MODULE" --pin-file "$T/longpin"
+HWENROLL_PKCS11_PIN=$(cat "$T/longpin") expect 11 "longer than 255 bytes" \
+	keygen --key-alias k5 "${TOK[@]}" --pkcs11-module "$SOFTHSM_MODULE"
+nokey k5
+expect 3 "PIN file '$T/hugepin': the first line is longer than 4096 bytes" \
+	keygen --key-alias k5 "${TOK[@]}" --pkcs11-module "$SOFTHSM_MODULE" --pin-file "$T/hugepin"
+once
+ks_unchanged before "PIN too long"
+
 step "key not found (the object is gone from the token)"
 ks_init_conf
 sed 's/object=good/object=gone/; s/id=[^;?]*/id=%00/' "$KS/keys/good.p11" >"$T/gone.p11"

@@ -10,6 +10,9 @@ file -b "$HWENROLL" | grep -q ELF || skip "hwenroll is not a plain executable (l
 if ldd "$HWENROLL" | grep -q libasan; then skip "ASan build: memcheck runs on the plain build"; fi
 VG=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 	--error-exitcode=42 --suppressions="$HWE_TOP_SRCDIR/test/valgrind.supp" --log-file="$T/vg.%p")
+# valgrind's report without its note on mlock2 (syscall 325, which it does
+# not know): OpenSSL's secure heap then falls back to mlock
+vgout() { cat "$T"/vg.* 2>/dev/null | sed '/unhandled amd64-linux syscall: 325$/,+4d'; }
 vg() { # NAME ARGS...
 	local name=$1
 	shift
@@ -21,7 +24,7 @@ vg() { # NAME ARGS...
 		cat "$T/err" "$T"/vg.* >&2
 		fail "$name under valgrind exited $rc"
 	fi
-	if [ -n "$(cat "$T"/vg.* 2>/dev/null)" ]; then cat "$T"/vg.* >&2; fail "$name: valgrind reported errors"; fi
+	if [ -n "$(vgout)" ]; then vgout >&2; fail "$name: valgrind reported errors"; fi
 	rm -f "$T"/vg.*
 }
 pw_init
@@ -41,7 +44,7 @@ set +e
 rc=$?
 set -e
 [ $rc = 6 ] || { cat "$T/err" "$T"/vg.*; fail "wrong password under valgrind exited $rc"; }
-[ -z "$(cat "$T"/vg.* 2>/dev/null)" ] || { cat "$T"/vg.*; fail "valgrind errors on the failure path"; }
+[ -z "$(vgout)" ] || { vgout; fail "valgrind errors on the failure path"; }
 rm -f "$T"/vg.*
 step "TPM: enroll and renew (swtpm)"
 "$HWE_TOP_SRCDIR/swtpm-fixtures/tpm-start" "$T/tpm" >"$T/tpm.log" 2>&1 || { cat "$T/tpm.log"; fail "tpm-start"; }

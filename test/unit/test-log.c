@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "rc.h"
+#include "redact.h"
 
 static void test_first_error_wins(void **state)
 {
@@ -96,6 +97,48 @@ static void test_sanitize(void **state)
 	assert_string_equal(hwe_sanitize("abc", 3, buf, 3), "");
 }
 
+static void test_redact(void **state)
+{
+	char buf[128], small[24];
+	size_t i;
+
+	/* URIs: the value runs to '&' or the end, whatever it holds */
+	assert_string_equal(hwe_redact_uri("pkcs11:token=t?pin-value=1234", buf, sizeof(buf)),
+			    "pkcs11:token=t?pin-value=REDACTED");
+	assert_string_equal(hwe_redact_uri("pkcs11:token=t?pin-value=a%26b 'c'&pin-source=/p", buf,
+					   sizeof(buf)),
+			    "pkcs11:token=t?pin-value=REDACTED&pin-source=/p");
+	assert_string_equal(hwe_redact_uri("pkcs11:token=t?module-name=m&PIN-VALUE=x&pin-value=y",
+					   buf, sizeof(buf)),
+			    "pkcs11:token=t?module-name=m&PIN-VALUE=REDACTED&pin-value=REDACTED");
+	assert_string_equal(hwe_redact_uri("pkcs11:token=t;object=k", buf, sizeof(buf)),
+			    "pkcs11:token=t;object=k");
+	assert_string_equal(hwe_redact_uri("pkcs11:pin-value=123;token=t", buf, sizeof(buf)),
+			    "pkcs11:pin-value=REDACTED");
+	assert_string_equal(hwe_redact_uri(NULL, buf, sizeof(buf)), "");
+	/* cut short: never a byte of the PIN, always terminated */
+	for (i = 1; i <= sizeof(small); i++) {
+		hwe_redact_uri("pkcs11:token=t?pin-value=SECRETPIN", small, i);
+		assert_int_equal(small[strlen(small)], '\0');
+		assert_true(strlen(small) < i);
+		assert_null(strstr(small, "SEC"));
+	}
+	/* free text: the value also ends at a quote or white space */
+	assert_string_equal(hwe_redact_text("on 'pkcs11:token=t?pin-value=1234' (module 'm')", buf,
+					    sizeof(buf)),
+			    "on 'pkcs11:token=t?pin-value=REDACTED' (module 'm')");
+	assert_string_equal(hwe_redact_text("a pin-value=REDACTED' b", buf, sizeof(buf)),
+			    "a pin-value=REDACTED' b");
+
+	/* the error record and the hint go through it */
+	hwe_err_clear();
+	hwe_err(HWE_EXIT_KEY, HWE_ERR_PKCS11, "cannot use '%s'", "pkcs11:token=t?pin-value=9876");
+	hwe_err_hint("check --token-uri '%s'", "pkcs11:token=t?pin-value=9876");
+	assert_string_equal(hwe_err_message(), "cannot use 'pkcs11:token=t?pin-value=REDACTED'");
+	assert_string_equal(hwe_err_hint_text(), "check --token-uri 'pkcs11:token=t?pin-value=REDACTED'");
+	hwe_err_clear();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -104,6 +147,7 @@ int main(void)
 		cmocka_unit_test(test_ossl_error),
 		cmocka_unit_test(test_levels),
 		cmocka_unit_test(test_sanitize),
+		cmocka_unit_test(test_redact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
