@@ -309,6 +309,13 @@ static int build_request(struct job *j)
 	return hwe_csr_build(j->conf, signer(j), &j->extra, &j->req);
 }
 
+/* The server's refusal is about proof-of-possession (its message names it). */
+static int refused_for_pop(const char *msg)
+{
+	return msg && (strstr(msg, "proof-of-possession") || strstr(msg, "challengePassword") ||
+		       strstr(msg, "tls-unique") || strstr(msg, "channel binding"));
+}
+
 /* --pop / --no-pop / --pop-policy and --csrattrs: checked before anything
  * is touched.  *policy: 0 auto, 1 always, -1 never; *use_attrs. */
 static int csr_policy(const struct hwe_opts *o, int *policy, int *use_attrs)
@@ -602,6 +609,9 @@ int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
 		eo.bound = j.fresh_pending ? NULL : &j.bound;
 	}
 	ret = hwe_est_enroll(j.net.http, &j.net.url, (enum hwe_est_op)op, j.req, &eo, &j.resp);
+	if (ret == HWE_EXIT_REFUSED && refused_for_pop(hwe_err_message()))
+		hwe_err_hint(j.pop ? "the server checked the proof-of-possession and rejected it: a TLS-terminating proxy or load balancer in between changes the channel binding; connect to the EST server itself" :
+			     "the server requires proof-of-possession: leave out --no-pop (or pop-policy=never), or pass --pop");
 	if (ret == HWE_EXIT_PENDING) {
 		/* keep the request (and a new key) so the next run resumes it */
 		int r2;

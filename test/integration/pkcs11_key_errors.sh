@@ -77,7 +77,9 @@ rm "$KS/keys/amb.p11"
 
 step "a PIN over the provider's limit is an error, not cut (issue 15 item 8)"
 printf '%0300d\n' 0 >"$T/longpin"
+chmod 600 "$T/longpin"
 printf '%05000d\n' 0 >"$T/hugepin"
+chmod 600 "$T/hugepin"
 ks_snapshot before
 expect 11 "the PIN \(parameter pkcs11_pin\) is longer than 255 bytes" \
 	keygen --key-alias k5 "${TOK[@]}" --pkcs11-module "$SOFTHSM_MODULE" --pin-file "$T/longpin"

@@ -67,6 +67,7 @@ max=$(printf 'p%.0s' $(seq 255))
 check_fails "pin-value over 255 bytes" "the PIN in pin-value is longer than 255 bytes" \
 	openssl pkey -in "pkcs11:token=$TOKEN;object=e-ec;type=private?pin-value=$long" -pubout
 printf '%s\n' "$long" >longpin
+chmod 600 longpin
 check_fails "pin-source over 255 bytes" "the PIN in PIN file '$WORK/longpin' is longer than 255 bytes" \
 	openssl pkey -in "pkcs11:token=$TOKEN;object=e-ec;type=private?pin-source=$WORK/longpin" -pubout
 check_fails "HWENROLL_PKCS11_PIN over 255 bytes" "HWENROLL_PKCS11_PIN is longer than 255 bytes" \

@@ -1,0 +1,12 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# software keys against strict EST servers (lib-strict.sh): proof-of-possession
+# required under TLS 1.2 and 1.3 (enroll, reenroll, --rekey, a resumed 202,
+# --no-pop refused), and RFC 7030's example /csrattrs enforced.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-strict.sh"
+set -e
+need openssl
+strict_pop soft --key-backend software --
+strict_rfc_example soft --key-backend software --
+echo "PASS: software keys against proof-of-possession and enforced /csrattrs"
