@@ -201,10 +201,13 @@ static void log_request(struct est_conn *c, const struct http_req *rq, int statu
 	sanitize(client, sizeof(client), c->client_name);
 	sanitize(user, sizeof(user), rq ? rq->user : NULL);
 	pthread_mutex_lock(&srv->lock);
-	fprintf(srv->log, "%ld conn=%lu req=%lu tls=%s %s %s %d client=%s user=%s proto=%s group=%s\n",
+	fprintf(srv->log, "%ld conn=%lu req=%lu tls=%s %s %s %d client=%s user=%s proto=%s group=%s"
+		"%s%s\n",
 		(long)time(NULL), c->number, c->requests,
 		SSL_session_reused(c->ssl) ? "resumed" : "new",
-		method, path, status, client, user, c->tls_proto, c->tls_group);
+		method, path, status, client, user, c->tls_proto, c->tls_group,
+		srv->enforce_csrattrs ? " attrs=" : "",
+		srv->enforce_csrattrs ? (rq && rq->attrs ? rq->attrs : "-") : "");
 	fflush(srv->log);
 	pthread_mutex_unlock(&srv->lock);
 }

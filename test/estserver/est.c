@@ -288,6 +288,31 @@ static int media_type_is(const char *ctype, const char *want)
 	return n == strlen(want) && strncasecmp(ctype, want, n) == 0;
 }
 
+/* --enforce-csrattrs; 1 if the CSR passes (or it is off), else a 400
+ * whose body names every missing item. */
+static int strict_checks(struct est_conn *c, struct http_req *rq, struct http_resp *rs,
+			 X509_REQ *req)
+{
+	struct est_server *srv = c->srv;
+	char *missing = NULL;
+	int nmissing = 0;
+
+	if (srv->enforce_csrattrs) {
+		/* a 204 to /csrattrs asks for nothing */
+		nmissing = csrattrs_enforce(srv->csrattrs_empty ? NULL : srv->csrattrs, req, &missing);
+		rq->attrs = nmissing == 0 ? "ok" : nmissing > 0 ? "missing" : NULL;
+	}
+	if (missing && *missing)
+		missing[strlen(missing) - 1] = '\0';	/* resp_text ends the body */
+	if (nmissing < 0)
+		resp_text(rs, 500, "cannot check the CSR attributes");
+	else if (nmissing > 0)
+		resp_text(rs, 400, "CSR lacks what /csrattrs asks for (RFC 7030 section 4.5.2):\n%s",
+			  missing);
+	free(missing);
+	return nmissing == 0;
+}
+
 static void do_enroll(struct est_conn *c, struct http_req *rq, struct http_resp *rs,
 		      int reenroll, enum est_fault fault)
 {
@@ -326,6 +351,8 @@ static void do_enroll(struct est_conn *c, struct http_req *rq, struct http_resp 
 		resp_text(rs, 400, "CSR signature does not verify");
 		goto out;
 	}
+	if (!strict_checks(c, rq, rs, req))
+		goto out;
 	if (reenroll) {
 		if (X509_NAME_cmp(X509_REQ_get_subject_name(req),
 				  X509_get_subject_name(c->client_cert)) != 0) {
@@ -362,19 +389,11 @@ out:
 
 static void do_csrattrs(struct est_server *srv, struct http_resp *rs)
 {
-	unsigned char *der;
-	size_t len;
-
 	if (srv->csrattrs_empty) {
 		rs->status = 204;
 		return;
 	}
-	if (!pki_csrattrs(&der, &len)) {
-		resp_text(rs, 500, "out of memory");
-		return;
-	}
-	resp_b64(srv, rs, "application/csrattrs", der, len);
-	free(der);
+	resp_b64(srv, rs, "application/csrattrs", srv->csrattrs_der, srv->csrattrs_len);
 }
 
 /* Faults that replace the answer before the operation runs; 1 if handled. */

@@ -6,6 +6,7 @@ test_estserver_hwe_estserver_SOURCES = \
 	test/estserver/main.c \
 	test/estserver/conn.c \
 	test/estserver/est.c \
+	test/estserver/csrattrs.c \
 	test/estserver/pki.c
 test_estserver_hwe_estserver_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 test_estserver_hwe_estserver_LDADD = $(CRYPTO_LIBS) $(PTHREAD_LIBS)
@@ -13,9 +14,11 @@ test_estserver_hwe_estserver_LDADD = $(CRYPTO_LIBS) $(PTHREAD_LIBS)
 TESTS += \
 	test/integration/estserver_pki_est.sh \
 	test/integration/estserver_faults.sh \
-	test/integration/estserver_tls_strict.sh
+	test/integration/estserver_tls_strict.sh \
+	test/integration/estserver_strict_est.sh
 EXTRA_DIST += \
 	test/integration/lib-estserver.sh \
 	test/integration/estserver_pki_est.sh \
 	test/integration/estserver_faults.sh \
-	test/integration/estserver_tls_strict.sh
+	test/integration/estserver_tls_strict.sh \
+	test/integration/estserver_strict_est.sh

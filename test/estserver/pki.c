@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* pki.c - the test server's CAs, issuance, PKCS#7 and CsrAttrs encoding. */
+/* pki.c - the test server's CAs, issuance and PKCS#7. */
 #include "config.h"
 
 #include <errno.h>
@@ -447,53 +447,6 @@ int pki_certs_only(X509 **certs, int n, unsigned char **der, size_t *len)
 out:
 	PKCS7_free(p7);
 	return ok;
-}
-
-static size_t put_oid(unsigned char *p, const char *txt)
-{
-	ASN1_OBJECT *o = OBJ_txt2obj(txt, 1);
-	int n = o ? i2d_ASN1_OBJECT(o, &p) : 0;
-
-	ASN1_OBJECT_free(o);
-	return n > 0 ? (size_t)n : 0;
-}
-
-/* tag + short-form length + content (every piece here is < 128 bytes) */
-static size_t put_tlv(unsigned char *p, unsigned char tag,
-		      const unsigned char *content, size_t len)
-{
-	p[0] = tag;
-	p[1] = (unsigned char)len;
-	memmove(p + 2, content, len);
-	return len + 2;
-}
-
-/* Attribute ::= SEQUENCE { type OID, values SET { OID } } */
-static size_t put_attr(unsigned char *p, const char *type, const char *value)
-{
-	unsigned char inner[64], set[32];
-	size_t n = put_oid(inner, type), s = put_oid(set, value);
-
-	n += put_tlv(inner + n, 0x31, set, s);
-	return put_tlv(p, 0x30, inner, n);
-}
-
-/* CsrAttrs: challengePassword, id-ecPublicKey = secp256r1,
- * ecdsa-with-SHA256, extensionRequest = subjectAltName. */
-int pki_csrattrs(unsigned char **der, size_t *len)
-{
-	unsigned char items[120];
-	size_t n = 0;
-
-	n += put_oid(items + n, "1.2.840.113549.1.9.7");
-	n += put_attr(items + n, "1.2.840.10045.2.1", "1.2.840.10045.3.1.7");
-	n += put_oid(items + n, "1.2.840.10045.4.3.2");
-	n += put_attr(items + n, "1.2.840.113549.1.9.14", "2.5.29.17");
-	*der = malloc(n + 2);
-	if (!*der)
-		return 0;
-	*len = put_tlv(*der, 0x30, items, n);
-	return 1;
 }
 
 /* Verify the TLS peer's certificate against the EST CA. *cert_out gets a

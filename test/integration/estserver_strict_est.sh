@@ -1,0 +1,276 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# estserver_strict_est.sh - hwe-estserver's strict EST switches, checked with
+# curl and openssl: --csrattrs (named value, file, inline base64; bad values
+# are usage errors), --enforce-csrattrs (400 listing every missing item),
+# plus the attrs= field of requests.log.
+# make check may run this with /bin/sh: continue in bash
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib-estserver.sh"
+
+for tool in openssl curl base64 timeout; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "SKIP: $tool not installed"
+		exit 77
+	fi
+done
+
+failures=0
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+pass() {
+	echo "ok: $*"
+}
+expect() {	# expect WHAT WANT GOT
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected '$2', got '$3'"; fi
+}
+
+hwe_mktemp tmp || exit 1
+printf 's3cret\n' >"$tmp/pass"
+n=0
+
+# The RFC 7030 section 4.5.2 example, as printed in the RFC.
+RFC7030_B64=MEEGCSqGSIb3DQEJBzASBgcqhkjOPQIBMQcGBSuBBAAiMBYGCSqGSIb3DQEJDjEJBgcrBgEBAQEWBggqhkjOPQQDAw==
+# What /csrattrs answers without --csrattrs (unchanged by this switch).
+BUILTIN_B64=MEAGCSqGSIb3DQEJBzAVBgcqhkjOPQIBMQoGCCqGSM49AwEHBggqhkjOPQQDAjASBgkqhkiG9w0BCQ4xBQYDVR0R
+
+srv() {	# srv ARGS...: start a fresh server in its own dir; sets $d and $port
+	n=$((n + 1))
+	d=$tmp/s$n
+	est_start "$d" "$@" || { echo "FAIL: server '$*' did not start" >&2; exit 1; }
+	port=$EST_PORT
+}
+
+# call OP|PATH [curl args...]: sets $code; headers in $tmp/h, body in $tmp/b
+call() {
+	local target=$1 url
+	shift
+	case $target in
+	/*) url=https://127.0.0.1:$port$target ;;
+	*) url=$(est_url "$d" "$target") ;;
+	esac
+	rm -f "$tmp/h" "$tmp/b"
+	code=$(curl -sS --cacert "$d/tls-ca.pem" --max-time 20 -D "$tmp/h" -o "$tmp/b" \
+		-w '%{http_code}' "$@" "$url" 2>"$tmp/curl.err")
+}
+
+enroll() {	# enroll OP CSR.b64 [curl args...]
+	local op=$1 csr=$2
+	shift 2
+	call "$op" -H 'Content-Type: application/pkcs10' --data-binary @"$csr" "$@"
+}
+
+header() {	# header NAME: the last value of response header NAME in $tmp/h
+	tr -d '\r' <"$tmp/h" | sed -n "s/^$1: //Ip" | tail -n 1
+}
+
+body_has() {	# body_has WHAT FIXED-STRING: the response body contains it
+	if grep -qF -- "$2" "$tmp/b"; then pass "$1"; else fail "$1: body lacks '$2': $(cat "$tmp/b")"; fi
+}
+
+last_log() {	# the last line of $d/requests.log
+	tail -n 1 "$d/requests.log"
+}
+
+log_ends() {	# log_ends WHAT SUFFIX: the last request line ends in SUFFIX
+	local line
+	line=$(last_log)
+	if [ "${line% "$2"}" != "$line" ]; then pass "$1: log ...$2"; else fail "$1: log line '$line' does not end in '$2'"; fi
+}
+
+# mkcsr NAME [openssl req args...]: $tmp/NAME.key, $tmp/NAME.b64 (default EC P-256, CN=dev1)
+mkcsr() {
+	local name=$1
+	shift
+	openssl req -new -nodes -keyout "$tmp/$name.key" -outform der -out "$tmp/$name.der" "$@" \
+		2>"$tmp/req.err" || { echo "FAIL: cannot make CSR $name: $(cat "$tmp/req.err")" >&2; exit 1; }
+	base64 "$tmp/$name.der" >"$tmp/$name.b64"
+}
+
+# bad_usage WHAT OPTION SERVER-ARGS...: exit status 2, the message names OPTION
+bad_usage() {
+	local what=$1 opt=$2 rc
+	shift 2
+	mkdir -p "$tmp/bad"
+	timeout 10 "$ESTSERVER" --dir "$tmp/bad" "$@" >/dev/null 2>"$tmp/bad.err"
+	rc=$?
+	if [ "$rc" = 2 ] && head -n 1 "$tmp/bad.err" | grep -qF -- "$opt"; then
+		pass "$what: exit 2 ($(head -n 1 "$tmp/bad.err"))"
+	else
+		fail "$what: expected exit 2 naming $opt, got $rc: $(head -n 1 "$tmp/bad.err")"
+	fi
+}
+
+# CSR config with a challengePassword attribute (openssl req -config)
+pwconf() {	# pwconf FILE CN PASSWORD [extra attribute lines...]
+	local f=$1 cn=$2 pw=$3
+	shift 3
+	{
+		printf '[req]\nprompt = no\ndistinguished_name = dn\nattributes = attrs\n'
+		printf '[dn]\nCN = %s\n[attrs]\nchallengePassword = %s\n' "$cn" "$pw"
+		for l in "$@"; do printf '%s\n' "$l"; done
+	} >"$f"
+}
+
+# ===================================================== (a) --csrattrs
+srv --csrattrs rfc7030-example
+call csrattrs
+expect "rfc7030-example: status" 200 "$code"
+expect "rfc7030-example: type" application/csrattrs "$(header Content-Type)"
+base64 -d "$tmp/b" >"$tmp/attrs.der" 2>/dev/null
+cmp -s "$tmp/attrs.der" <(printf '%s' "$RFC7030_B64" | base64 -d) &&
+	pass "rfc7030-example: exactly the RFC bytes" ||
+	fail "rfc7030-example: $(base64 -w0 "$tmp/attrs.der") is not the RFC example"
+if [ -f "$HWE_TOP_SRCDIR/test/fuzz/corpus/csrattrs/rfc7030-example.der" ]; then
+	cmp -s "$tmp/attrs.der" "$HWE_TOP_SRCDIR/test/fuzz/corpus/csrattrs/rfc7030-example.der" &&
+		pass "rfc7030-example = the fuzz corpus' copy" || fail "rfc7030-example differs from the fuzz corpus"
+fi
+openssl asn1parse -inform der -in "$tmp/attrs.der" >"$tmp/attrs.txt" 2>&1
+for item in challengePassword id-ecPublicKey secp384r1 "Extension Request" 1.3.6.1.1.1.1.22 ecdsa-with-SHA384; do
+	grep -qF -- ":$item" "$tmp/attrs.txt" || fail "rfc7030-example lacks $item: $(cat "$tmp/attrs.txt")"
+done
+pass "rfc7030-example decodes to challengePassword, id-ecPublicKey secp384r1, macAddress, ecdsa-with-SHA384"
+last_log | grep -q ' group=[^ ]*$' && pass "without the new switches the log line still ends in group=G" ||
+	fail "log line: $(last_log)"
+
+srv
+call csrattrs
+expect "built-in csrattrs unchanged" "$BUILTIN_B64" "$(tr -d '\n' <"$tmp/b")"
+
+# a DER file, a base64 file, inline base64
+cat >"$tmp/rsa.cnf" <<'EOF'
+asn1 = SEQUENCE:attrs
+[attrs]
+a = OID:serialNumber
+b = SEQUENCE:rsa
+c = OID:sha256
+d = OID:subjectAltName
+[rsa]
+type = OID:rsaEncryption
+values = SET:bits
+[bits]
+size = INTEGER:3072
+EOF
+openssl asn1parse -genconf "$tmp/rsa.cnf" -out "$tmp/rsa.der" >/dev/null || { echo "FAIL: asn1parse -genconf" >&2; exit 1; }
+base64 "$tmp/rsa.der" >"$tmp/rsa.b64"
+for form in der-file base64-file inline; do
+	case $form in
+	der-file) srv --csrattrs "$tmp/rsa.der" ;;
+	base64-file) srv --csrattrs "$tmp/rsa.b64" ;;
+	inline) srv --csrattrs "$(base64 -w0 "$tmp/rsa.der")" ;;
+	esac
+	call csrattrs
+	expect "--csrattrs $form: served as given" "$(base64 -w0 "$tmp/rsa.der")" "$(tr -d '\n' <"$tmp/b")"
+done
+
+# bad values: exit 2 naming --csrattrs
+printf 'not base64 at all\n' >"$tmp/text"
+printf '\060\003\006\001' >"$tmp/short.der"
+bad_usage "--csrattrs not base64" --csrattrs --csrattrs 'notbase64!'
+bad_usage "--csrattrs text file" --csrattrs --csrattrs "$tmp/text"
+bad_usage "--csrattrs truncated DER file" --csrattrs --csrattrs "$tmp/short.der"
+bad_usage "--csrattrs directory" --csrattrs --csrattrs "$tmp"
+bad_usage "--csrattrs truncated" --csrattrs --csrattrs MEEG
+bad_usage "--csrattrs trailing bytes" --csrattrs --csrattrs MAMGAQAA
+bad_usage "--csrattrs long-form length (BER)" --csrattrs --csrattrs MIEDBgEA
+bad_usage "--csrattrs not a SEQUENCE" --csrattrs --csrattrs BgEA
+bad_usage "--csrattrs INTEGER item" --csrattrs --csrattrs MAMCAQE=
+bad_usage "--csrattrs Attribute without values" --csrattrs --csrattrs MAcwBQYBADEA
+bad_usage "--csrattrs empty" --csrattrs --csrattrs ''
+bad_usage "--csrattrs with --csrattrs-empty" --csrattrs --csrattrs rfc7030-example --csrattrs-empty
+# id-ecPublicKey { INTEGER }: valid CsrAttrs, but not enforceable
+cat >"$tmp/ecint.cnf" <<'EOF'
+asn1 = SEQUENCE:attrs
+[attrs]
+a = SEQUENCE:ec
+[ec]
+type = OID:id-ecPublicKey
+values = SET:v
+[v]
+x = INTEGER:384
+EOF
+openssl asn1parse -genconf "$tmp/ecint.cnf" -out "$tmp/ecint.der" >/dev/null
+srv --csrattrs "$tmp/ecint.der"
+call csrattrs
+expect "odd but valid CsrAttrs served without --enforce-csrattrs" 200 "$code"
+bad_usage "--enforce-csrattrs with id-ecPublicKey {INTEGER}" --csrattrs \
+	--csrattrs "$tmp/ecint.der" --enforce-csrattrs
+srv --csrattrs MAA=
+call csrattrs
+expect "empty CsrAttrs SEQUENCE" MAA= "$(tr -d '\n' <"$tmp/b")"
+
+# ===================================================== (b) --enforce-csrattrs
+mkcsr lacking -newkey ec -pkeyopt ec_paramgen_curve:P-256 -subj /CN=dev1
+pwconf "$tmp/pw.cnf" dev1 anything-goes
+mkcsr good -newkey ec -pkeyopt ec_paramgen_curve:P-384 -sha384 -config "$tmp/pw.cnf" \
+	-addext '1.3.6.1.1.1.1.22=DER:16:11:30:30:3a:31:31:3a:32:32:3a:33:33:3a:34:34:3a:35:35'
+pwconf "$tmp/pwmac.cnf" dev1 anything-goes '1.3.6.1.1.1.1.22 = 00:11:22:33:44:55'
+mkcsr macattr -newkey ec -pkeyopt ec_paramgen_curve:P-384 -sha384 -config "$tmp/pwmac.cnf"
+mkcsr sha256 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -sha256 -config "$tmp/pw.cnf" \
+	-addext '1.3.6.1.1.1.1.22=DER:04:06:00:11:22:33:44:55'
+
+srv --csrattrs rfc7030-example --enforce-csrattrs --bootstrap boot
+enroll simpleenroll "$tmp/lacking.b64"
+expect "enforce: CSR lacking everything" 400 "$code"
+body_has "enforce: names challengePassword" "missing attribute challengePassword (1.2.840.113549.1.9.7)"
+body_has "enforce: names the curve" "with curve secp384r1 (1.3.132.0.34): the CSR key is id-ecPublicKey (1.2.840.10045.2.1) with curve prime256v1"
+body_has "enforce: names macAddress" "missing extension macAddress (1.3.6.1.1.1.1.22) in extensionRequest"
+body_has "enforce: names the signature" "missing signature algorithm ecdsa-with-SHA384 (1.2.840.10045.4.3.3): the CSR is signed with ecdsa-with-SHA256"
+expect "enforce: one line per missing item" 4 "$(grep -c '^  missing ' "$tmp/b")"
+expect "enforce: text/plain" text/plain "$(header Content-Type)"
+log_ends "enforce: refused" "attrs=missing"
+enroll simpleenroll "$tmp/good.b64"
+expect "enforce: P-384, ecdsa-with-SHA384, challengePassword, macAddress extension" 200 "$code"
+log_ends "enforce: accepted" "attrs=ok"
+enroll simpleenroll "$tmp/macattr.b64"
+expect "enforce: macAddress as a CSR attribute" 200 "$code"
+enroll simpleenroll "$tmp/sha256.b64"
+expect "enforce: P-384 signed with SHA-256" 400 "$code"
+expect "enforce: only the signature is missing" 1 "$(grep -c '^  missing ' "$tmp/b")"
+body_has "enforce: SHA-256 named" "the CSR is signed with ecdsa-with-SHA256"
+call csrattrs
+log_ends "enforce: GET logs attrs=-" "attrs=-"
+# simplereenroll is enforced too
+mkcsr re -key "$d/boot.key" -subj /CN=boot
+call simplereenroll --cert "$d/boot.pem" --key "$d/boot.key" \
+	-H 'Content-Type: application/pkcs10' --data-binary @"$tmp/re.b64"
+expect "enforce: simplereenroll refused" 400 "$code"
+body_has "enforce: simplereenroll names challengePassword" "missing attribute challengePassword"
+grep -q ' [0-9]* client=[^ ]* user=[^ ]* proto=[^ ]* group=[^ ]* attrs=\(ok\|missing\|-\)$' "$d/requests.log" &&
+	! grep -qv ' group=[^ ]* attrs=\(ok\|missing\|-\)$' "$d/requests.log" &&
+	pass "enforce: every log line ends in group=G attrs=A" || fail "enforce log: $(cat "$d/requests.log")"
+
+srv --csrattrs rfc7030-example
+enroll simpleenroll "$tmp/lacking.b64"
+expect "without --enforce-csrattrs the lacking CSR is issued" 200 "$code"
+srv --csrattrs-empty --enforce-csrattrs
+call csrattrs
+expect "--csrattrs-empty --enforce-csrattrs: 204" 204 "$code"
+enroll simpleenroll "$tmp/lacking.b64"
+expect "--csrattrs-empty --enforce-csrattrs: nothing asked, nothing refused" 200 "$code"
+log_ends "--csrattrs-empty --enforce-csrattrs: logged" "attrs=ok"
+
+# RSA size, hash OID, subject attribute, extension OID
+srv --csrattrs "$tmp/rsa.der" --enforce-csrattrs
+mkcsr rsa2048 -newkey rsa:2048 -subj /CN=dev1 -sha384
+enroll simpleenroll "$tmp/rsa2048.b64"
+expect "enforce rsa: RSA-2048, SHA-384, no serialNumber, no SAN" 400 "$code"
+body_has "enforce rsa: size" "missing key rsaEncryption (1.2.840.113549.1.1.1) of 3072 bits: the CSR key is rsaEncryption (1.2.840.113549.1.1.1) of 2048 bits"
+body_has "enforce rsa: serialNumber" "missing serialNumber (2.5.4.5): no CSR attribute or subject attribute"
+body_has "enforce rsa: hash" "missing hash sha256 (2.16.840.1.101.3.4.2.1): the CSR is signed with sha384WithRSAEncryption"
+body_has "enforce rsa: subjectAltName" "missing extension subjectAltName (2.5.29.17) in extensionRequest"
+expect "enforce rsa: four items" 4 "$(grep -c '^  missing ' "$tmp/b")"
+mkcsr rsa3072 -newkey rsa:3072 -subj /CN=dev1/serialNumber=42 -sha256 -addext subjectAltName=DNS:dev1.example
+enroll simpleenroll "$tmp/rsa3072.b64"
+expect "enforce rsa: RSA-3072, SHA-256, serialNumber, SAN" 200 "$code"
+
+"$ESTSERVER" --help | grep -q -- '--enforce-csrattrs' &&
+	"$ESTSERVER" --help | grep -q -- '--csrattrs VALUE' && pass "usage text documents every switch" ||
+	fail "usage text lacks a switch"
+
+[ "$failures" = 0 ] || { echo "$failures failure(s)" >&2; exit 1; }
+exit 0
