@@ -288,15 +288,19 @@ static int media_type_is(const char *ctype, const char *want)
 	return n == strlen(want) && strncasecmp(ctype, want, n) == 0;
 }
 
-/* --enforce-csrattrs; 1 if the CSR passes (or it is off), else a 400
- * whose body names every missing item. */
+/* --require-pop and --enforce-csrattrs; 1 if the CSR passes (or neither
+ * is on), else a 400 whose body names every failure. */
 static int strict_checks(struct est_conn *c, struct http_req *rq, struct http_resp *rs,
 			 X509_REQ *req)
 {
 	struct est_server *srv = c->srv;
-	char *missing = NULL;
-	int nmissing = 0;
+	char pop[512] = "", *missing = NULL;
+	int pop_ok = 1, nmissing = 0;
 
+	if (srv->require_pop) {
+		pop_ok = pop_check(c, req, pop, sizeof(pop));
+		rq->pop = pop_ok == 1 ? "ok" : "bad";
+	}
 	if (srv->enforce_csrattrs) {
 		/* a 204 to /csrattrs asks for nothing */
 		nmissing = csrattrs_enforce(srv->csrattrs_empty ? NULL : srv->csrattrs, req, &missing);
@@ -304,13 +308,16 @@ static int strict_checks(struct est_conn *c, struct http_req *rq, struct http_re
 	}
 	if (missing && *missing)
 		missing[strlen(missing) - 1] = '\0';	/* resp_text ends the body */
-	if (nmissing < 0)
-		resp_text(rs, 500, "cannot check the CSR attributes");
-	else if (nmissing > 0)
-		resp_text(rs, 400, "CSR lacks what /csrattrs asks for (RFC 7030 section 4.5.2):\n%s",
-			  missing);
+	if (pop_ok < 0 || nmissing < 0) {
+		resp_text(rs, 500, "%s", pop_ok < 0 ? pop : "cannot check the CSR attributes");
+		pop_ok = 0;
+	} else if (pop_ok == 0 || nmissing > 0) {
+		resp_text(rs, 400, "%s%s%s%s", pop, pop[0] && missing ? "\n" : "",
+			  missing ? "CSR lacks what /csrattrs asks for (RFC 7030 section 4.5.2):\n" : "",
+			  missing ? missing : "");
+	}
 	free(missing);
-	return nmissing == 0;
+	return pop_ok == 1 && nmissing == 0;
 }
 
 static void do_enroll(struct est_conn *c, struct http_req *rq, struct http_resp *rs,

@@ -71,6 +71,7 @@ struct est_server {
 	size_t csrattrs_len;
 	struct csrattrs *csrattrs;	/* csrattrs_der parsed (csrattrs.c) */
 	int enforce_csrattrs;		/* --enforce-csrattrs */
+	int require_pop;		/* --require-pop */
 	int b64_oneline;		/* base64 bodies without line breaks */
 	enum est_fault fault;
 	int fault_status;
@@ -123,6 +124,7 @@ struct http_req {
 	unsigned char *body;
 	size_t body_len;
 	char user[128];			/* authenticated user name for the log, or "" */
+	const char *pop;		/* log pop=: "ok", "bad" or NULL ("-", not checked) */
 	const char *attrs;		/* log attrs=: "ok", "missing" or NULL ("-") */
 };
 
@@ -157,6 +159,9 @@ struct csrattrs;
 int csrattrs_load(struct est_server *srv, const char *arg, char *err, size_t errlen);
 void csrattrs_free(struct csrattrs *ca);
 int csrattrs_enforce(const struct csrattrs *ca, X509_REQ *req, char **text);
+
+/* pop.c */
+int pop_check(struct est_conn *c, X509_REQ *req, char *msg, size_t msglen);
 
 /* est.c */
 void est_handle(struct est_conn *c, struct http_req *rq, struct http_resp *rs);

@@ -14,7 +14,7 @@
  * TLS side as far as a FIPS-mode server does.  It appends one line per
  * request to DIR/requests.log:
  *
- *   <unix-time> conn=N req=N tls=new|resumed METHOD PATH STATUS client=SUBJ|- user=U|- proto=V group=G|-[ attrs=A]
+ *   <unix-time> conn=N req=N tls=new|resumed METHOD PATH STATUS client=SUBJ|- user=U|- proto=V group=G|-[ pop=P][ attrs=A]
  *
  * e.g. "1767225600 conn=3 req=1 tls=new GET /.well-known/est/cacerts 200
  * client=- user=- proto=TLSv1.3 group=P-256" (one line).  SUBJ is the client
@@ -23,9 +23,11 @@
  * (P-256, P-384, P-521, X25519, X448, ffdhe2048, ...; a resumed TLS 1.2
  * session shows that of its full handshake), "-" when OpenSSL reports none
  * (TLS 1.2 RSA key transport, which --groups rules out).  Only with
- * --enforce-csrattrs does " attrs=A" follow (ok, missing: the CSR lacks an
- * item of /csrattrs, -: not checked, e.g. a 401 or a GET); without it the
- * line ends in group=G as before.  New fields go at the end.
+ * --require-pop does " pop=P" follow (ok: the CSR's challengePassword holds
+ * the channel binding, bad: it does not, -: not checked, e.g. a 401 or a
+ * GET), only with --enforce-csrattrs " attrs=A" (ok, missing: the CSR lacks
+ * an item of /csrattrs, -: not checked); without these switches the line
+ * ends in group=G as before.  New fields go at the end.
  * Spaces and control characters in any field become '_'; a stalled request
  * logs status 0.  A refused handshake logs no request line, only
  * "conn=N: TLS handshake failed: REASON" on stderr.
@@ -33,8 +35,9 @@
  * DIR/pid.  --fault NAME makes it misbehave for the hostile-network tests;
  * TLS-level faults (close-handshake, wrong-host, untrusted) hit every
  * connection, the others only EST requests (of one operation with --fault-op).
- * --csrattrs and --enforce-csrattrs make it as strict as the strictest EST
- * servers about the CSR attributes it asks for (csrattrs.c).
+ * --require-pop, --csrattrs and --enforce-csrattrs make it as strict as the
+ * strictest EST servers: proof-of-possession (pop.c) and the CSR attributes
+ * it asks for (csrattrs.c).
  */
 #include "config.h"
 
@@ -98,6 +101,15 @@ static const char usage_text[] =
 "                          (macAddress also as a CSR attribute); other OIDs = a CSR\n"
 "                          or subject attribute (attribute values are not compared;\n"
 "                          with --csrattrs-empty nothing is asked, nothing refused)\n"
+"  --require-pop           proof-of-possession (RFC 7030 section 3.5): /simpleenroll\n"
+"                          and /simplereenroll answer 400 \"proof-of-possession\n"
+"                          failed: ...\" (real servers answer 400 or 401) unless the\n"
+"                          CSR has one challengePassword, a PrintableString or\n"
+"                          UTF8String holding the base64 (with padding) of the\n"
+"                          channel binding of the connection the POST comes on:\n"
+"                          TLS 1.2 tls-unique (RFC 5929; extended master secret\n"
+"                          required), TLS 1.3 tls-exporter (RFC 9266: 32 bytes,\n"
+"                          label EXPORTER-Channel-Binding, no context = empty one)\n"
 "  --tls-min 1.2|1.3       lowest TLS version accepted (default 1.2)\n"
 "  --tls-max 1.2|1.3       highest TLS version offered (not below --tls-min)\n"
 "  --groups LIST           key exchange groups accepted, ':'-separated OpenSSL names\n"
@@ -292,7 +304,7 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 	enum { O_DIR = 256, O_PORT, O_USER, O_PASSFILE, O_AUTH, O_REQCC, O_PENDING,
 	       O_RETRY, O_SEPTLS, O_DAYS, O_KEYTYPE, O_CHAIN, O_BOOT, O_TLSMAX,
 	       O_TLSMIN, O_GROUPS, O_SIGALGS, O_FAULT, O_FAULTOP, O_CSREMPTY, O_ONELINE,
-	       O_CSRATTRS, O_ENFORCE, O_HELP };
+	       O_CSRATTRS, O_ENFORCE, O_POP, O_HELP };
 	static const struct option longopts[] = {
 		{ "dir", required_argument, NULL, O_DIR },
 		{ "port", required_argument, NULL, O_PORT },
@@ -317,6 +329,7 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 		{ "base64-oneline", no_argument, NULL, O_ONELINE },
 		{ "csrattrs", required_argument, NULL, O_CSRATTRS },
 		{ "enforce-csrattrs", no_argument, NULL, O_ENFORCE },
+		{ "require-pop", no_argument, NULL, O_POP },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -370,6 +383,7 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 		case O_ONELINE: srv->b64_oneline = 1; break;
 		case O_CSRATTRS: csrattrs = optarg; break;
 		case O_ENFORCE: srv->enforce_csrattrs = 1; break;
+		case O_POP: srv->require_pop = 1; break;
 		case O_HELP: fputs(usage_text, stdout); exit(0);
 		default: fputs(usage_text, stderr); exit(2);
 		}

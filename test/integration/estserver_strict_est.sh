@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # estserver_strict_est.sh - hwe-estserver's strict EST switches, checked with
-# curl and openssl: --csrattrs (named value, file, inline base64; bad values
-# are usage errors), --enforce-csrattrs (400 listing every missing item),
-# plus the attrs= field of requests.log.
+# curl, openssl and test/estserver/pop-client: --csrattrs (named value, file,
+# inline base64; bad values are usage errors), --enforce-csrattrs (400 listing
+# every missing item), --require-pop (the CSR's challengePassword must be the
+# connection's tls-unique / tls-exporter binding), plus the pop= and attrs=
+# fields of requests.log.
 # make check may run this with /bin/sh: continue in bash
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -16,6 +18,11 @@ for tool in openssl curl base64 timeout; do
 		exit 77
 	fi
 done
+: "${POPCLIENT:=$HWE_TOP_BUILDDIR/test/estserver/pop-client}"
+if [ ! -x "$POPCLIENT" ]; then
+	echo "FAIL: no $POPCLIENT (make check builds it)" >&2
+	exit 1
+fi
 
 failures=0
 fail() {
@@ -103,6 +110,19 @@ bad_usage() {
 	else
 		fail "$what: expected exit 2 naming $opt, got $rc: $(head -n 1 "$tmp/bad.err")"
 	fi
+}
+
+# pop ARGS...: run pop-client against $port; its stdout in $tmp/pop.out,
+# stderr in $tmp/pop.err; $code = the last HTTP status it printed
+pop() {
+	"$POPCLIENT" --port "$port" --cafile "$d/tls-ca.pem" "$@" >"$tmp/pop.out" 2>"$tmp/pop.err"
+	pop_rc=$?
+	code=$(sed -n 's/^status=//p' "$tmp/pop.out" | tail -n 1)
+	[ "$pop_rc" = 0 ] || fail "pop-client $* exited $pop_rc: $(cat "$tmp/pop.err")"
+}
+
+pop_body_has() {	# pop_body_has WHAT FIXED-STRING
+	if grep -qF -- "$2" "$tmp/pop.out"; then pass "$1"; else fail "$1: response lacks '$2': $(cat "$tmp/pop.out")"; fi
 }
 
 # CSR config with a challengePassword attribute (openssl req -config)
@@ -268,7 +288,81 @@ mkcsr rsa3072 -newkey rsa:3072 -subj /CN=dev1/serialNumber=42 -sha256 -addext su
 enroll simpleenroll "$tmp/rsa3072.b64"
 expect "enforce rsa: RSA-3072, SHA-256, serialNumber, SAN" 200 "$code"
 
-"$ESTSERVER" --help | grep -q -- '--enforce-csrattrs' &&
+# ===================================================== (c) --require-pop
+srv --require-pop --user u --pass-file "$tmp/pass" --bootstrap boot
+pwconf "$tmp/wrong.cnf" dev1 d3JvbmcgYmluZGluZyB2YWx1ZQ==
+mkcsr wrongpw -newkey ec -pkeyopt ec_paramgen_curve:P-256 -config "$tmp/wrong.cnf"
+enroll simpleenroll "$tmp/wrongpw.b64" -u u:s3cret
+expect "pop: curl, wrong challengePassword, TLS 1.3" 400 "$code"
+body_has "pop: names tls-exporter" "proof-of-possession failed: challengePassword does not match the TLS channel binding (tls-exporter)"
+log_ends "pop: refused" "pop=bad"
+enroll simpleenroll "$tmp/wrongpw.b64" -u u:s3cret --tls-max 1.2
+expect "pop: curl, wrong challengePassword, TLS 1.2" 400 "$code"
+body_has "pop: names tls-unique" "does not match the TLS channel binding (tls-unique)"
+enroll simpleenroll "$tmp/lacking.b64" -u u:s3cret
+expect "pop: no challengePassword" 400 "$code"
+body_has "pop: says missing" "proof-of-possession failed: challengePassword missing"
+enroll simpleenroll "$tmp/lacking.b64"
+expect "pop: 401 comes first" 401 "$code"
+log_ends "pop: 401 not checked" "pop=-"
+
+for v in 1.2 1.3; do
+	b=tls-unique
+	[ "$v" = 1.3 ] && b=tls-exporter
+	pop --tls "$v" --user u:s3cret
+	expect "pop TLS $v ($b): 401, then 200 on the same connection" 200 "$code"
+	expect "pop TLS $v: the first answer was 401" 401 "$(sed -n 's/^status=//p' "$tmp/pop.out" | head -n 1)"
+	conn=$(last_log | sed 's/.* conn=\([0-9]*\) .*/\1/')
+	log_ends "pop TLS $v: accepted" "proto=TLSv$v group=$(last_log | sed 's/.* group=\([^ ]*\) .*/\1/') pop=ok"
+	expect "pop TLS $v: 401 and 200 on one connection" 2 "$(grep -c " conn=$conn req=[12] " "$d/requests.log")"
+	pop --tls "$v" --user u:s3cret --utf8
+	expect "pop TLS $v: UTF8String" 200 "$code"
+	pop --tls "$v" --user u:s3cret --resume
+	expect "pop TLS $v: resumed session" 200 "$code"
+	last_log | grep -q ' tls=resumed POST .* 200 .* pop=ok$' && pass "pop TLS $v: logged resumed" ||
+		fail "pop TLS $v resumed: $(last_log)"
+	pop --tls "$v" --user u:s3cret --binding other
+	expect "pop TLS $v: binding of another connection" 400 "$code"
+	pop_body_has "pop TLS $v: other connection named" "does not match the TLS channel binding ($b)"
+	pop --tls "$v" --user u:s3cret --binding none
+	expect "pop TLS $v: no challengePassword" 400 "$code"
+	pop_body_has "pop TLS $v: missing named" "challengePassword missing (it must hold the base64 $b"
+done
+pop --tls 1.2 --user u:s3cret --binding swapped
+expect "pop TLS 1.2 full handshake: the server's Finished is not tls-unique" 400 "$code"
+pop --tls 1.2 --user u:s3cret --binding swapped --resume
+expect "pop TLS 1.2 resumed: the client's Finished is not tls-unique" 400 "$code"
+pop --tls 1.2 --user u:s3cret --no-ems
+expect "pop TLS 1.2 without extended master secret" 400 "$code"
+pop_body_has "pop: no-EMS named" "no extended master secret (RFC 7627)"
+pop --cert "$d/boot.pem" --key "$d/boot.key" --path /.well-known/est/simplereenroll
+expect "pop: simplereenroll with the binding" 200 "$code"
+pop --cert "$d/boot.pem" --key "$d/boot.key" --path /.well-known/est/simplereenroll --binding other
+expect "pop: simplereenroll, other connection's binding" 400 "$code"
+grep -q 'proof-of-possession ok (tls-unique PrintableString)' "$d/server.log" &&
+	grep -q 'proof-of-possession ok (tls-exporter UTF8String)' "$d/server.log" &&
+	grep -q 'proof-of-possession failed: challengePassword does not match the TLS channel binding (tls-exporter) \[challengePassword' "$d/server.log" &&
+	pass "pop: server.log records every check" || fail "pop server.log: $(cat "$d/server.log")"
+! grep -qv ' group=[^ ]* pop=\(ok\|bad\|-\)$' "$d/requests.log" &&
+	pass "pop: every log line ends in group=G pop=P" || fail "pop log: $(cat "$d/requests.log")"
+
+# both: the RFC 7030 example, proof-of-possession included
+srv --require-pop --csrattrs rfc7030-example --enforce-csrattrs
+pop --p384 --mac-ext
+expect "pop + enforce: P-384, SHA-384, macAddress, binding" 200 "$code"
+log_ends "pop + enforce: accepted" "pop=ok attrs=ok"
+pop --p384 --mac-ext --tls 1.2
+expect "pop + enforce, TLS 1.2" 200 "$code"
+pop --p384 --mac-ext --binding other
+expect "pop + enforce: other connection's binding" 400 "$code"
+log_ends "pop + enforce: pop refused" "pop=bad attrs=ok"
+pop --binding other
+expect "pop + enforce: both wrong" 400 "$code"
+pop_body_has "pop + enforce: pop named" "proof-of-possession failed"
+pop_body_has "pop + enforce: attrs named" "missing signature algorithm ecdsa-with-SHA384"
+log_ends "pop + enforce: both refused" "pop=bad attrs=missing"
+
+"$ESTSERVER" --help | grep -q -- '--require-pop' && "$ESTSERVER" --help | grep -q -- '--enforce-csrattrs' &&
 	"$ESTSERVER" --help | grep -q -- '--csrattrs VALUE' && pass "usage text documents every switch" ||
 	fail "usage text lacks a switch"
 
