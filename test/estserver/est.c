@@ -235,6 +235,49 @@ static int authenticate(struct est_server *srv, struct http_req *rq, struct http
 	return 0;
 }
 
+/* RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
+int est_b64token(const char *s)
+{
+	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			  "0123456789-._~+/");
+
+	return n > 0 && s[n + strspn(s + n, "=")] == '\0';
+}
+
+/* --bearer (RFC 6750 section 3): 1 if the request carries the token;
+ * otherwise sets a 401 (absent: no error code; wrong: invalid_token) or a
+ * 400 (malformed: invalid_request). */
+static int bearer_ok(struct est_server *srv, struct http_req *rq, struct http_resp *rs)
+{
+	const char *a = rq->authorization, *tok;
+	unsigned char want[32], got[32];
+
+	if (strncasecmp(a, "Bearer", 6) != 0 || (a[6] != ' ' && a[6] != '\0')) {
+		/* none, or another scheme: "lacks any authentication information" */
+		resp_text(rs, 401, "authentication required: Authorization: Bearer TOKEN");
+		resp_header(rs, "WWW-Authenticate: Bearer realm=\"%s\"", EST_REALM);
+		return 0;
+	}
+	for (tok = a + 6; *tok == ' '; tok++)
+		;
+	if (!est_b64token(tok)) {
+		resp_text(rs, 400, "malformed bearer token (RFC 6750 b64token)");
+		resp_header(rs, "WWW-Authenticate: Bearer realm=\"%s\", error=\"invalid_request\"",
+			    EST_REALM);
+		return 0;
+	}
+	/* compare digests: constant time whatever the lengths */
+	if (!EVP_Digest(tok, strlen(tok), got, NULL, EVP_sha256(), NULL) ||
+	    !EVP_Digest(srv->bearer, strlen(srv->bearer), want, NULL, EVP_sha256(), NULL) ||
+	    CRYPTO_memcmp(got, want, sizeof(want)) != 0) {
+		resp_text(rs, 401, "invalid bearer token");
+		resp_header(rs, "WWW-Authenticate: Bearer realm=\"%s\", error=\"invalid_token\"",
+			    EST_REALM);
+		return 0;
+	}
+	return 1;
+}
+
 static int client_cert_ok(struct est_conn *c, struct http_resp *rs)
 {
 	if (!c->client_cert) {
@@ -335,6 +378,8 @@ static void do_enroll(struct est_conn *c, struct http_req *rq, struct http_resp 
 		if (!client_cert_ok(c, rs))
 			goto out;
 	}
+	if (srv->bearer && !bearer_ok(srv, rq, rs))
+		goto out;
 	if (!reenroll && srv->user && !authenticate(srv, rq, rs))
 		goto out;
 	if (!media_type_is(rq->content_type, "application/pkcs10")) {

@@ -72,6 +72,7 @@ struct est_server {
 	struct csrattrs *csrattrs;	/* csrattrs_der parsed (csrattrs.c) */
 	int enforce_csrattrs;		/* --enforce-csrattrs */
 	int require_pop;		/* --require-pop */
+	char *bearer;			/* --bearer / --bearer-file token, or NULL */
 	int b64_oneline;		/* base64 bodies without line breaks */
 	enum est_fault fault;
 	int fault_status;
@@ -164,6 +165,7 @@ int csrattrs_enforce(const struct csrattrs *ca, X509_REQ *req, char **text);
 int pop_check(struct est_conn *c, X509_REQ *req, char *msg, size_t msglen);
 
 /* est.c */
+int est_b64token(const char *s);
 void est_handle(struct est_conn *c, struct http_req *rq, struct http_resp *rs);
 
 /* conn.c */

@@ -35,9 +35,9 @@
  * DIR/pid.  --fault NAME makes it misbehave for the hostile-network tests;
  * TLS-level faults (close-handshake, wrong-host, untrusted) hit every
  * connection, the others only EST requests (of one operation with --fault-op).
- * --require-pop, --csrattrs and --enforce-csrattrs make it as strict as the
- * strictest EST servers: proof-of-possession (pop.c) and the CSR attributes
- * it asks for (csrattrs.c).
+ * --require-pop, --csrattrs, --enforce-csrattrs and --bearer make it as
+ * strict as the strictest EST servers: proof-of-possession (pop.c), the CSR
+ * attributes it asks for (csrattrs.c), RFC 6750 bearer tokens (est.c).
  */
 #include "config.h"
 
@@ -110,6 +110,12 @@ static const char usage_text[] =
 "                          TLS 1.2 tls-unique (RFC 5929; extended master secret\n"
 "                          required), TLS 1.3 tls-exporter (RFC 9266: 32 bytes,\n"
 "                          label EXPORTER-Channel-Binding, no context = empty one)\n"
+"  --bearer TOKEN          /simpleenroll and /simplereenroll require\n"
+"                          \"Authorization: Bearer TOKEN\" (RFC 6750): 401 with\n"
+"                          WWW-Authenticate: Bearer realm=\"hwe-est\" without it,\n"
+"                          adding error=\"invalid_token\" when wrong; 400 with\n"
+"                          error=\"invalid_request\" when malformed; not with --user\n"
+"  --bearer-file F         the same, the token being the first line of F\n"
 "  --tls-min 1.2|1.3       lowest TLS version accepted (default 1.2)\n"
 "  --tls-max 1.2|1.3       highest TLS version offered (not below --tls-min)\n"
 "  --groups LIST           key exchange groups accepted, ':'-separated OpenSSL names\n"
@@ -282,14 +288,14 @@ static void check_tls_policy(struct est_server *srv)
 	}
 }
 
-static char *read_pass(const char *path)
+static char *read_pass(const char *path, const char *opt)
 {
 	FILE *f = fopen(path, "r");
 	char line[1024];
 	size_t n;
 
 	if (!f || !fgets(line, sizeof(line), f)) {
-		fprintf(stderr, "hwe-estserver: cannot read password file '%s'\n", path);
+		fprintf(stderr, "hwe-estserver: cannot read %s '%s'\n", opt, path);
 		exit(2);
 	}
 	fclose(f);
@@ -304,7 +310,7 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 	enum { O_DIR = 256, O_PORT, O_USER, O_PASSFILE, O_AUTH, O_REQCC, O_PENDING,
 	       O_RETRY, O_SEPTLS, O_DAYS, O_KEYTYPE, O_CHAIN, O_BOOT, O_TLSMAX,
 	       O_TLSMIN, O_GROUPS, O_SIGALGS, O_FAULT, O_FAULTOP, O_CSREMPTY, O_ONELINE,
-	       O_CSRATTRS, O_ENFORCE, O_POP, O_HELP };
+	       O_CSRATTRS, O_ENFORCE, O_POP, O_BEARER, O_BEARERFILE, O_HELP };
 	static const struct option longopts[] = {
 		{ "dir", required_argument, NULL, O_DIR },
 		{ "port", required_argument, NULL, O_PORT },
@@ -330,12 +336,14 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 		{ "csrattrs", required_argument, NULL, O_CSRATTRS },
 		{ "enforce-csrattrs", no_argument, NULL, O_ENFORCE },
 		{ "require-pop", no_argument, NULL, O_POP },
+		{ "bearer", required_argument, NULL, O_BEARER },
+		{ "bearer-file", required_argument, NULL, O_BEARERFILE },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *pass_file = NULL, *csrattrs = NULL;
+	const char *pass_file = NULL, *csrattrs = NULL, *bearer = NULL, *bearer_file = NULL;
 	char err[512];
-	int ch;
+	int ch, auth_given = 0;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -344,6 +352,7 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 		case O_USER: srv->user = optarg; break;
 		case O_PASSFILE: pass_file = optarg; break;
 		case O_AUTH:
+			auth_given = 1;
 			if (strcmp(optarg, "basic") == 0)
 				srv->auth = EST_AUTH_BASIC;
 			else if (strcmp(optarg, "digest") == 0)
@@ -384,6 +393,8 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 		case O_CSRATTRS: csrattrs = optarg; break;
 		case O_ENFORCE: srv->enforce_csrattrs = 1; break;
 		case O_POP: srv->require_pop = 1; break;
+		case O_BEARER: bearer = optarg; break;
+		case O_BEARERFILE: bearer_file = optarg; break;
 		case O_HELP: fputs(usage_text, stdout); exit(0);
 		default: fputs(usage_text, stderr); exit(2);
 		}
@@ -396,11 +407,25 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 		usage_error("%s", "--user and --pass-file go together");
 	if (csrattrs && srv->csrattrs_empty)
 		usage_error("%s", "--csrattrs and --csrattrs-empty exclude each other");
+	if (bearer && bearer_file)
+		usage_error("%s", "--bearer and --bearer-file exclude each other");
+	if ((bearer || bearer_file) && (srv->user || pass_file || auth_given))
+		usage_error("%s %s", bearer ? "--bearer" : "--bearer-file",
+			    "cannot be combined with --user/--pass-file/--auth (one HTTP auth scheme)");
 	check_tls_policy(srv);
 	if (!csrattrs_load(srv, csrattrs, err, sizeof(err)))
 		usage_error("invalid --csrattrs '%s': %s", csrattrs ? csrattrs : "(built-in)", err);
 	if (pass_file)
-		srv->pass = read_pass(pass_file);
+		srv->pass = read_pass(pass_file, "password file");
+	if (bearer_file)
+		srv->bearer = read_pass(bearer_file, "--bearer-file");
+	else if (bearer)
+		srv->bearer = strdup(bearer);
+	if (bearer && !srv->bearer)
+		usage_error("%s", "out of memory");
+	if (srv->bearer && !est_b64token(srv->bearer))
+		usage_error("invalid %s token: RFC 6750 b64token expected (A-Z a-z 0-9 - . _ ~ + /, "
+			    "then '=' padding)", bearer ? "--bearer" : "--bearer-file");
 }
 
 static int listen_loopback(int port, int *bound)
@@ -570,6 +595,10 @@ int main(int argc, char **argv)
 	if (srv.pass) {
 		OPENSSL_cleanse(srv.pass, strlen(srv.pass));
 		free(srv.pass);
+	}
+	if (srv.bearer) {
+		OPENSSL_cleanse(srv.bearer, strlen(srv.bearer));
+		free(srv.bearer);
 	}
 	csrattrs_free(srv.csrattrs);
 	free(srv.csrattrs_der);

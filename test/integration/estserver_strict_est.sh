@@ -4,8 +4,8 @@
 # curl, openssl and test/estserver/pop-client: --csrattrs (named value, file,
 # inline base64; bad values are usage errors), --enforce-csrattrs (400 listing
 # every missing item), --require-pop (the CSR's challengePassword must be the
-# connection's tls-unique / tls-exporter binding), plus the pop= and attrs=
-# fields of requests.log.
+# connection's tls-unique / tls-exporter binding) and --bearer (RFC 6750),
+# plus the pop= and attrs= fields of requests.log.
 # make check may run this with /bin/sh: continue in bash
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -362,8 +362,58 @@ pop_body_has "pop + enforce: pop named" "proof-of-possession failed"
 pop_body_has "pop + enforce: attrs named" "missing signature algorithm ecdsa-with-SHA384"
 log_ends "pop + enforce: both refused" "pop=bad attrs=missing"
 
+# ===================================================== (d) --bearer
+printf 'tok-file_1.~+/=\n' >"$tmp/bearer"
+srv --bearer 'tok-123.abc' --bootstrap boot
+call cacerts
+expect "bearer: cacerts needs no token" 200 "$code"
+enroll simpleenroll "$tmp/lacking.b64"
+expect "bearer: no token" 401 "$code"
+expect "bearer: challenge" 'Bearer realm="hwe-est"' "$(header WWW-Authenticate)"
+enroll simpleenroll "$tmp/lacking.b64" -u u:s3cret
+expect "bearer: Basic credentials instead" 401 "$code"
+expect "bearer: no error code for another scheme" 'Bearer realm="hwe-est"' "$(header WWW-Authenticate)"
+enroll simpleenroll "$tmp/lacking.b64" -H 'Authorization: Bearer tok-124.abc'
+expect "bearer: wrong token" 401 "$code"
+expect "bearer: invalid_token" 'Bearer realm="hwe-est", error="invalid_token"' "$(header WWW-Authenticate)"
+enroll simpleenroll "$tmp/lacking.b64" -H 'Authorization: Bearer tok-123'
+expect "bearer: prefix of the token" 401 "$code"
+enroll simpleenroll "$tmp/lacking.b64" -H 'Authorization: Bearer tok-123.abcd'
+expect "bearer: token plus a character" 401 "$code"
+enroll simpleenroll "$tmp/lacking.b64" -H 'Authorization: Bearer tok 123'
+expect "bearer: malformed token" 400 "$code"
+expect "bearer: invalid_request" 'Bearer realm="hwe-est", error="invalid_request"' "$(header WWW-Authenticate)"
+enroll simpleenroll "$tmp/lacking.b64" -H 'Authorization: Bearer tok-123.abc'
+expect "bearer: right token" 200 "$code"
+enroll simpleenroll "$tmp/lacking.b64" -H 'Authorization: bearer tok-123.abc'
+expect "bearer: scheme is case-insensitive" 200 "$code"
+call simplereenroll --cert "$d/boot.pem" --key "$d/boot.key" \
+	-H 'Content-Type: application/pkcs10' --data-binary @"$tmp/re.b64"
+expect "bearer: simplereenroll without the token" 401 "$code"
+call simplereenroll --cert "$d/boot.pem" --key "$d/boot.key" -H 'Authorization: Bearer tok-123.abc' \
+	-H 'Content-Type: application/pkcs10' --data-binary @"$tmp/re.b64"
+expect "bearer: simplereenroll with the token" 200 "$code"
+grep -q 'tok-12' "$d/requests.log" "$d/server.log" && fail "bearer token appears in a log" ||
+	pass "bearer token in no log"
+srv --bearer-file "$tmp/bearer" --require-pop
+pop --bearer 'tok-file_1.~+/='
+expect "bearer-file + pop: token and binding" 200 "$code"
+pop --bearer 'tok-file_1'
+expect "bearer-file: wrong token" 401 "$code"
+bad_usage "--bearer with --user" --bearer --bearer x --user u --pass-file "$tmp/pass"
+bad_usage "--bearer with --auth" --bearer --bearer x --auth digest
+bad_usage "--bearer-file with --user" --bearer-file --bearer-file "$tmp/bearer" --user u --pass-file "$tmp/pass"
+bad_usage "--bearer and --bearer-file" --bearer --bearer x --bearer-file "$tmp/bearer"
+bad_usage "--bearer empty" --bearer --bearer ''
+bad_usage "--bearer with a space" --bearer --bearer 'a b'
+bad_usage "--bearer '=' first" --bearer --bearer '=abc'
+bad_usage "--bearer-file missing" --bearer-file --bearer-file "$tmp/none"
+printf '\n' >"$tmp/empty-bearer"
+bad_usage "--bearer-file empty line" --bearer-file --bearer-file "$tmp/empty-bearer"
+
 "$ESTSERVER" --help | grep -q -- '--require-pop' && "$ESTSERVER" --help | grep -q -- '--enforce-csrattrs' &&
-	"$ESTSERVER" --help | grep -q -- '--csrattrs VALUE' && pass "usage text documents every switch" ||
+	"$ESTSERVER" --help | grep -q -- '--csrattrs VALUE' && "$ESTSERVER" --help | grep -q -- '--bearer TOKEN' &&
+	"$ESTSERVER" --help | grep -q -- '--bearer-file F' && pass "usage text documents every switch" ||
 	fail "usage text lacks a switch"
 
 [ "$failures" = 0 ] || { echo "$failures failure(s)" >&2; exit 1; }
