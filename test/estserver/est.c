@@ -235,6 +235,49 @@ static int authenticate(struct est_server *srv, struct http_req *rq, struct http
 	return 0;
 }
 
+/* RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
+int est_b64token(const char *s)
+{
+	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			  "0123456789-._~+/");
+
+	return n > 0 && s[n + strspn(s + n, "=")] == '\0';
+}
+
+/* --bearer (RFC 6750 section 3): 1 if the request carries the token;
+ * otherwise sets a 401 (absent: no error code; wrong: invalid_token) or a
+ * 400 (malformed: invalid_request). */
+static int bearer_ok(struct est_server *srv, struct http_req *rq, struct http_resp *rs)
+{
+	const char *a = rq->authorization, *tok;
+	unsigned char want[32], got[32];
+
+	if (strncasecmp(a, "Bearer", 6) != 0 || (a[6] != ' ' && a[6] != '\0')) {
+		/* none, or another scheme: "lacks any authentication information" */
+		resp_text(rs, 401, "authentication required: Authorization: Bearer TOKEN");
+		resp_header(rs, "WWW-Authenticate: Bearer realm=\"%s\"", EST_REALM);
+		return 0;
+	}
+	for (tok = a + 6; *tok == ' '; tok++)
+		;
+	if (!est_b64token(tok)) {
+		resp_text(rs, 400, "malformed bearer token (RFC 6750 b64token)");
+		resp_header(rs, "WWW-Authenticate: Bearer realm=\"%s\", error=\"invalid_request\"",
+			    EST_REALM);
+		return 0;
+	}
+	/* compare digests: constant time whatever the lengths */
+	if (!EVP_Digest(tok, strlen(tok), got, NULL, EVP_sha256(), NULL) ||
+	    !EVP_Digest(srv->bearer, strlen(srv->bearer), want, NULL, EVP_sha256(), NULL) ||
+	    CRYPTO_memcmp(got, want, sizeof(want)) != 0) {
+		resp_text(rs, 401, "invalid bearer token");
+		resp_header(rs, "WWW-Authenticate: Bearer realm=\"%s\", error=\"invalid_token\"",
+			    EST_REALM);
+		return 0;
+	}
+	return 1;
+}
+
 static int client_cert_ok(struct est_conn *c, struct http_resp *rs)
 {
 	if (!c->client_cert) {
@@ -288,6 +331,38 @@ static int media_type_is(const char *ctype, const char *want)
 	return n == strlen(want) && strncasecmp(ctype, want, n) == 0;
 }
 
+/* --require-pop and --enforce-csrattrs; 1 if the CSR passes (or neither
+ * is on), else a 400 whose body names every failure. */
+static int strict_checks(struct est_conn *c, struct http_req *rq, struct http_resp *rs,
+			 X509_REQ *req)
+{
+	struct est_server *srv = c->srv;
+	char pop[512] = "", *missing = NULL;
+	int pop_ok = 1, nmissing = 0;
+
+	if (srv->require_pop) {
+		pop_ok = pop_check(c, req, pop, sizeof(pop));
+		rq->pop = pop_ok == 1 ? "ok" : "bad";
+	}
+	if (srv->enforce_csrattrs) {
+		/* a 204 to /csrattrs asks for nothing */
+		nmissing = csrattrs_enforce(srv->csrattrs_empty ? NULL : srv->csrattrs, req, &missing);
+		rq->attrs = nmissing == 0 ? "ok" : nmissing > 0 ? "missing" : NULL;
+	}
+	if (missing && *missing)
+		missing[strlen(missing) - 1] = '\0';	/* resp_text ends the body */
+	if (pop_ok < 0 || nmissing < 0) {
+		resp_text(rs, 500, "%s", pop_ok < 0 ? pop : "cannot check the CSR attributes");
+		pop_ok = 0;
+	} else if (pop_ok == 0 || nmissing > 0) {
+		resp_text(rs, 400, "%s%s%s%s", pop, pop[0] && missing ? "\n" : "",
+			  missing ? "CSR lacks what /csrattrs asks for (RFC 7030 section 4.5.2):\n" : "",
+			  missing ? missing : "");
+	}
+	free(missing);
+	return pop_ok == 1 && nmissing == 0;
+}
+
 static void do_enroll(struct est_conn *c, struct http_req *rq, struct http_resp *rs,
 		      int reenroll, enum est_fault fault)
 {
@@ -303,6 +378,8 @@ static void do_enroll(struct est_conn *c, struct http_req *rq, struct http_resp 
 		if (!client_cert_ok(c, rs))
 			goto out;
 	}
+	if (srv->bearer && !bearer_ok(srv, rq, rs))
+		goto out;
 	if (!reenroll && srv->user && !authenticate(srv, rq, rs))
 		goto out;
 	if (!media_type_is(rq->content_type, "application/pkcs10")) {
@@ -326,6 +403,8 @@ static void do_enroll(struct est_conn *c, struct http_req *rq, struct http_resp 
 		resp_text(rs, 400, "CSR signature does not verify");
 		goto out;
 	}
+	if (!strict_checks(c, rq, rs, req))
+		goto out;
 	if (reenroll) {
 		if (X509_NAME_cmp(X509_REQ_get_subject_name(req),
 				  X509_get_subject_name(c->client_cert)) != 0) {
@@ -362,19 +441,11 @@ out:
 
 static void do_csrattrs(struct est_server *srv, struct http_resp *rs)
 {
-	unsigned char *der;
-	size_t len;
-
 	if (srv->csrattrs_empty) {
 		rs->status = 204;
 		return;
 	}
-	if (!pki_csrattrs(&der, &len)) {
-		resp_text(rs, 500, "out of memory");
-		return;
-	}
-	resp_b64(srv, rs, "application/csrattrs", der, len);
-	free(der);
+	resp_b64(srv, rs, "application/csrattrs", srv->csrattrs_der, srv->csrattrs_len);
 }
 
 /* Faults that replace the answer before the operation runs; 1 if handled. */

@@ -67,6 +67,12 @@ struct est_server {
 	char dhe_group[16];		/* first ffdheNNNN in LIST: TLS 1.2 DHE with it; "" = no DHE */
 	const char *sigalgs;		/* --sigalgs LIST or NULL (OpenSSL defaults) */
 	int csrattrs_empty;
+	unsigned char *csrattrs_der;	/* what /csrattrs answers (built-in or --csrattrs) */
+	size_t csrattrs_len;
+	struct csrattrs *csrattrs;	/* csrattrs_der parsed (csrattrs.c) */
+	int enforce_csrattrs;		/* --enforce-csrattrs */
+	int require_pop;		/* --require-pop */
+	char *bearer;			/* --bearer / --bearer-file token, or NULL */
 	int b64_oneline;		/* base64 bodies without line breaks */
 	enum est_fault fault;
 	int fault_status;
@@ -119,6 +125,8 @@ struct http_req {
 	unsigned char *body;
 	size_t body_len;
 	char user[128];			/* authenticated user name for the log, or "" */
+	const char *pop;		/* log pop=: "ok", "bad" or NULL ("-", not checked) */
+	const char *attrs;		/* log attrs=: "ok", "missing" or NULL ("-") */
 };
 
 /* A response under construction. */
@@ -140,7 +148,6 @@ int pki_bootstrap(struct est_server *srv, const char *name);
 int pki_key_hash(X509_REQ *req, unsigned char out[32]);
 X509 *pki_issue(struct est_server *srv, X509_REQ *req, enum est_fault fault);
 int pki_certs_only(X509 **certs, int n, unsigned char **der, size_t *len);
-int pki_csrattrs(unsigned char **der, size_t *len);
 int pki_verify_client(struct est_server *srv, SSL *ssl, X509 **cert_out);
 int pki_san_equal(X509_REQ *req, X509 *cert);
 char *b64_encode(const unsigned char *in, size_t len, int oneline, size_t *outlen);
@@ -148,7 +155,17 @@ unsigned char *b64_decode(const unsigned char *in, size_t len, size_t *outlen);
 int write_file_atomic(const char *dir, const char *name, const char *data,
 		      size_t len, int mode);
 
+/* csrattrs.c */
+struct csrattrs;
+int csrattrs_load(struct est_server *srv, const char *arg, char *err, size_t errlen);
+void csrattrs_free(struct csrattrs *ca);
+int csrattrs_enforce(const struct csrattrs *ca, X509_REQ *req, char **text);
+
+/* pop.c */
+int pop_check(struct est_conn *c, X509_REQ *req, char *msg, size_t msglen);
+
 /* est.c */
+int est_b64token(const char *s);
 void est_handle(struct est_conn *c, struct http_req *rq, struct http_resp *rs);
 
 /* conn.c */

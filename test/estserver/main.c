@@ -14,7 +14,7 @@
  * TLS side as far as a FIPS-mode server does.  It appends one line per
  * request to DIR/requests.log:
  *
- *   <unix-time> conn=N req=N tls=new|resumed METHOD PATH STATUS client=SUBJ|- user=U|- proto=V group=G|-
+ *   <unix-time> conn=N req=N tls=new|resumed METHOD PATH STATUS client=SUBJ|- user=U|- proto=V group=G|-[ pop=P][ attrs=A]
  *
  * e.g. "1767225600 conn=3 req=1 tls=new GET /.well-known/est/cacerts 200
  * client=- user=- proto=TLSv1.3 group=P-256" (one line).  SUBJ is the client
@@ -22,7 +22,12 @@
  * (TLSv1.2, TLSv1.3); G its key exchange group under the name --groups takes
  * (P-256, P-384, P-521, X25519, X448, ffdhe2048, ...; a resumed TLS 1.2
  * session shows that of its full handshake), "-" when OpenSSL reports none
- * (TLS 1.2 RSA key transport, which --groups rules out).  New fields go at the end.
+ * (TLS 1.2 RSA key transport, which --groups rules out).  Only with
+ * --require-pop does " pop=P" follow (ok: the CSR's challengePassword holds
+ * the channel binding, bad: it does not, -: not checked, e.g. a 401 or a
+ * GET), only with --enforce-csrattrs " attrs=A" (ok, missing: the CSR lacks
+ * an item of /csrattrs, -: not checked); without these switches the line
+ * ends in group=G as before.  New fields go at the end.
  * Spaces and control characters in any field become '_'; a stalled request
  * logs status 0.  A refused handshake logs no request line, only
  * "conn=N: TLS handshake failed: REASON" on stderr.
@@ -30,6 +35,9 @@
  * DIR/pid.  --fault NAME makes it misbehave for the hostile-network tests;
  * TLS-level faults (close-handshake, wrong-host, untrusted) hit every
  * connection, the others only EST requests (of one operation with --fault-op).
+ * --require-pop, --csrattrs, --enforce-csrattrs and --bearer make it as
+ * strict as the strictest EST servers: proof-of-possession (pop.c), the CSR
+ * attributes it asks for (csrattrs.c), RFC 6750 bearer tokens (est.c).
  */
 #include "config.h"
 
@@ -75,6 +83,39 @@ static const char usage_text[] =
 "  --bootstrap NAME        also issue DIR/NAME.pem + DIR/NAME.key (EC P-256, CN=NAME,\n"
 "                          clientAuth) at start; may repeat\n"
 "  --csrattrs-empty        /csrattrs answers 204 No Content\n"
+"  --csrattrs VALUE        /csrattrs answers this CsrAttrs, not the built-in one\n"
+"                          (challengePassword, id-ecPublicKey prime256v1,\n"
+"                          ecdsa-with-SHA256, extensionRequest subjectAltName):\n"
+"                          rfc7030-example (RFC 7030 section 4.5.2:\n"
+"                          challengePassword, id-ecPublicKey secp384r1,\n"
+"                          extensionRequest macAddress, ecdsa-with-SHA384), a FILE\n"
+"                          of DER or base64, or inline base64; it must be DER\n"
+"                          CsrAttrs (checked at start)\n"
+"  --enforce-csrattrs      /simpleenroll and /simplereenroll answer 400, one line\n"
+"                          per missing item, to a CSR lacking what /csrattrs asks\n"
+"                          for: a signature algorithm or hash OID = the CSR's\n"
+"                          signature; a key algorithm OID, id-ecPublicKey {curve},\n"
+"                          rsaEncryption {bits} = the CSR's key; challengePassword\n"
+"                          = a CSR attribute; extensionRequest {OIDs} and extension\n"
+"                          OIDs = extensions in the CSR's extensionRequest\n"
+"                          (macAddress also as a CSR attribute); other OIDs = a CSR\n"
+"                          or subject attribute (attribute values are not compared;\n"
+"                          with --csrattrs-empty nothing is asked, nothing refused)\n"
+"  --require-pop           proof-of-possession (RFC 7030 section 3.5): /simpleenroll\n"
+"                          and /simplereenroll answer 400 \"proof-of-possession\n"
+"                          failed: ...\" (real servers answer 400 or 401) unless the\n"
+"                          CSR has one challengePassword, a PrintableString or\n"
+"                          UTF8String holding the base64 (with padding) of the\n"
+"                          channel binding of the connection the POST comes on:\n"
+"                          TLS 1.2 tls-unique (RFC 5929; extended master secret\n"
+"                          required), TLS 1.3 tls-exporter (RFC 9266: 32 bytes,\n"
+"                          label EXPORTER-Channel-Binding, no context = empty one)\n"
+"  --bearer TOKEN          /simpleenroll and /simplereenroll require\n"
+"                          \"Authorization: Bearer TOKEN\" (RFC 6750): 401 with\n"
+"                          WWW-Authenticate: Bearer realm=\"hwe-est\" without it,\n"
+"                          adding error=\"invalid_token\" when wrong; 400 with\n"
+"                          error=\"invalid_request\" when malformed; not with --user\n"
+"  --bearer-file F         the same, the token being the first line of F\n"
 "  --tls-min 1.2|1.3       lowest TLS version accepted (default 1.2)\n"
 "  --tls-max 1.2|1.3       highest TLS version offered (not below --tls-min)\n"
 "  --groups LIST           key exchange groups accepted, ':'-separated OpenSSL names\n"
@@ -247,14 +288,14 @@ static void check_tls_policy(struct est_server *srv)
 	}
 }
 
-static char *read_pass(const char *path)
+static char *read_pass(const char *path, const char *opt)
 {
 	FILE *f = fopen(path, "r");
 	char line[1024];
 	size_t n;
 
 	if (!f || !fgets(line, sizeof(line), f)) {
-		fprintf(stderr, "hwe-estserver: cannot read password file '%s'\n", path);
+		fprintf(stderr, "hwe-estserver: cannot read %s '%s'\n", opt, path);
 		exit(2);
 	}
 	fclose(f);
@@ -268,7 +309,8 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 {
 	enum { O_DIR = 256, O_PORT, O_USER, O_PASSFILE, O_AUTH, O_REQCC, O_PENDING,
 	       O_RETRY, O_SEPTLS, O_DAYS, O_KEYTYPE, O_CHAIN, O_BOOT, O_TLSMAX,
-	       O_TLSMIN, O_GROUPS, O_SIGALGS, O_FAULT, O_FAULTOP, O_CSREMPTY, O_ONELINE, O_HELP };
+	       O_TLSMIN, O_GROUPS, O_SIGALGS, O_FAULT, O_FAULTOP, O_CSREMPTY, O_ONELINE,
+	       O_CSRATTRS, O_ENFORCE, O_POP, O_BEARER, O_BEARERFILE, O_HELP };
 	static const struct option longopts[] = {
 		{ "dir", required_argument, NULL, O_DIR },
 		{ "port", required_argument, NULL, O_PORT },
@@ -291,11 +333,17 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 		{ "fault-op", required_argument, NULL, O_FAULTOP },
 		{ "csrattrs-empty", no_argument, NULL, O_CSREMPTY },
 		{ "base64-oneline", no_argument, NULL, O_ONELINE },
+		{ "csrattrs", required_argument, NULL, O_CSRATTRS },
+		{ "enforce-csrattrs", no_argument, NULL, O_ENFORCE },
+		{ "require-pop", no_argument, NULL, O_POP },
+		{ "bearer", required_argument, NULL, O_BEARER },
+		{ "bearer-file", required_argument, NULL, O_BEARERFILE },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *pass_file = NULL;
-	int ch;
+	const char *pass_file = NULL, *csrattrs = NULL, *bearer = NULL, *bearer_file = NULL;
+	char err[512];
+	int ch, auth_given = 0;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -304,6 +352,7 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 		case O_USER: srv->user = optarg; break;
 		case O_PASSFILE: pass_file = optarg; break;
 		case O_AUTH:
+			auth_given = 1;
 			if (strcmp(optarg, "basic") == 0)
 				srv->auth = EST_AUTH_BASIC;
 			else if (strcmp(optarg, "digest") == 0)
@@ -341,6 +390,11 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 		case O_FAULTOP: srv->fault_op = optarg; break;
 		case O_CSREMPTY: srv->csrattrs_empty = 1; break;
 		case O_ONELINE: srv->b64_oneline = 1; break;
+		case O_CSRATTRS: csrattrs = optarg; break;
+		case O_ENFORCE: srv->enforce_csrattrs = 1; break;
+		case O_POP: srv->require_pop = 1; break;
+		case O_BEARER: bearer = optarg; break;
+		case O_BEARERFILE: bearer_file = optarg; break;
 		case O_HELP: fputs(usage_text, stdout); exit(0);
 		default: fputs(usage_text, stderr); exit(2);
 		}
@@ -351,9 +405,27 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 		usage_error("%s", "--dir is required");
 	if (!!srv->user != !!pass_file)
 		usage_error("%s", "--user and --pass-file go together");
+	if (csrattrs && srv->csrattrs_empty)
+		usage_error("%s", "--csrattrs and --csrattrs-empty exclude each other");
+	if (bearer && bearer_file)
+		usage_error("%s", "--bearer and --bearer-file exclude each other");
+	if ((bearer || bearer_file) && (srv->user || pass_file || auth_given))
+		usage_error("%s %s", bearer ? "--bearer" : "--bearer-file",
+			    "cannot be combined with --user/--pass-file/--auth (one HTTP auth scheme)");
 	check_tls_policy(srv);
+	if (!csrattrs_load(srv, csrattrs, err, sizeof(err)))
+		usage_error("invalid --csrattrs '%s': %s", csrattrs ? csrattrs : "(built-in)", err);
 	if (pass_file)
-		srv->pass = read_pass(pass_file);
+		srv->pass = read_pass(pass_file, "password file");
+	if (bearer_file)
+		srv->bearer = read_pass(bearer_file, "--bearer-file");
+	else if (bearer)
+		srv->bearer = strdup(bearer);
+	if (bearer && !srv->bearer)
+		usage_error("%s", "out of memory");
+	if (srv->bearer && !est_b64token(srv->bearer))
+		usage_error("invalid %s token: RFC 6750 b64token expected (A-Z a-z 0-9 - . _ ~ + /, "
+			    "then '=' padding)", bearer ? "--bearer" : "--bearer-file");
 }
 
 static int listen_loopback(int port, int *bound)
@@ -524,6 +596,12 @@ int main(int argc, char **argv)
 		OPENSSL_cleanse(srv.pass, strlen(srv.pass));
 		free(srv.pass);
 	}
+	if (srv.bearer) {
+		OPENSSL_cleanse(srv.bearer, strlen(srv.bearer));
+		free(srv.bearer);
+	}
+	csrattrs_free(srv.csrattrs);
+	free(srv.csrattrs_der);
 	SSL_CTX_free(srv.ssl_ctx);
 	X509_STORE_free(srv.client_store);
 	X509_free(srv.ca_cert);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* pki.c - the test server's CAs, issuance, PKCS#7 and CsrAttrs encoding. */
+/* pki.c - the test server's CAs, issuance and PKCS#7. */
 #include "config.h"
 
 #include <errno.h>
@@ -447,42 +447,6 @@ int pki_certs_only(X509 **certs, int n, unsigned char **der, size_t *len)
 out:
 	PKCS7_free(p7);
 	return ok;
-}
-
-static size_t put_oid(unsigned char *p, const char *txt)
-{
-	ASN1_OBJECT *o = OBJ_txt2obj(txt, 1);
-	int n = o ? i2d_ASN1_OBJECT(o, &p) : 0;
-
-	ASN1_OBJECT_free(o);
-	return n > 0 ? (size_t)n : 0;
-}
-
-/* tag + short-form length + content (every piece here is < 128 bytes) */
-static size_t put_tlv(unsigned char *p, unsigned char tag,
-		      const unsigned char *content, size_t len)
-{
-	p[0] = tag;
-	p[1] = (unsigned char)len;
-	memmove(p + 2, content, len);
-	return len + 2;
-}
-
-/* CsrAttrs: challengePassword. */
-int pki_csrattrs(unsigned char **der, size_t *len)
-{
-	unsigned char items[120];
-	size_t n = 0;
-
-	/* challengePassword (proof-of-possession) only: every key type and CSR
-	 * configuration may be enrolled (--csrattrs rfc7030-example asks for
-	 * a key type, a signature algorithm and an extension) */
-	n += put_oid(items + n, "1.2.840.113549.1.9.7");
-	*der = malloc(n + 2);
-	if (!*der)
-		return 0;
-	*len = put_tlv(*der, 0x30, items, n);
-	return 1;
 }
 
 /* Verify the TLS peer's certificate against the EST CA. *cert_out gets a
