@@ -49,6 +49,7 @@ strict_pop() {
 		ks_unchanged before "[$label] TLS $v enroll --no-pop"
 
 		step "[$label] TLS $v: enroll with the binding (default: /csrattrs asks for challengePassword)"
+		: >"$srv/requests.log"
 		ok enroll --uri "$url" --key-alias "$alias" --csr-conf device.conf --estc-user device \
 			--estc-pass-file "$T/pass" "${_ea[@]}"
 		check_cert "$alias" "$srv"
@@ -68,6 +69,14 @@ strict_pop() {
 		step "[$label] TLS $v: reenroll --rekey with the binding"
 		ok reenroll --uri "$rurl" --key-alias "$alias" --rekey "${_ra[@]}"
 		check_cert "$alias" "$srv"
+
+		step "[$label] TLS $v: the reference workflow's form (certificate est) with the binding"
+		: >"$srv/requests.log"
+		ok certificate est --uri "$url" --key-alias "$alias-te" --csr-conf device.conf \
+			--estc-user device --estc-pass-file "$T/pass" "${_ea[@]}"
+		check_cert "$alias-te" "$srv"
+		grep -q "POST [^ ]*/simpleenroll 200 .* pop=ok" "$srv/requests.log" ||
+			{ cat "$srv/requests.log" >&2; fail "[$label] TLS $v: certificate est without a good binding"; }
 
 		step "[$label] TLS $v: --no-pop on reenroll is refused, keystore unchanged"
 		ks_snapshot before

@@ -27,7 +27,9 @@ INTEGRATION_TESTS = \
 	test/integration/valgrind_memcheck.sh \
 	test/integration/demo_cleanup.sh \
 	test/integration/software_tls_interop.sh \
-	test/integration/tpm2_tls_interop.sh
+	test/integration/tpm2_tls_interop.sh \
+	test/integration/software_est_strict.sh \
+	test/integration/tpm2_est_strict.sh
 # Run by `make check` only, not by the sanitizer pass (see Makefile.am).
 # software_enroll_coredump: ASan turns core dumps off and catches SIGSEGV.
 PLAIN_ONLY_TESTS = test/integration/tpm2_tls_clientauth.sh \
