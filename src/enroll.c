@@ -613,14 +613,24 @@ int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
 		hwe_err_hint(j.pop ? "the server checked the proof-of-possession and rejected it: a TLS-terminating proxy or load balancer in between changes the channel binding; connect to the EST server itself" :
 			     "the server requires proof-of-possession: leave out --no-pop (or pop-policy=never), or pass --pop");
 	if (ret == HWE_EXIT_PENDING) {
-		/* keep the request (and a new key) so the next run resumes it */
+		/* keep the request (and a new key) so the next run resumes it.
+		 * The pending error is set aside while the commit runs, so that
+		 * a failing commit reports its own cause (the first recorded
+		 * error wins), and restored when the commit succeeds. */
+		char msg[512], hint[512];
+		const char *h = hwe_err_hint_text();
 		int r2;
 
+		snprintf(msg, sizeof(msg), "%s", hwe_err_message());
+		snprintf(hint, sizeof(hint), "%s", h ? h : "");
+		hwe_err_clear();
 		r2 = commit(&j, 1);
 		if (r2 == HWE_OK) {
 			j.fresh_generated = 0;
+			hwe_err(HWE_EXIT_PENDING, HWE_ERR_EST_PENDING, "%s", msg);
+			if (hint[0])
+				hwe_err_hint("%s", hint);
 		} else {
-			hwe_err_clear();
 			ret = r2;
 		}
 		goto out;

@@ -607,6 +607,17 @@ int hwe_keystore_txn_commit(struct hwe_ks_txn *t)
 		t->state = TXN_DONE;
 		return HWE_OK;
 	}
+	/* 0. an action that cannot succeed (its target is a directory) is
+	 * refused before anything is decided: the keystore stays as it was */
+	for (i = 0; i < t->n; i++) {
+		struct stat st;
+
+		if (fstatat(ks->fd[t->a[i].sub], t->a[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode))
+			return hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_IO,
+				       "cannot update '%s': it is a directory; nothing was changed",
+				       ks_kpath(ks, t->a[i].sub, t->a[i].name, p, sizeof(p)));
+	}
 	/* 1. the journal: one line per action, durable before anything moves */
 	cap = sizeof(JOURNAL_MAGIC) + KS_ALIAS_MAX + 2;
 	for (i = 0; i < t->n; i++)

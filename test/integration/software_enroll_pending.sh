@@ -57,4 +57,15 @@ cmp <(openssl pkey -in "$KS/keys/dev3.pem" -pubout) <(openssl req -in "$KS/req/d
 	fail "the resumed CSR still carries the old connection's binding"
 openssl req -in "$KS/req/dev3.csr" -verify -noout 2>/dev/null || fail "the re-bound CSR does not verify"
 [ -e "$KS/req/dev3.pending.pem" ] && fail "pending key left behind"
+
+step "a 202 whose request cannot be saved: the save's own error, not a lost one"
+# req/dev4.csr is a directory: the pending commit's rename onto it fails
+mkdir -p "$KS/req/dev4.csr"
+ks_snapshot before
+expect 12 "keystore|rename|dev4.csr" enroll --uri "$URL" --key-alias dev4 --csr-conf device.conf \
+	--estc-user device --estc-pass-file "$T/pass" --max-wait 1
+once
+grep -q "command failed" "$T/err" && { cat "$T/err"; fail "the commit's error was lost"; }
+grep -q "ERR_EST_PENDING" "$T/err" && { cat "$T/err"; fail "reported as pending although nothing was saved"; }
+ks_unchanged before "a pending request that could not be saved"
 exit 0
