@@ -319,6 +319,19 @@ int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long lon
 				       optdefs[c].name);
 		o->given |= HWE_OPTBIT(c);
 		o->val[c] = optdefs[c].has_arg ? optarg : "1";
+		if (c == HWE_OPT_ESTC_PASS && optarg && *optarg) {
+			/* as database clients do: keep a copy in the secure heap and
+			 * blank the argument, so /proc/PID/cmdline shows it only
+			 * until here (the warning below stays: it was visible) */
+			static char *pass_copy;
+
+			OPENSSL_secure_clear_free(pass_copy, pass_copy ? strlen(pass_copy) + 1 : 0);
+			if (!(pass_copy = OPENSSL_secure_malloc(strlen(optarg) + 1)))
+				return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+			memcpy(pass_copy, optarg, strlen(optarg) + 1);
+			memset(optarg, 'x', strlen(optarg));
+			o->val[c] = pass_copy;
+		}
 		if (optdefs[c].has_arg && !*optarg)
 			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "option '--%s' has an empty value",
 				       optdefs[c].name);

@@ -36,6 +36,25 @@ hwe certificate est --algorithm RSA --size 2048 --estc-server-dn localhost --est
 [ "$rc" = 0 ] || { cat "$T/err"; fail "certificate est (Step 3 form)"; }
 grep -q "visible\|other users" "$T/err" || fail "no warning about --estc-pass on the command line"
 check_cert rsaTestKey "$T/srv"
+
+step "--estc-pass is blanked in the process's argv as soon as it is read"
+est_start "$T/stall" --user device --pass-file "$T/pass" --fault stall --fault-op simpleenroll
+cp "$T/stall/tls-ca.pem" "$KS/ca/tls-stall.pem"
+"$HWENROLL" -k "$KS" certificate est --uri "$(est_url "$T/stall" "" simpleenroll)" --estc-user device \
+	--estc-pass "$EST_PASS" --csr-conf device.conf --key-alias stalled --timeout 30 >/dev/null 2>&1 &
+spid=$!
+for ((i = 0; i < 200; i++)); do
+	grep -q "GET [^ ]*/csrattrs 200" "$T/stall/requests.log" 2>/dev/null && break
+	sleep 0.05
+done
+grep -q "GET [^ ]*/csrattrs 200" "$T/stall/requests.log" || { kill "$spid"; fail "the stalled run did not reach the server"; }
+cmdline=$(tr '\0' ' ' <"/proc/$spid/cmdline")
+kill "$spid"
+wait "$spid" 2>/dev/null || true
+case $cmdline in *--estc-pass*) ;; *) fail "not the hwenroll process: $cmdline" ;; esac
+case $cmdline in *"$EST_PASS"*) fail "the password is readable in /proc/PID/cmdline: $cmdline" ;; esac
+echo "$cmdline" | grep -q -- "--estc-pass xxxx" || fail "--estc-pass not blanked: $cmdline"
+rm -f "$KS/ca/tls-stall.pem"
 openssl x509 -in "$KS/certs/rsaTestKey.pem" -noout -text | grep -q "Public-Key: (2048 bit)" || fail "not RSA 2048"
 
 step "default alias GenKey"
