@@ -105,11 +105,17 @@ int hwe_cmd_net_prepare(const struct hwe_opts *o, struct hwe_cmd_net *n)
 	}
 	n->cfg.server_name = o->val[HWE_OPT_SERVER_DN];
 	n->cfg.user = o->val[HWE_OPT_ESTC_USER];
-	if (o->val[HWE_OPT_ESTC_PASS_FILE]) {
+	/* command line (--estc-pass-file, --estc-pass), then EST_PASS, then
+	 * the config file's estc-pass-file */
+	env = getenv("EST_PASS");
+	if (env && !*env)
+		env = NULL;
+	if (hwe_opts_given(o, HWE_OPT_ESTC_PASS_FILE) ||
+	    (o->val[HWE_OPT_ESTC_PASS_FILE] && !o->val[HWE_OPT_ESTC_PASS] && !env)) {
 		ret = hwe_read_secret_file(o->val[HWE_OPT_ESTC_PASS_FILE], "password", &n->pass);
 		if (ret)
 			return ret;
-	} else if (o->val[HWE_OPT_ESTC_PASS] || ((env = getenv("EST_PASS")) && *env)) {
+	} else if (o->val[HWE_OPT_ESTC_PASS] || env) {
 		n->pass = hwe_secret_dup(o->val[HWE_OPT_ESTC_PASS] ? o->val[HWE_OPT_ESTC_PASS] : env);
 		if (!n->pass)
 			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");

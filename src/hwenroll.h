@@ -102,6 +102,8 @@ int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long lon
 		   const struct hwe_usage *usage, struct hwe_opts *o);
 /* Print "usage: hwenroll <synopsis>" and details to stdout. */
 void hwe_usage_print(const struct hwe_usage *usage);
+/* 1 if opt was given on the command line (not from environment or config). */
+int hwe_opts_given(const struct hwe_opts *o, enum hwe_opt opt);
 /* Long name of an option ("key-alias"). */
 const char *hwe_opt_name(enum hwe_opt opt);
 

@@ -73,6 +73,11 @@ struct hwe_config {
 	char **vals;
 };
 
+int hwe_opts_given(const struct hwe_opts *o, enum hwe_opt opt)
+{
+	return (o->given & HWE_OPTBIT(opt)) != 0;
+}
+
 const char *hwe_opt_name(enum hwe_opt opt)
 {
 	return (unsigned)opt < HWE_OPT_COUNT ? optdefs[opt].name : "?";
@@ -535,12 +540,17 @@ int hwe_opts_key(const struct hwe_opts *o, struct hwe_key_opts *ko, char **pin_o
 
 	memset(ko, 0, sizeof(*ko));
 	*pin_out = NULL;
+	/* the documented order for each: command line, then the environment,
+	 * then the config file (o->val holds a config value when the option
+	 * was not given), then the default */
 	ko->alias = o->val[HWE_OPT_KEY_ALIAS];
-	ko->tcti = o->val[HWE_OPT_TCTI];
+	ko->tcti = hwe_opts_given(o, HWE_OPT_TCTI) ? o->val[HWE_OPT_TCTI] : NULL;
 	if (!ko->tcti && (env = getenv("HWENROLL_TCTI")) && *env)
 		ko->tcti = env;
 	if (!ko->tcti && (env = getenv("TPM2OPENSSL_TCTI")) && *env)
 		ko->tcti = env;
+	if (!ko->tcti)
+		ko->tcti = o->val[HWE_OPT_TCTI];
 	if (!ko->tcti)
 		ko->tcti = "device:/dev/tpmrm0";
 	if (o->val[HWE_OPT_TPM_PARENT] &&
@@ -550,8 +560,11 @@ int hwe_opts_key(const struct hwe_opts *o, struct hwe_key_opts *ko, char **pin_o
 	    (ret = hwe_opts_handle(o->val[HWE_OPT_TPM_HANDLE], "tpm-handle", &ko->tpm_handle)))
 		return ret;
 	ko->pkcs11_module = o->val[HWE_OPT_PKCS11_MODULE];
+	if (!hwe_opts_given(o, HWE_OPT_PKCS11_MODULE) && (env = getenv("HWENROLL_PKCS11_MODULE")) && *env)
+		ko->pkcs11_module = env;
 	ko->token_uri = o->val[HWE_OPT_TOKEN_URI];
-	if (o->val[HWE_OPT_PIN_FILE]) {
+	if (hwe_opts_given(o, HWE_OPT_PIN_FILE) ||
+	    (o->val[HWE_OPT_PIN_FILE] && !((env = getenv("HWENROLL_PKCS11_PIN")) && *env))) {
 		ret = hwe_read_secret_file(o->val[HWE_OPT_PIN_FILE], "PIN", pin_out);
 		if (ret)
 			return ret;

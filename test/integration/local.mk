@@ -29,6 +29,7 @@ INTEGRATION_TESTS = \
 	test/integration/software_tls_interop.sh \
 	test/integration/tpm2_tls_interop.sh \
 	test/integration/software_est_strict.sh \
+	test/integration/software_option_precedence.sh \
 	test/integration/tpm2_est_strict.sh
 # Run by `make check` only, not by the sanitizer pass (see Makefile.am).
 # software_enroll_coredump: ASan turns core dumps off and catches SIGSEGV.
