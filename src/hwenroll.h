@@ -100,8 +100,9 @@ struct hwe_usage {
  * the option. */
 int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long long allowed,
 		   const struct hwe_usage *usage, struct hwe_opts *o);
-/* Print "usage: hwenroll <synopsis>" and details to stdout. */
-void hwe_usage_print(const struct hwe_usage *usage);
+/* Print "usage: hwenroll <synopsis>", details and every option in allowed
+ * to stdout. */
+void hwe_usage_print(const struct hwe_usage *usage, unsigned long long allowed);
 /* 1 if opt was given on the command line (not from environment or config). */
 int hwe_opts_given(const struct hwe_opts *o, enum hwe_opt opt);
 /* Long name of an option ("key-alias"). */

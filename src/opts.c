@@ -83,11 +83,30 @@ const char *hwe_opt_name(enum hwe_opt opt)
 	return (unsigned)opt < HWE_OPT_COUNT ? optdefs[opt].name : "?";
 }
 
-void hwe_usage_print(const struct hwe_usage *usage)
+void hwe_usage_print(const struct hwe_usage *usage, unsigned long long allowed)
 {
+	size_t i, col;
+	int n;
+
 	printf("usage: hwenroll [global options] %s\n\n%s\n", usage->synopsis, usage->summary);
 	if (usage->details && *usage->details)
 		printf("\n%s", usage->details);
+	/* the complete list, from the same set the parser accepts: --help
+	 * cannot drift from what the command takes */
+	printf("\nAll options of '%s':", usage->name);
+	col = 80;
+	for (i = 0; i < HWE_OPT_COUNT; i++) {
+		if (!(allowed & HWE_OPTBIT(i)))
+			continue;
+		n = (int)strlen(optdefs[i].name) + 3;
+		if (col + (size_t)n > 78) {
+			printf("\n ");
+			col = 1;
+		}
+		printf(" --%s", optdefs[i].name);
+		col += (size_t)n;
+	}
+	printf("\n");
 }
 
 static char *trim(char *s)
@@ -304,7 +323,7 @@ int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long lon
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		if (c == 'h' || c == OPT_HELP) {
-			hwe_usage_print(usage);
+			hwe_usage_print(usage, allowed);
 			return -1;
 		}
 		if (c == '?')
