@@ -78,7 +78,7 @@ int hwe_cmd_url(const struct hwe_opts *o, struct hwe_est_url *u)
 
 int hwe_cmd_net_prepare(const struct hwe_opts *o, struct hwe_cmd_net *n)
 {
-	const char *env;
+	const char *env = NULL;
 	long v;
 	int ret;
 
