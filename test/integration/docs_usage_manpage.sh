@@ -13,6 +13,17 @@ for cmd in cacerts csrattrs keygen enroll reenroll show certificate tpm; do
 done
 ok --help
 grep -q "^  enroll" "$T/out" || fail "hwenroll --help lists no commands"
+# --help lists every option a command accepts: an option it takes but does
+# not show is refused by nobody and found by no one
+for pair in enroll:--tpm-handle reenroll:--key-backend cacerts:--estc-server-url csrattrs:--estc-server-url \
+	enroll:--estc-server-url reenroll:--estc-server-url enroll:--tls-groups reenroll:--pop; do
+	cmd=${pair%%:*} opt=${pair#*:}
+	ok "$cmd" --help
+	sed -n '/^All options of/,$p' "$T/out" | grep -qw -- "$opt" || fail "$cmd --help does not list $opt"
+	# and the option is really accepted (not "does not apply")
+	hwe "$cmd" "$opt" x
+	grep -q "does not apply" "$T/err" && fail "$cmd --help lists $opt, which it refuses"
+done
 # exit codes: rc.h is the source
 codes=$(sed -n 's/^\tHWE_EXIT_[A-Z]* = \([0-9]*\),.*/\1/p' "$HWE_TOP_SRCDIR/src/rc.h")
 [ -n "$codes" ] || fail "no exit codes found in rc.h"
