@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define P11_KIT_FUTURE_UNSTABLE_API 1   /* the iterator (p11-kit's own tools use it) */
+#include <p11-kit/iter.h>
 #include <p11-kit/p11-kit.h>
 #include <p11-kit/uri.h>
 
@@ -380,27 +382,64 @@ out:
 
 /* ---- destroy: straight through p11-kit (OSSL_STORE cannot delete) ---------- */
 
-static int destroy_on(CK_FUNCTION_LIST *fl, P11KitUri *u, const char *pin, int *found)
+/* On one token (our logged-in RW session): destroy the private and public
+ * key objects the URI names, through p11-kit's iterator. */
+static void destroy_on_token(CK_FUNCTION_LIST *fl, CK_SLOT_ID slot, CK_SESSION_HANDLE s, P11KitUri *u,
+			     int *found)
 {
-	CK_SLOT_ID slots[64];
-	CK_ULONG ns = 64, i, got, nt;
-	CK_TOKEN_INFO ti;
-	CK_SESSION_HANDLE s;
-	CK_OBJECT_HANDLE h[16];
-	CK_OBJECT_CLASS classes[2] = { CKO_PRIVATE_KEY, CKO_PUBLIC_KEY };
-	CK_ATTRIBUTE t[3], *a;
+	static const CK_OBJECT_CLASS classes[2] = { CKO_PRIVATE_KEY, CKO_PUBLIC_KEY };
+	CK_OBJECT_CLASS cls;
+	CK_ATTRIBUTE a = { CKA_CLASS, &cls, sizeof(cls) };
+	P11KitIter *it;
 	CK_RV rv;
-	int c, ok = 1;
-	CK_ULONG j;
+	int c;
 
-	if (fl->C_GetSlotList(CK_TRUE, slots, &ns) != CKR_OK)
-		return 1;
-	for (i = 0; i < ns; i++) {
-		if (fl->C_GetTokenInfo(slots[i], &ti) != CKR_OK || !p11_kit_uri_match_token_info(u, &ti))
+	for (c = 0; c < 2; c++) {
+		cls = classes[c];
+		if (p11_kit_uri_set_attribute(u, &a) != P11_KIT_URI_OK || !(it = p11_kit_iter_new(u, 0)))
 			continue;
-		if (fl->C_OpenSession(slots[i], CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s) != CKR_OK)
+		p11_kit_iter_begin_with(it, fl, slot, s);
+		while ((rv = p11_kit_iter_next(it)) == CKR_OK) {
+			rv = p11_kit_iter_destroy_object(it);
+			if (rv == CKR_OK)
+				(*found)++;
+			else
+				hwe_warn("pkcs11: C_DestroyObject failed: 0x%lx", (unsigned long)rv);
+		}
+		if (rv != CKR_CANCEL)
+			hwe_warn("pkcs11: listing the key objects to delete stopped: 0x%lx", (unsigned long)rv);
+		p11_kit_iter_free(it);
+	}
+}
+
+/* Every private and public key object the URI names (its id, and its
+ * label when it has one), on every matching token of mods (as p11-kit's
+ * delete-object: no slot or object count limit): the tokens come from
+ * p11-kit's iterator, then on each a session of ours, logged in with pin
+ * where the token needs it (p11-kit 0.24's iterator cannot log in), is
+ * handed to an object iterator.  0 after recording an error. */
+static int destroy_objects(CK_FUNCTION_LIST **mods, P11KitUri *u, const char *pin, int *found)
+{
+	P11KitIter *toks = p11_kit_iter_new(u, P11_KIT_ITER_WITH_TOKENS | P11_KIT_ITER_WITHOUT_OBJECTS);
+	CK_FUNCTION_LIST *fl;
+	CK_TOKEN_INFO *ti;
+	CK_SESSION_HANDLE s;
+	CK_SLOT_ID slot;
+	CK_RV rv;
+	int ok = 1;
+
+	if (!toks)
+		return !hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	p11_kit_iter_begin(toks, mods);
+	while (ok && (rv = p11_kit_iter_next(toks)) == CKR_OK) {
+		if (p11_kit_iter_get_kind(toks) != P11_KIT_ITER_KIND_TOKEN)
 			continue;
-		if ((ti.flags & CKF_LOGIN_REQUIRED) && pin) {
+		fl = p11_kit_iter_get_module(toks);
+		slot = p11_kit_iter_get_slot(toks);
+		ti = p11_kit_iter_get_token(toks);
+		if (fl->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s) != CKR_OK)
+			continue;
+		if (pin && ti && (ti->flags & CKF_LOGIN_REQUIRED)) {
 			rv = fl->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, (CK_ULONG)strlen(pin));
 			if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
 				hwe_err(HWE_EXIT_KEY, HWE_ERR_PKCS11,
@@ -410,30 +449,11 @@ static int destroy_on(CK_FUNCTION_LIST *fl, P11KitUri *u, const char *pin, int *
 				ok = 0;
 			}
 		}
-		for (c = 0; ok && c < 2; c++) {
-			nt = 0;
-			t[nt].type = CKA_CLASS;
-			t[nt].pValue = &classes[c];
-			t[nt++].ulValueLen = sizeof(classes[c]);
-			if ((a = p11_kit_uri_get_attribute(u, CKA_ID)))
-				t[nt++] = *a;
-			if ((a = p11_kit_uri_get_attribute(u, CKA_LABEL)))
-				t[nt++] = *a;
-			if (nt < 2 || fl->C_FindObjectsInit(s, t, nt) != CKR_OK)
-				continue;
-			got = 0;
-			fl->C_FindObjects(s, h, 16, &got);
-			fl->C_FindObjectsFinal(s);
-			for (j = 0; j < got; j++) {
-				rv = fl->C_DestroyObject(s, h[j]);
-				if (rv == CKR_OK)
-					(*found)++;
-				else
-					hwe_warn("pkcs11: C_DestroyObject failed: 0x%lx", (unsigned long)rv);
-			}
-		}
+		if (ok)
+			destroy_on_token(fl, slot, s, u, found);
 		fl->C_CloseSession(s);
 	}
+	p11_kit_iter_free(toks);
 	return ok;
 }
 
@@ -445,7 +465,6 @@ static int pk11_destroy(const struct hwe_key_opts *o, const unsigned char *blob,
 			   getenv("HWENROLL_PKCS11_MODULE");
 	P11KitUri *u = p11_kit_uri_new();
 	char *text = blob_text(blob, bloblen), shown[1024];
-	size_t i;
 
 	if (!u || !text) {
 		ret = hwe_err(HWE_EXIT_KEY, HWE_ERR_KEY_BACKEND, "the pkcs11 key file is unreadable");
@@ -477,9 +496,8 @@ static int pk11_destroy(const struct hwe_key_opts *o, const unsigned char *blob,
 			goto out;
 		}
 	}
-	for (i = 0; mods[i]; i++)
-		if (!destroy_on(mods[i], u, o->pin, &found))
-			goto out;
+	if (!destroy_objects(mods, u, o->pin, &found))
+		goto out;
 	hwe_info("pkcs11: deleted %d object(s) of %s", found, SHOWN(text, shown));
 	ret = HWE_OK;
 out:

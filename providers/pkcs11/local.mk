@@ -32,6 +32,7 @@ P11_TESTS = \
 	test/integration/pkcs11_key_errors.sh \
 	test/integration/pkcs11_tls_interop.sh \
 	test/integration/pkcs11_est_strict.sh \
+	test/integration/pkcs11_many_tokens.sh \
 	test/integration/pkcs11_pin_redaction.sh
 TESTS += $(P11_TESTS)
 dist_noinst_SCRIPTS += $(P11_TESTS) test/pkcs11/lib.sh
