@@ -22,6 +22,9 @@ core_unchanged() {
 	diff -u "$T/core.$1" "$T/core.after" >&2 || fail "certificate/key changed: $2"
 }
 jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=[x for x in d if x["alias"]==sys.argv[2]][0]; print(r.get(sys.argv[3]))' "$T/out" "$@"; }
+# sleep until the Unix time $1 (+1 s); na ALIAS: notAfter of its certificate
+wait_until() { local d=$(($1 + 1 - $(date +%s))); [ $d -le 0 ] || sleep $d; }
+na() { date -d "$(openssl x509 -in "$KS/certs/$1.pem" -noout -enddate | cut -d= -f2)" +%s; }
 serial() { openssl x509 -in "$KS/certs/$1.pem" -noout -serial; }
 reqs() { grep -c . "$T/srv/requests.log" || true; }
 
@@ -85,8 +88,7 @@ pub2=$(cert_pub dev2)
 ok renew --key-alias dev2 --metrics "$T/metrics.prom"
 [ "$(cert_pub dev2)" != "$pub2" ] || fail "rekey-on-renew not applied"
 tl "dev2 due_at=profile-before-400 sent=simplereenroll+rekey result=renewed"
-na=$(date -d "$(openssl x509 -in "$KS/certs/dev2.pem" -noout -enddate | cut -d= -f2)" +%s)
-grep -qx "hwenroll_certificate_not_after_seconds{alias=\"dev2\"} $na" "$T/metrics.prom" || { cat "$T/metrics.prom"; fail "metrics notAfter"; }
+grep -qx "hwenroll_certificate_not_after_seconds{alias=\"dev2\"} $(na dev2)" "$T/metrics.prom" || { cat "$T/metrics.prom"; fail "metrics notAfter"; }
 grep -qx 'hwenroll_renew_last_result{alias="dev2"} 0' "$T/metrics.prom" || fail "metrics result"
 grep -q '^hwenroll_renew_last_success_seconds{alias="dev2"} [1-9]' "$T/metrics.prom" || fail "metrics success"
 ls "$T"/metrics.prom.tmp* 2>/dev/null && fail "metrics temp file left"
@@ -112,19 +114,20 @@ enroll dev3 --deploy-hook 'echo enrolled >"$HWENROLL_KEYSTORE/../hook.dev3"'
 
 step "short-lived certificates: due without --before, expired with and without fallback"
 est_stop "$T/srv"
-est_start "$T/srv" --user device --pass-file "$T/pass" --validity-seconds 9
+est_start "$T/srv" --user device --pass-file "$T/pass" --validity-seconds 30
 cp "$T/srv/tls-ca.pem" "$KS/ca/tls-root.pem"
 URL=$(est_url "$T/srv" "" simpleenroll)
 rm -f "$KS/certs/dev1"* "$KS/keys/dev1"* "$KS/certs/dev2"* "$KS/keys/dev2"* "$KS/certs/dev3"* "$KS/keys/dev3"*
 enroll s1
 ok renew --key-alias s1 --json
-[ "$(jget s1 result)" = not-due ] || fail "fresh 9 s certificate due"
-tl "s1 due_at=$(jget s1 due_at) (last third of 9 s) sent=nothing result=not-due"
-sleep 7
+[ "$(jget s1 result)" = not-due ] || fail "fresh 30 s certificate due"
+tl "s1 due_at=$(jget s1 due_at) (last third of 30 s) sent=nothing result=not-due"
+# due 20 s into its 30 s: the renewal has 10 s before the certificate expires
+wait_until $(($(na s1) - 10))
 ok renew --key-alias s1 --json
 [ "$(jget s1 result)" = renewed ] && [ "$(jget s1 operation)" = simplereenroll ] || fail "due by the last third: $(cat "$T/out")"
 tl "s1 due_at=$(jget s1 due_at) sent=simplereenroll result=renewed"
-sleep 10
+wait_until "$(na s1)"
 expect 15 "expired" renew --check
 ok renew --key-alias s1 --json --log-level WARN
 [ "$(jget s1 operation)" = simpleenroll ] && [ "$(jget s1 fallback)" = True ] || fail "expired: no fallback: $(cat "$T/out")"
@@ -134,7 +137,7 @@ tl "s1 due_at=expired sent=simpleenroll(fallback, password) result=renewed"
 sed "s/commonName=.*/commonName=s2/" "$KS/conf/device.conf" >"$KS/conf/s2.conf"
 EST_PASS=$(cat "$T/pass") ok enroll --uri "$URL" --key-alias s2 --csr-conf s2.conf --estc-user device
 grep -qx "estc-pass-env=EST_PASS" "$KS/certs/s2.profile" || fail "EST_PASS source not recorded"
-sleep 10
+wait_until "$(na s2)"
 core_snapshot exp
 expect 15 "expired .*no bootstrap credentials" renew --key-alias s2
 once
