@@ -27,7 +27,13 @@ static const struct hwe_usage usage = {
 		"  --csrattrs use|ignore build the CSR from the server's /csrattrs (default use; ignore: skip it)\n"
 		"  --pop | --no-pop      always / never send proof-of-possession (the TLS channel binding as\n"
 		"                        challengePassword); default: when /csrattrs asks (--pop-policy auto)\n"
-		"  --json                print a JSON result instead of the certificate PEM\n",
+		"  --json                print a JSON result instead of the certificate PEM\n"
+		"Remembered in the alias's profile (certs/A.profile) for 'hwenroll renew':\n"
+		"  --before DAYS         renew when fewer than DAYS days remain (default: the last third)\n"
+		"  --rekey-on-renew      renew with a new key each time\n"
+		"  --deploy-hook CMD     run CMD (/bin/sh -c) after a new certificate is committed,\n"
+		"                        with HWENROLL_ALIAS, _KEYSTORE, _CERT, _CHAIN, _KEY set\n"
+		"  --deploy-hook-timeout S   kill the hook after S seconds (default 60)\n",
 };
 
 int cmd_enroll(int argc, char **argv, struct hwe_ctx *ctx)
@@ -36,7 +42,7 @@ int cmd_enroll(int argc, char **argv, struct hwe_ctx *ctx)
 	int ret;
 
 	ret = hwe_cmd_parse(argc, argv, ctx,
-			     HWE_OPTS_NET | HWE_OPTS_AUTH | HWE_OPTS_KEYGEN | HWE_OPTS_CSR |
+			     HWE_OPTS_NET | HWE_OPTS_AUTH | HWE_OPTS_KEYGEN | HWE_OPTS_CSR | HWE_OPTS_POLICY |
 				     HWE_OPTBIT(HWE_OPT_KEY_ALIAS) | HWE_OPTBIT(HWE_OPT_CSR_CONF) |
 				     HWE_OPTBIT(HWE_OPT_MAX_WAIT) | HWE_OPTBIT(HWE_OPT_AUTH_ALIAS),
 			     &usage, &o);

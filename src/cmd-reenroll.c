@@ -21,6 +21,7 @@ static const struct hwe_usage usage = {
 		"  --estc-user U --estc-pass-file F   answer a 401 challenge as well\n"
 		"  --estc-server-dn HOST --max-wait S --timeout S --connect-timeout S --tls-groups LIST\n"
 		"  --csrattrs use|ignore --pop --no-pop --pop-policy P   as for enroll\n"
+		"  --deploy-hook CMD --deploy-hook-timeout S   as for enroll (not stored)\n"
 		"  --json                as for enroll\n",
 };
 
@@ -32,7 +33,8 @@ int cmd_reenroll(int argc, char **argv, struct hwe_ctx *ctx)
 	ret = hwe_cmd_parse(argc, argv, ctx,
 			     HWE_OPTS_NET | HWE_OPTS_AUTH | HWE_OPTS_DEVICE | HWE_OPTS_CSR |
 				     HWE_OPTBIT(HWE_OPT_KEY_ALIAS) | HWE_OPTBIT(HWE_OPT_CSR_CONF) |
-				     HWE_OPTBIT(HWE_OPT_REKEY) | HWE_OPTBIT(HWE_OPT_MAX_WAIT),
+				     HWE_OPTBIT(HWE_OPT_REKEY) | HWE_OPTBIT(HWE_OPT_MAX_WAIT) |
+				     HWE_OPTBIT(HWE_OPT_DEPLOY_HOOK) | HWE_OPTBIT(HWE_OPT_HOOK_TIMEOUT),
 			     &usage, &o);
 	if (ret)
 		return ret < 0 ? HWE_OK : ret;

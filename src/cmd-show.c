@@ -13,6 +13,7 @@
 
 #include "hwenroll.h"
 #include "log.h"
+#include "profile.h"
 #include "rc.h"
 
 static const struct hwe_usage usage = {
@@ -34,6 +35,7 @@ struct info {
 	int pending;
 	const char *status;
 	long days_left;
+	struct hwe_profile *profile;  /* certs/<alias>.profile, or NULL */
 	int locked;      /* another run holds the alias */
 	int unlocked;    /* could not take the lock (read-only keystore) */
 };
@@ -88,6 +90,13 @@ static int gather(struct hwe_keystore *ks, const char *alias, struct info *in)
 		hwe_err_clear();
 	}
 	in->chain_len = chain ? sk_X509_num(chain) : 0;
+	if (hwe_profile_load(ks, alias, &in->profile) != HWE_OK) {
+		if (hwe_err_status() != HWE_ERR_KEYSTORE_NO_ALIAS) {
+			ret = hwe_err_code();
+			goto out;
+		}
+		hwe_err_clear();
+	}
 	if (in->be) {
 		snprintf(name, sizeof(name), "%s.pending%s", alias, in->be->ext);
 		in->pending = hwe_keystore_exists(ks, "req", name);
@@ -119,6 +128,10 @@ static int gather(struct hwe_keystore *ks, const char *alias, struct info *in)
 	}
 	ret = HWE_OK;
 out:
+	if (ret) {
+		hwe_profile_free(in->profile);
+		in->profile = NULL;
+	}
 	sk_X509_pop_free(chain, X509_free);
 	hwe_keystore_unlock(lk);
 	return ret;
@@ -160,6 +173,22 @@ static void print_info(const struct info *in, int json, int first)
 			printf(",\"not_before\":\"%s\",\"not_after\":\"%s\",\"days_left\":%ld,\"chain_certs\":%d",
 			       nb, na, in->days_left, in->chain_len);
 		}
+		if (in->profile) {
+			size_t i;
+			const char *k, *v;
+
+			printf(",\"profile\":{");
+			for (i = 0; i < hwe_profile_count(in->profile); i++) {
+				hwe_profile_item(in->profile, i, &k, &v);
+				printf("%s", i ? "," : "");
+				hwe_json_str(k);
+				printf(":");
+				hwe_json_str(v);
+			}
+			printf("}");
+		} else {
+			printf(",\"profile\":null");
+		}
 		printf("}");
 	} else {
 		printf("alias:      %s\n", in->alias);
@@ -178,6 +207,18 @@ static void print_info(const struct info *in, int json, int first)
 			if (!strcmp(in->status, "valid"))
 				printf(" (%ld days left)", in->days_left);
 			printf("\nchain:      %d certificate(s)\n", in->chain_len);
+		}
+		if (in->profile) {
+			size_t i;
+			const char *k, *v;
+
+			printf("profile:    certs/%s%s (for hwenroll renew)\n", in->alias, HWE_PROFILE_SUFFIX);
+			for (i = 0; i < hwe_profile_count(in->profile); i++) {
+				hwe_profile_item(in->profile, i, &k, &v);
+				printf("  %-20s %s\n", k, v);
+			}
+		} else if (in->cert) {
+			printf("profile:    none (renew needs options: hwenroll renew --key-alias %s --uri URL --save)\n", in->alias);
 		}
 		printf("\n");
 	}
@@ -213,6 +254,7 @@ int cmd_show(int argc, char **argv, struct hwe_ctx *ctx)
 			goto out;
 		print_info(&in, json, i == 0);
 		X509_free(in.cert);
+		hwe_profile_free(in.profile);
 	}
 	if (json)
 		printf("]\n");

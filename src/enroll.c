@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -21,6 +22,7 @@
 #include "hwenroll.h"
 #include "log.h"
 #include "pkcs7.h"
+#include "profile.h"
 #include "rc.h"
 
 #define LOCK_WAIT_S 30
@@ -28,6 +30,7 @@
 struct job {
 	struct hwe_ctx *ctx;
 	struct hwe_opts *o;
+	struct hwe_enroll_res *res;
 	int reenroll;
 	int rekey;
 	const char *alias;
@@ -405,9 +408,12 @@ static int commit(struct job *j, int pending)
 	char *pendname = pendext ? hwe_cmd_fname(j->alias, pendext) : NULL;
 	char *certname = hwe_cmd_fname(j->alias, ".pem");
 	char *chainname = hwe_cmd_fname(j->alias, "-chain.pem");
+	char *profname = hwe_cmd_fname(j->alias, HWE_PROFILE_SUFFIX);
+	char *proftext = NULL;
+	size_t proflen = 0;
 	STACK_OF(X509) *one = NULL;
 
-	if (!csrname || !keyname || !pendname || !certname || !chainname) {
+	if (!csrname || !keyname || !pendname || !certname || !chainname || !profname) {
 		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 		goto out;
 	}
@@ -444,6 +450,11 @@ static int commit(struct job *j, int pending)
 		}
 		if ((ret = hwe_keystore_txn_remove(t, "req", pendname)))
 			goto out;
+		/* what a later renew needs, in the same commit as the certificate */
+		if (j->res->save_profile &&
+		    ((ret = hwe_profile_text(j->o, j->be->name, &proftext, &proflen)) ||
+		     (ret = hwe_keystore_txn_put(t, "certs", profname, proftext, proflen, 0644))))
+			goto out;
 	}
 	ret = hwe_keystore_txn_commit(t);
 out:
@@ -458,6 +469,8 @@ out:
 	free(pendname);
 	free(certname);
 	free(chainname);
+	free(profname);
+	free(proftext);
 	return ret;
 }
 
@@ -524,7 +537,24 @@ static void job_clear(struct job *j)
 	hwe_keystore_close(j->ks);
 }
 
+static long long asn1_unix(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	if (!t || !ASN1_TIME_to_tm(t, &tm))
+		return 0;
+	return (long long)timegm(&tm);
+}
+
 int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
+{
+	struct hwe_enroll_res res = { 0 };
+
+	res.save_profile = op == HWE_EST_SIMPLEENROLL;
+	return hwe_enroll_job(ctx, o, op, &res);
+}
+
+int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_enroll_res *res)
 {
 	struct job j = { 0 };
 	struct hwe_est_enroll_opts eo = { 0 };
@@ -533,9 +563,13 @@ int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
 	size_t oldlen = 0;
 	char *cadir = NULL, *reqdir = NULL;
 	int ret, committed = 0, policy = 0, use_attrs = 1;
+	long hook_timeout = 60;
 
 	j.ctx = ctx;
 	j.o = o;
+	j.res = res;
+	res->committed = 0;
+	res->hook_ret = HWE_OK;
 	j.reenroll = op == HWE_EST_SIMPLEREENROLL;
 	j.rekey = j.reenroll && o->val[HWE_OPT_REKEY];
 	j.alias = o->val[HWE_OPT_KEY_ALIAS];
@@ -555,6 +589,15 @@ int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
 		goto out;
 	if ((ret = csr_policy(o, &policy, &use_attrs)))
 		goto out;
+	if (o->val[HWE_OPT_HOOK_TIMEOUT] &&
+	    (ret = hwe_opts_seconds(o->val[HWE_OPT_HOOK_TIMEOUT], "deploy-hook-timeout", &hook_timeout)))
+		goto out;
+	if (o->val[HWE_OPT_BEFORE]) {
+		long days;
+
+		if ((ret = hwe_opts_days(o->val[HWE_OPT_BEFORE], "before", &days)))
+			goto out;
+	}
 	if (!j.reenroll) {
 		struct hwe_keyspec spec;
 
@@ -661,8 +704,22 @@ int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
 			 j.alias, hwe_err_message());
 		hwe_err_clear();
 	}
-	print_result(&j);
+	res->committed = 1;
+	res->rekeyed = j.reenroll && j.fresh;
+	res->not_after = asn1_unix(X509_get0_notAfter(j.issued));
+	if (!res->quiet)
+		print_result(&j);
+	else
+		hwe_info("alias '%s': new certificate committed", j.alias);
 	ret = HWE_OK;
+	if (o->val[HWE_OPT_DEPLOY_HOOK]) {
+		/* after the commit, outside the alias's lock (the hook may run
+		 * hwenroll show): a failing hook keeps the new certificate */
+		hwe_keystore_unlock(j.lock);
+		j.lock = NULL;
+		ret = res->hook_ret = hwe_deploy_hook(j.ks, j.alias, o->val[HWE_OPT_DEPLOY_HOOK],
+						      hook_timeout);
+	}
 out:
 	if (ret != HWE_OK && !committed && j.fresh_generated && j.be && j.be->destroy) {
 		/* the device object made for this run must not outlive it; the

@@ -28,6 +28,7 @@ static const struct {
 	{ "enroll", cmd_enroll, "create a CSR, send it to /simpleenroll, store the certificate" },
 	{ "reenroll", cmd_reenroll, "renew a certificate over mutual TLS (/simplereenroll)" },
 	{ "show", cmd_show, "show what the keystore holds" },
+	{ "renew", cmd_renew, "renew what is due, from each alias's enrollment profile" },
 	{ "certificate", cmd_certificate, "the reference workflow's form: certificate est ..." },
 	{ "tpm", cmd_tpm, "check a TPM and provision its parent key" },
 };

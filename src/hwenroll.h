@@ -34,7 +34,7 @@ void hwe_config_free(struct hwe_config *c);
 typedef int hwe_cmd_fn(int argc, char **argv, struct hwe_ctx *ctx);
 
 hwe_cmd_fn cmd_cacerts, cmd_csrattrs, cmd_keygen, cmd_enroll, cmd_reenroll, cmd_show,
-	cmd_certificate, cmd_tpm;
+	cmd_certificate, cmd_tpm, cmd_renew;
 
 /* ---- options (opts.c) ------------------------------------------------- */
 
@@ -72,13 +72,28 @@ enum hwe_opt {
 	HWE_OPT_FORCE,          /* --force (keygen: replace an existing alias) */
 	HWE_OPT_CREATE_PARENT,  /* --create-parent (tpm) */
 	HWE_OPT_AUTH_ALIAS,     /* --auth-alias A (enroll: TLS client auth with another alias's cert and key) */
+	HWE_OPT_BEFORE,         /* --before DAYS (renewal window; enroll: stored in the profile) */
+	HWE_OPT_REKEY_ON_RENEW, /* --rekey-on-renew (enroll: profile policy) */
+	HWE_OPT_DEPLOY_HOOK,    /* --deploy-hook CMD (run after a new certificate is committed) */
+	HWE_OPT_HOOK_TIMEOUT,   /* --deploy-hook-timeout SECONDS (default 60) */
+	HWE_OPT_ALL,            /* --all (renew every alias) */
+	HWE_OPT_CHECK,          /* --check (renew: report only) */
+	HWE_OPT_SAVE,           /* --save (renew: store the overrides in the profile) */
+	HWE_OPT_METRICS,        /* --metrics FILE (Prometheus textfile) */
+	HWE_OPT_RETRY_FOR,      /* --retry-for SECONDS (outage budget, default 300) */
+	HWE_OPT_RANDOM_DELAY,   /* --random-delay SECONDS */
 	HWE_OPT_COUNT
 };
 #define HWE_OPTBIT(o) (1ull << (o))
+/* in `allowed`: --key-alias may be given more than once (renew) */
+#define HWE_OPTS_MULTI_ALIAS (1ull << 63)
+#define HWE_MAX_ALIASES 64
 
 struct hwe_opts {
 	unsigned long long given;          /* HWE_OPTBIT of each option seen on the command line */
 	const char *val[HWE_OPT_COUNT];    /* argument of each (NULL if absent), after env/config defaults */
+	const char *aliases[HWE_MAX_ALIASES]; /* every --key-alias (HWE_OPTS_MULTI_ALIAS) */
+	int naliases;
 	int nargs;                         /* positional arguments left */
 	char **args;
 };
@@ -110,6 +125,8 @@ const char *hwe_opt_name(enum hwe_opt opt);
 
 /* Parse a TPM handle "0x81000001" (hex or decimal); usage error naming opt. */
 int hwe_opts_handle(const char *s, const char *opt, uint32_t *out);
+/* Parse whole days 0..36500; usage error naming opt. */
+int hwe_opts_days(const char *s, const char *opt, long *out);
 /* Parse non-negative seconds. */
 int hwe_opts_seconds(const char *s, const char *opt, long *out);
 
@@ -191,6 +208,21 @@ const char *hwe_time_str(const ASN1_TIME *t, char *buf, size_t buflen);
 /* The enrollment job shared by enroll, reenroll and `certificate est`:
  * op is HWE_EST_SIMPLEENROLL or HWE_EST_SIMPLEREENROLL. */
 int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op);
+/* The same job, for renew: what it asks for and what it got. */
+struct hwe_enroll_res {
+	int save_profile;        /* in: store the profile made from o in the commit (enroll: always) */
+	int quiet;               /* in: print no certificate (renew prints its own record) */
+	int committed;           /* out: a new certificate was committed */
+	int rekeyed;             /* out: with a new key */
+	long long not_after;     /* out: the new certificate's notAfter (Unix time) */
+	int hook_ret;            /* out: HWE_OK, or the deploy hook's failure (HWE_EXIT_HOOK) */
+};
+int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_enroll_res *res);
+/* Run the deploy hook CMD of alias (after its new certificate is
+ * committed): /bin/sh -c CMD with HWENROLL_* in the environment, at most
+ * timeout_s seconds, its output logged.  HWE_EXIT_HOOK on failure. */
+int hwe_deploy_hook(const struct hwe_keystore *ks, const char *alias, const char *cmd,
+		    long timeout_s);
 /* cacerts and csrattrs jobs (shared with `certificate est`). */
 int hwe_cacerts_run(struct hwe_ctx *ctx, struct hwe_opts *o);
 int hwe_csrattrs_run(struct hwe_ctx *ctx, struct hwe_opts *o);
@@ -209,6 +241,9 @@ int hwe_csrattrs_run(struct hwe_ctx *ctx, struct hwe_opts *o);
 /* how the CSR meets the server's /csrattrs and proof-of-possession */
 #define HWE_OPTS_CSR (HWE_OPTBIT(HWE_OPT_POP) | HWE_OPTBIT(HWE_OPT_NO_POP) | \
 	HWE_OPTBIT(HWE_OPT_POP_POLICY) | HWE_OPTBIT(HWE_OPT_CSRATTRS))
+/* what enroll stores in the profile for renew */
+#define HWE_OPTS_POLICY (HWE_OPTBIT(HWE_OPT_BEFORE) | HWE_OPTBIT(HWE_OPT_REKEY_ON_RENEW) | \
+	HWE_OPTBIT(HWE_OPT_DEPLOY_HOOK) | HWE_OPTBIT(HWE_OPT_HOOK_TIMEOUT))
 #define HWE_OPTS_AUTH (HWE_OPTBIT(HWE_OPT_ESTC_USER) | HWE_OPTBIT(HWE_OPT_ESTC_PASS) | \
 	HWE_OPTBIT(HWE_OPT_ESTC_PASS_FILE))
 

@@ -148,11 +148,12 @@ int ks_in_scope(const char *alias, int sub, const char *name)
 	rest = name + la;
 	switch (sub) {
 	case SUB_CERTS:
-		return strcmp(rest, ".pem") == 0 || strcmp(rest, "-chain.pem") == 0;
+		return strcmp(rest, ".pem") == 0 || strcmp(rest, "-chain.pem") == 0 ||
+		       strcmp(rest, ".profile") == 0;
 	case SUB_KEYS:
 		return backend_ext(rest);
 	case SUB_REQ:
-		return strcmp(rest, ".csr") == 0 ||
+		return strcmp(rest, ".csr") == 0 || strcmp(rest, ".state") == 0 ||
 		       (strncmp(rest, ".pending", 8) == 0 && backend_ext(rest + 8));
 	default:
 		return 0; /* conf/: never written */

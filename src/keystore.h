@@ -3,9 +3,11 @@
  *
  *   <ks>/conf/   CSR configuration files
  *   <ks>/ca/     trust anchors (TLS root CAs, EST CA certs from /cacerts)
- *   <ks>/certs/  <alias>.pem issued certificate, <alias>-chain.pem its chain
+ *   <ks>/certs/  <alias>.pem issued certificate, <alias>-chain.pem its chain,
+ *                <alias>.profile what `renew` needs (no secrets)
  *   <ks>/keys/   <alias>.<ext> key material or reference, 0600; dir 0700
- *   <ks>/req/    <alias>.csr last CSR; <alias>.pending.<ext> key of a 202-pending request
+ *   <ks>/req/    <alias>.csr last CSR; <alias>.pending.<ext> key of a 202-pending request;
+ *                <alias>.state last renewal attempt/success/result
  *
  * Updates go through a transaction: every file is staged as a temp file in
  * its target directory (fsync'd), then a journal naming the renames is
@@ -105,8 +107,9 @@ void hwe_keystore_aliases_free(char **v);
  * is req/<alias>.journal.  Names are [A-Za-z0-9._+@-], not starting with
  * '.'; under keys/ and req/ a mode with group/other bits is refused.
  * An update may touch only the files of its alias: keys/<alias><ext> (ext of
- * a key backend), certs/<alias>.pem, certs/<alias>-chain.pem, req/<alias>.csr,
- * req/<alias>.pending<ext> (and, for HWE_KS_CACERTS_LOCK,
+ * a key backend), certs/<alias>.pem, certs/<alias>-chain.pem,
+ * certs/<alias>.profile (enrollment profile), req/<alias>.csr,
+ * req/<alias>.state (renewal state), req/<alias>.pending<ext> (and, for HWE_KS_CACERTS_LOCK,
  * ca/HWE_KS_CACERTS_FILE); a journal naming anything else is refused by
  * the roll-forward, untouched.  A file larger than HWE_KS_READ_MAX is
  * refused. */

@@ -18,6 +18,7 @@ src_libhwe_la_LIBADD = $(CRYPTO_LIBS) $(CURL_LIBS) $(P11KIT_LIBS)
 bin_PROGRAMS += src/hwenroll
 src_hwenroll_SOURCES = \
 	src/hwenroll.h src/hwenroll.c src/opts.c src/cmdutil.c src/enroll.c \
+	src/profile.h src/profile.c src/hook.c src/cmd-renew.c \
 	src/cmd-cacerts.c src/cmd-csrattrs.c src/cmd-keygen.c src/cmd-enroll.c \
 	src/cmd-reenroll.c src/cmd-show.c src/cmd-certificate.c src/cmd-tpm.c
 src_hwenroll_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(TSS2_CFLAGS) $(TCTILDR_CFLAGS)

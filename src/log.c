@@ -252,6 +252,7 @@ const char *hwe_exit_name(enum hwe_exit ex)
 		"ok", "internal", "usage", "input file", "network", "TLS trust",
 		"authentication", "server refusal", "pending", "invalid response",
 		"issued certificate rejected", "key backend", "keystore",
+		"deploy hook", "due", "expired or invalid", "no profile",
 	};
 
 	return (unsigned)ex < sizeof(names) / sizeof(names[0]) ? names[ex] : "unknown";

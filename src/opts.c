@@ -62,6 +62,16 @@ static const struct {
 	[HWE_OPT_FORCE] = { "force", no_argument, NULL, 0 },
 	[HWE_OPT_CREATE_PARENT] = { "create-parent", no_argument, NULL, 0 },
 	[HWE_OPT_AUTH_ALIAS] = { "auth-alias", required_argument, NULL, 0 },
+	[HWE_OPT_BEFORE] = { "before", required_argument, NULL, 1 },
+	[HWE_OPT_REKEY_ON_RENEW] = { "rekey-on-renew", no_argument, NULL, 0 },
+	[HWE_OPT_DEPLOY_HOOK] = { "deploy-hook", required_argument, NULL, 0 },
+	[HWE_OPT_HOOK_TIMEOUT] = { "deploy-hook-timeout", required_argument, NULL, 1 },
+	[HWE_OPT_ALL] = { "all", no_argument, NULL, 0 },
+	[HWE_OPT_CHECK] = { "check", no_argument, NULL, 0 },
+	[HWE_OPT_SAVE] = { "save", no_argument, NULL, 0 },
+	[HWE_OPT_METRICS] = { "metrics", required_argument, NULL, 1 },
+	[HWE_OPT_RETRY_FOR] = { "retry-for", required_argument, NULL, 1 },
+	[HWE_OPT_RANDOM_DELAY] = { "random-delay", required_argument, NULL, 1 },
 };
 
 #define OPT_HELP HWE_OPT_COUNT
@@ -338,6 +348,14 @@ int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long lon
 				       "option '--%s' does not apply to 'hwenroll %s' (see 'hwenroll %s --help')",
 				       optdefs[c < HWE_OPT_COUNT && c >= 0 ? c : 0].name, usage->name,
 				       usage->name);
+		if (c == HWE_OPT_KEY_ALIAS && (allowed & HWE_OPTS_MULTI_ALIAS)) {
+			if (o->naliases >= HWE_MAX_ALIASES)
+				return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+					       "more than %d --key-alias options", HWE_MAX_ALIASES);
+			o->aliases[o->naliases++] = optarg;
+			if (o->given & HWE_OPTBIT(c))
+				continue;   /* the first one is also val[] */
+		}
 		if (o->given & HWE_OPTBIT(c))
 			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "option '--%s' given twice",
 				       optdefs[c].name);
@@ -451,6 +469,24 @@ bad:
 	return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
 		       "bad value '%s' for --%s (expected whole seconds, at most one year)",
 		       s ? s : "", opt);
+}
+
+int hwe_opts_days(const char *s, const char *opt, long *out)
+{
+	long v;
+	char *end = NULL;
+
+	errno = 0;
+	if (!s || *s < '0' || *s > '9')
+		goto bad;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v > 36500)
+		goto bad;
+	*out = v;
+	return HWE_OK;
+bad:
+	return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+		       "bad value '%s' for --%s (expected whole days, 0 to 36500)", s ? s : "", opt);
 }
 
 int hwe_read_secret_file(const char *path, const char *what, char **out)

@@ -29,6 +29,10 @@ enum hwe_exit {
 	HWE_EXIT_CERT = 10,      /* issued certificate rejected: key, chain, validity, subject */
 	HWE_EXIT_KEY = 11,       /* key backend: TPM, token or key file */
 	HWE_EXIT_KEYSTORE = 12,  /* keystore I/O, permissions, lock, missing alias */
+	HWE_EXIT_HOOK = 13,      /* the deploy hook failed or timed out (the new certificate is kept) */
+	HWE_EXIT_DUE = 14,       /* renew --check: an alias is due for renewal */
+	HWE_EXIT_EXPIRED = 15,   /* renew --check: a certificate is expired, not yet valid or unreadable */
+	HWE_EXIT_PROFILE = 16,  /* renew: an alias has no enrollment profile */
 };
 
 /* Status names and numbers shown after "Status:".  Where the reference
@@ -71,7 +75,11 @@ enum hwe_exit {
 	X(ERR_KEYSTORE_PERMISSIONS,        -7801) \
 	X(ERR_KEYSTORE_LOCKED,             -7802) \
 	X(ERR_KEYSTORE_NO_ALIAS,           -7803) \
-	X(ERR_KEYSTORE_JOURNAL,            -7804)
+	X(ERR_KEYSTORE_JOURNAL,            -7804) \
+	X(ERR_KEYSTORE_NO_PROFILE,         -7805) \
+	X(ERR_HOOK_FAILED,                 -7900) \
+	X(ERR_RENEW_DUE,                   -7910) \
+	X(ERR_RENEW_EXPIRED,               -7911)
 
 enum hwe_status {
 #define HWE_STATUS_ENUM(name, num) HWE_##name,

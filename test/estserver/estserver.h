@@ -59,6 +59,7 @@ struct est_server {
 	const char *retry_after;
 	int separate_tls_ca;
 	int validity_days;
+	int validity_seconds;		/* > 0: issued certs live this long from now */
 	int key_rsa;
 	int chain;
 	int tls_min;			/* TLS1_2_VERSION (default) or TLS1_3_VERSION */

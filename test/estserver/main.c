@@ -78,6 +78,8 @@ static const char usage_text[] =
 "  --separate-tls-ca       the TLS server certificate chains to DIR/tls-ca.pem, a root\n"
 "                          other than the EST CA in DIR/ca.pem\n"
 "  --validity-days N       lifetime of issued certificates (default 365)\n"
+"  --validity-seconds N    lifetime of issued certificates in seconds, from now\n"
+"                          (short-lived certificates for renewal tests)\n"
 "  --key-type ec|rsa       CA and server key type (default ec, P-256; rsa = 2048 bit)\n"
 "  --chain                 include the CA certificate in enroll responses\n"
 "  --bootstrap NAME        also issue DIR/NAME.pem + DIR/NAME.key (EC P-256, CN=NAME,\n"
@@ -310,7 +312,7 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 	enum { O_DIR = 256, O_PORT, O_USER, O_PASSFILE, O_AUTH, O_REQCC, O_PENDING,
 	       O_RETRY, O_SEPTLS, O_DAYS, O_KEYTYPE, O_CHAIN, O_BOOT, O_TLSMAX,
 	       O_TLSMIN, O_GROUPS, O_SIGALGS, O_FAULT, O_FAULTOP, O_CSREMPTY, O_ONELINE,
-	       O_CSRATTRS, O_ENFORCE, O_POP, O_BEARER, O_BEARERFILE, O_HELP };
+	       O_CSRATTRS, O_ENFORCE, O_POP, O_BEARER, O_BEARERFILE, O_SECS, O_HELP };
 	static const struct option longopts[] = {
 		{ "dir", required_argument, NULL, O_DIR },
 		{ "port", required_argument, NULL, O_PORT },
@@ -322,6 +324,7 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 		{ "retry-after", required_argument, NULL, O_RETRY },
 		{ "separate-tls-ca", no_argument, NULL, O_SEPTLS },
 		{ "validity-days", required_argument, NULL, O_DAYS },
+		{ "validity-seconds", required_argument, NULL, O_SECS },
 		{ "key-type", required_argument, NULL, O_KEYTYPE },
 		{ "chain", no_argument, NULL, O_CHAIN },
 		{ "bootstrap", required_argument, NULL, O_BOOT },
@@ -368,6 +371,7 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 			break;
 		case O_SEPTLS: srv->separate_tls_ca = 1; break;
 		case O_DAYS: srv->validity_days = parse_int(optarg, "--validity-days", 1, 36500); break;
+		case O_SECS: srv->validity_seconds = parse_int(optarg, "--validity-seconds", 1, 86400 * 365); break;
 		case O_KEYTYPE:
 			if (strcmp(optarg, "ec") == 0)
 				srv->key_rsa = 0;

@@ -397,6 +397,10 @@ X509 *pki_issue(struct est_server *srv, X509_REQ *req, enum est_fault fault)
 	cert = new_cert(NULL, pub, nb, days);
 	if (!cert)
 		goto err;
+	if (srv->validity_seconds > 0 && fault != FAULT_EXPIRED && fault != FAULT_NOT_YET_VALID &&
+	    (!X509_gmtime_adj(X509_getm_notBefore(cert), 0) ||
+	     !X509_gmtime_adj(X509_getm_notAfter(cert), srv->validity_seconds)))
+		goto err;
 	subj = X509_NAME_dup(X509_REQ_get_subject_name(req));
 	if (!subj)
 		goto err;

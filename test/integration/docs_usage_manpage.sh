@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 set -e
 man=$HWE_TOP_SRCDIR/man/hwenroll.1.scd
-for cmd in cacerts csrattrs keygen enroll reenroll show certificate tpm; do
+for cmd in cacerts csrattrs keygen enroll reenroll show renew certificate tpm; do
 	ok "$cmd" --help
 	syn=$(sed -n '1s/^usage: hwenroll \[global options\] //p' "$T/out")
 	[ -n "$syn" ] || fail "$cmd --help has no usage line"

@@ -6,6 +6,8 @@ INTEGRATION_TESTS = \
 	test/integration/software_enroll_estca.sh \
 	test/integration/software_enroll_pending.sh \
 	test/integration/software_reenroll_mtls.sh \
+	test/integration/software_renew.sh \
+	test/integration/systemd_units.sh \
 	test/integration/software_certificate_est.sh \
 	test/integration/software_keygen_show.sh \
 	test/integration/software_enroll_clientauth.sh \
