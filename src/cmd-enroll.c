@@ -19,6 +19,7 @@ static const struct hwe_usage usage = {
 		"  --pkcs11-module PATH --token-uri URI --pin-file FILE   PKCS#11 token\n"
 		"  --estc-user U         user name (or EST_USERNAME)\n"
 		"  --estc-pass-file F    password file (or EST_PASS; --estc-pass P is accepted but visible in ps)\n"
+		"  --estc-token-file F   Bearer access token file (or EST_TOKEN), answers a 401 that offers Bearer\n"
 		"  --auth-alias A        authenticate TLS with alias A's certificate and key instead\n"
 		"  --estc-server-dn HOST check the server certificate against HOST instead of the URL host\n"
 		"  --max-wait S          wait at most S seconds in total on 202 Retry-After (default 120)\n"
@@ -27,6 +28,10 @@ static const struct hwe_usage usage = {
 		"  --csrattrs use|ignore build the CSR from the server's /csrattrs (default use; ignore: skip it)\n"
 		"  --pop | --no-pop      always / never send proof-of-possession (the TLS channel binding as\n"
 		"                        challengePassword); default: when /csrattrs asks (--pop-policy auto)\n"
+		"  --proxy URL           HTTP(S) proxy, http://HOST:PORT or https://HOST:PORT, always a CONNECT\n"
+		"                        tunnel (default: https_proxy/all_proxy unless no_proxy names the host)\n"
+		"  --proxy-user U --proxy-pass-file F   proxy credentials, sent only to answer the proxy's 407\n"
+		"  --proxy-cacert FILE   trust for an https:// proxy (default: the system store, never <ks>/ca/)\n"
 		"  --json                print a JSON result instead of the certificate PEM\n",
 };
 

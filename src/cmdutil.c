@@ -3,6 +3,7 @@
  * setup, key backend selection, JSON output. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,87 @@ int hwe_cmd_url(const struct hwe_opts *o, struct hwe_est_url *u)
 	return hwe_est_url_parse(o->val[HWE_OPT_URI], u);
 }
 
+/* The Bearer token: --estc-token-file, else EST_TOKEN, else the config
+ * file's estc-token-file (command line > environment > config). */
+static int net_token(const struct hwe_opts *o, struct hwe_cmd_net *n)
+{
+	const char *file = o->val[HWE_OPT_ESTC_TOKEN_FILE], *env = getenv("EST_TOKEN");
+	int ret;
+
+	if (file && ((o->given & HWE_OPTBIT(HWE_OPT_ESTC_TOKEN_FILE)) || !env || !*env)) {
+		if ((ret = hwe_read_secret_file(file, "token", &n->token)))
+			return ret;
+		if (!hwe_http_token_ok(n->token)) {
+			hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED,
+				"token file '%s' does not hold a Bearer access token (RFC 6750: letters, digits and -._~+/ then '=' padding, on the first line)",
+				file);
+			return HWE_EXIT_INPUT;
+		}
+	} else if (env && *env) {
+		if (!hwe_http_token_ok(env))
+			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+				       "EST_TOKEN does not hold a Bearer access token (RFC 6750: letters, digits and -._~+/ then '=' padding)");
+		if (!(n->token = hwe_secret_dup(env)))
+			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	}
+	n->cfg.token = n->token;
+	return HWE_OK;
+}
+
+/* --proxy (else the environment, read per request by http-proxy.c),
+ * proxy credentials and the proxy's trust. */
+static int net_proxy(const struct hwe_opts *o, struct hwe_cmd_net *n)
+{
+	const char *user = o->val[HWE_OPT_PROXY_USER], *pfile = o->val[HWE_OPT_PROXY_PASS_FILE];
+	const char *ca = o->val[HWE_OPT_PROXY_CACERT];
+	int ret;
+
+	n->cfg.proxy = o->val[HWE_OPT_PROXY];
+	n->cfg.proxy_source = (o->given & HWE_OPTBIT(HWE_OPT_PROXY)) ? "--proxy" : "config key 'proxy'";
+	if (!user != !pfile) {
+		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "--%s needs --%s",
+			user ? "proxy-user" : "proxy-pass-file", user ? "proxy-pass-file" : "proxy-user");
+		hwe_err_hint("proxy credentials are a user name and a file holding the password (mode 0600)");
+		return HWE_EXIT_USAGE;
+	}
+	if (pfile) {
+		if ((ret = hwe_read_secret_file(pfile, "proxy password", &n->proxy_pass)))
+			return ret;
+		n->cfg.proxy_user = user;
+		n->cfg.proxy_pass = n->proxy_pass;
+	}
+	if (ca) {
+		/* checked now, not first when a proxy is dialled: exit 3 naming it */
+		FILE *f = fopen(ca, "re");
+		X509 *x;
+
+		if (!f)
+			return hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_OPEN_FAILED,
+				       "cannot open --proxy-cacert file '%s': %s", ca, strerror(errno));
+		x = PEM_read_X509(f, NULL, NULL, NULL);
+		fclose(f);
+		ERR_clear_error();
+		if (!x)
+			return hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED,
+				       "--proxy-cacert file '%s' holds no PEM certificate", ca);
+		X509_free(x);
+		n->cfg.proxy_cacert = ca;
+	}
+	/* a proxy URL hwenroll cannot use is a usage error now, before the
+	 * keystore is touched (the request picks it again) */
+	{
+		struct hwe_http_proxy p;
+		const char *excluded;
+
+		ret = hwe_http_proxy_pick(n->cfg.proxy, n->cfg.proxy_source, n->url.host,
+					  n->cfg.proxy_user != NULL, &p, &excluded);
+		hwe_http_proxy_clear(&p);
+		if (ret)
+			return ret;
+	}
+	return HWE_OK;
+}
+
 int hwe_cmd_net_prepare(const struct hwe_opts *o, struct hwe_cmd_net *n)
 {
 	const char *env = NULL;
@@ -129,7 +211,9 @@ int hwe_cmd_net_prepare(const struct hwe_opts *o, struct hwe_cmd_net *n)
 	} else {
 		n->cfg.user = NULL;
 	}
-	return HWE_OK;
+	if ((ret = net_token(o, n)))
+		return ret;
+	return net_proxy(o, n);
 }
 
 int hwe_cmd_net_trust(const struct hwe_keystore *ks, struct hwe_cmd_net *n)
@@ -151,6 +235,8 @@ void hwe_cmd_net_clear(struct hwe_cmd_net *n)
 	sk_X509_pop_free(n->anchors, X509_free);
 	free(n->trust_dir);
 	hwe_secret_free(n->pass);
+	hwe_secret_free(n->token);
+	hwe_secret_free(n->proxy_pass);
 	memset(n, 0, sizeof(*n));
 }
 

@@ -20,6 +20,7 @@
 #include "http.h"
 #include "log.h"
 #include "rc.h"
+#include "secmem.h"
 
 #define DEFAULT_HTTP_PROXY_PORT "1080"    /* libcurl's, for a proxy URL without a port */
 #define DEFAULT_HTTPS_PROXY_PORT "443"
@@ -134,6 +135,7 @@ void hwe_http_proxy_clear(struct hwe_http_proxy *p)
 	if (!p)
 		return;
 	if (p->url) {
+		hwe_secret_unregister(p->url);
 		OPENSSL_cleanse(p->url, strlen(p->url));    /* may hold a password */
 		free(p->url);
 	}
@@ -234,6 +236,9 @@ int hwe_http_proxy_pick(const char *proxy, const char *source, const char *host,
 	p->hostport = malloc(n);
 	if (!p->url || !p->shown || !p->hostport)
 		goto oom;
+	/* libcurl's copy of a URL with a password goes to the secure heap */
+	if (p->has_userinfo && !drop_userinfo)
+		hwe_secret_register(p->url);
 	snprintf(p->shown, n, "%s://%s:%s", p->https ? "https" : "http", phost, port);
 	snprintf(p->hostport, n, "%s:%s", phost, port);
 	ret = HWE_OK;

@@ -72,6 +72,11 @@ enum hwe_opt {
 	HWE_OPT_FORCE,          /* --force (keygen: replace an existing alias) */
 	HWE_OPT_CREATE_PARENT,  /* --create-parent (tpm) */
 	HWE_OPT_AUTH_ALIAS,     /* --auth-alias A (enroll: TLS client auth with another alias's cert and key) */
+	HWE_OPT_ESTC_TOKEN_FILE,/* --estc-token-file FILE (Bearer access token; else EST_TOKEN) */
+	HWE_OPT_PROXY,          /* --proxy URL (else https_proxy/all_proxy, no_proxy) */
+	HWE_OPT_PROXY_USER,     /* --proxy-user U (with --proxy-pass-file) */
+	HWE_OPT_PROXY_PASS_FILE,/* --proxy-pass-file FILE */
+	HWE_OPT_PROXY_CACERT,   /* --proxy-cacert FILE (an https:// proxy's trust; else the system store) */
 	HWE_OPT_COUNT
 };
 #define HWE_OPTBIT(o) (1ull << (o))
@@ -161,14 +166,17 @@ int hwe_cmd_load_key(const struct hwe_keystore *ks, const char *alias,
 int hwe_cmd_load_cert(const struct hwe_keystore *ks, const char *alias, X509 **cert,
 		      STACK_OF(X509) **chain);
 /* The network side of a command: URL, trust anchors from <ks>/ca/,
- * credentials (--estc-pass-file, --estc-pass, EST_PASS), timeouts, and
- * the HTTP session built from them. */
+ * credentials (--estc-pass-file, --estc-pass, EST_PASS; --estc-token-file,
+ * EST_TOKEN), the proxy (--proxy, --proxy-user, --proxy-pass-file,
+ * --proxy-cacert), timeouts, and the HTTP session built from them. */
 struct hwe_cmd_net {
 	struct hwe_est_url url;
 	struct hwe_http_cfg cfg;
 	STACK_OF(X509) *anchors;
 	char *trust_dir;         /* "<ks>/ca/" for messages */
 	char *pass;              /* wiped on clear */
+	char *token;             /* Bearer access token, wiped on clear */
+	char *proxy_pass;        /* wiped on clear */
 	long max_wait_s;
 	struct hwe_http *http;
 };
@@ -205,11 +213,13 @@ int hwe_csrattrs_run(struct hwe_ctx *ctx, struct hwe_opts *o);
 	HWE_OPTBIT(HWE_OPT_TOKEN_URI) | HWE_OPTBIT(HWE_OPT_PIN_FILE))
 #define HWE_OPTS_NET (HWE_OPTBIT(HWE_OPT_URI) | HWE_OPTBIT(HWE_OPT_SERVER_URL) | \
 	HWE_OPTBIT(HWE_OPT_SERVER_DN) | HWE_OPTBIT(HWE_OPT_TIMEOUT) | \
-	HWE_OPTBIT(HWE_OPT_CONNECT_TIMEOUT) | HWE_OPTBIT(HWE_OPT_TLS_GROUPS) | HWE_OPTBIT(HWE_OPT_JSON))
+	HWE_OPTBIT(HWE_OPT_CONNECT_TIMEOUT) | HWE_OPTBIT(HWE_OPT_TLS_GROUPS) | HWE_OPTBIT(HWE_OPT_JSON) | \
+	HWE_OPTBIT(HWE_OPT_PROXY) | HWE_OPTBIT(HWE_OPT_PROXY_USER) | HWE_OPTBIT(HWE_OPT_PROXY_PASS_FILE) | \
+	HWE_OPTBIT(HWE_OPT_PROXY_CACERT))
 /* how the CSR meets the server's /csrattrs and proof-of-possession */
 #define HWE_OPTS_CSR (HWE_OPTBIT(HWE_OPT_POP) | HWE_OPTBIT(HWE_OPT_NO_POP) | \
 	HWE_OPTBIT(HWE_OPT_POP_POLICY) | HWE_OPTBIT(HWE_OPT_CSRATTRS))
 #define HWE_OPTS_AUTH (HWE_OPTBIT(HWE_OPT_ESTC_USER) | HWE_OPTBIT(HWE_OPT_ESTC_PASS) | \
-	HWE_OPTBIT(HWE_OPT_ESTC_PASS_FILE))
+	HWE_OPTBIT(HWE_OPT_ESTC_PASS_FILE) | HWE_OPTBIT(HWE_OPT_ESTC_TOKEN_FILE))
 
 #endif

@@ -62,6 +62,13 @@ static const struct {
 	[HWE_OPT_FORCE] = { "force", no_argument, NULL, 0 },
 	[HWE_OPT_CREATE_PARENT] = { "create-parent", no_argument, NULL, 0 },
 	[HWE_OPT_AUTH_ALIAS] = { "auth-alias", required_argument, NULL, 0 },
+	/* EST_TOKEN is the token itself, not a file name: see hwe_cmd_net_prepare */
+	[HWE_OPT_ESTC_TOKEN_FILE] = { "estc-token-file", required_argument, NULL, 1 },
+	/* the proxy environment (https_proxy, no_proxy, ...) is read in http-proxy.c */
+	[HWE_OPT_PROXY] = { "proxy", required_argument, NULL, 1 },
+	[HWE_OPT_PROXY_USER] = { "proxy-user", required_argument, NULL, 1 },
+	[HWE_OPT_PROXY_PASS_FILE] = { "proxy-pass-file", required_argument, NULL, 1 },
+	[HWE_OPT_PROXY_CACERT] = { "proxy-cacert", required_argument, NULL, 1 },
 };
 
 #define OPT_HELP HWE_OPT_COUNT
