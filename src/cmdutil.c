@@ -4,10 +4,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -15,6 +18,7 @@
 
 #include "csrconf.h"
 #include "est.h"
+#include "filecheck.h"
 #include "hwenroll.h"
 #include "log.h"
 #include "rc.h"
@@ -104,6 +108,70 @@ static int net_token(const struct hwe_opts *o, struct hwe_cmd_net *n)
 	return HWE_OK;
 }
 
+/* --proxy-cacert: the file checks every input file gets (whoever can write
+ * it chooses the proxy's trust), at most 1 MiB, at least one PEM
+ * certificate; its bytes go to libcurl (CURLOPT_PROXY_CAINFO_BLOB). */
+static int read_proxy_ca(const char *path, struct hwe_cmd_net *n)
+{
+	const size_t max = 1024 * 1024;
+	struct stat st;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	ssize_t r;
+	BIO *bio = NULL;
+	X509 *x = NULL;
+	int fd, ret = HWE_EXIT_INPUT;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		return hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_OPEN_FAILED,
+			       "cannot open --proxy-cacert file '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED,
+			"--proxy-cacert file '%s' is not a regular file", path);
+		goto out;
+	}
+	if (hwe_file_check("--proxy-cacert file", path, &st, 0, HWE_EXIT_INPUT))
+		goto out;
+	if (!(buf = malloc(max + 1))) {
+		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		goto out;
+	}
+	while (len <= max && (r = read(fd, buf + len, max + 1 - len)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED,
+				"cannot read --proxy-cacert file '%s': %s", path, strerror(errno));
+			goto out;
+		}
+		len += (size_t)r;
+	}
+	if (len > max) {
+		hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED,
+			"--proxy-cacert file '%s' is larger than 1 MiB", path);
+		goto out;
+	}
+	bio = BIO_new_mem_buf(buf, (int)len);
+	if (!bio || !(x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
+		ERR_clear_error();
+		hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED,
+			"--proxy-cacert file '%s' holds no PEM certificate", path);
+		goto out;
+	}
+	n->proxy_ca = realloc(buf, len);   /* shrink; len > 0: a certificate was read */
+	if (!n->proxy_ca)
+		n->proxy_ca = buf;
+	n->proxy_ca_len = len;
+	buf = NULL;
+	ret = HWE_OK;
+out:
+	X509_free(x);
+	BIO_free(bio);
+	free(buf);
+	close(fd);
+	return ret;
+}
+
 /* --proxy (else the environment, read per request by http-proxy.c),
  * proxy credentials and the proxy's trust. */
 static int net_proxy(const struct hwe_opts *o, struct hwe_cmd_net *n)
@@ -127,21 +195,12 @@ static int net_proxy(const struct hwe_opts *o, struct hwe_cmd_net *n)
 		n->cfg.proxy_pass = n->proxy_pass;
 	}
 	if (ca) {
-		/* checked now, not first when a proxy is dialled: exit 3 naming it */
-		FILE *f = fopen(ca, "re");
-		X509 *x;
-
-		if (!f)
-			return hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_OPEN_FAILED,
-				       "cannot open --proxy-cacert file '%s': %s", ca, strerror(errno));
-		x = PEM_read_X509(f, NULL, NULL, NULL);
-		fclose(f);
-		ERR_clear_error();
-		if (!x)
-			return hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED,
-				       "--proxy-cacert file '%s' holds no PEM certificate", ca);
-		X509_free(x);
+		/* read and checked now, not first when a proxy is dialled */
+		if ((ret = read_proxy_ca(ca, n)))
+			return ret;
 		n->cfg.proxy_cacert = ca;
+		n->cfg.proxy_ca_pem = n->proxy_ca;
+		n->cfg.proxy_ca_len = n->proxy_ca_len;
 	}
 	/* a proxy URL hwenroll cannot use is a usage error now, before the
 	 * keystore is touched (the request picks it again) */
@@ -237,6 +296,7 @@ void hwe_cmd_net_clear(struct hwe_cmd_net *n)
 	hwe_secret_free(n->pass);
 	hwe_secret_free(n->token);
 	hwe_secret_free(n->proxy_pass);
+	free(n->proxy_ca);
 	memset(n, 0, sizeof(*n));
 }
 

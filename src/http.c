@@ -566,8 +566,12 @@ int hwe_http_new(const struct hwe_http_cfg *cfg, struct hwe_http **out)
 	/* an https:// proxy is always verified: its own trust, never <ks>/ca/ */
 	SETOPT(CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
 	SETOPT(CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
-	if (cfg->proxy_cacert) {
-		SETOPT(CURLOPT_PROXY_CAINFO, cfg->proxy_cacert);
+	if (cfg->proxy_ca_pem) {
+		/* the bytes the caller checked, not the file again by name */
+		struct curl_blob blob = { (void *)cfg->proxy_ca_pem, cfg->proxy_ca_len, CURL_BLOB_COPY };
+
+		SETOPT(CURLOPT_PROXY_CAINFO_BLOB, &blob);
+		SETOPT(CURLOPT_PROXY_CAINFO, NULL);
 		SETOPT(CURLOPT_PROXY_CAPATH, NULL);
 	}
 	/* proxy credentials answer the proxy's 407 (Basic or Digest), never

@@ -51,7 +51,9 @@ struct hwe_http_cfg {
 	const char *proxy_source;   /* where cfg->proxy came from, for messages ("--proxy") */
 	const char *proxy_user;     /* proxy credentials (answer a 407), or NULL */
 	const char *proxy_pass;
-	const char *proxy_cacert;   /* trust for an https:// proxy, NULL = the system store */
+	const char *proxy_cacert;   /* trust for an https:// proxy (its name, for messages), NULL = the system store */
+	const void *proxy_ca_pem;   /* ... its PEM, read and checked by the caller (curl gets a copy) */
+	size_t proxy_ca_len;
 };
 
 struct hwe_http;

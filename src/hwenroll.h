@@ -177,6 +177,8 @@ struct hwe_cmd_net {
 	char *pass;              /* wiped on clear */
 	char *token;             /* Bearer access token, wiped on clear */
 	char *proxy_pass;        /* wiped on clear */
+	unsigned char *proxy_ca; /* --proxy-cacert's PEM */
+	size_t proxy_ca_len;
 	long max_wait_s;
 	struct hwe_http *http;
 };
