@@ -129,4 +129,13 @@ https_proxy="socks5h://u:secret@127.0.0.1:1" hwe cacerts --uri "$URL"
 grep -q "secret" "$T/err" && fail "the proxy URL's password is shown"
 expect 3 "cannot open --proxy-cacert file '$T/nosuch.pem'" cacerts --uri "$URL" --proxy "http://127.0.0.1:$P" --proxy-cacert "$T/nosuch.pem"
 expect 3 "cannot open proxy password file" cacerts --uri "$URL" --proxy "http://127.0.0.1:$P" --proxy-user u --proxy-pass-file "$T/nosuch"
+chmod 640 "$T/proxypass"
+expect 3 "refusing proxy password file '$T/proxypass': accessible by group or others" \
+	cacerts --uri "$URL" --proxy "http://127.0.0.1:$P" --proxy-user u --proxy-pass-file "$T/proxypass"
+printf 'not a certificate\n' >"$T/notca.pem"
+expect 3 "--proxy-cacert file '$T/notca.pem' holds no PEM certificate" cacerts --uri "$URL" --proxy "http://127.0.0.1:$P" --proxy-cacert "$T/notca.pem"
+cp "$T/srv/tls-ca.pem" "$T/ca-gw.pem"
+chmod 666 "$T/ca-gw.pem"
+expect 3 "refusing --proxy-cacert file '$T/ca-gw.pem': writable by group or others" \
+	cacerts --uri "$URL" --proxy "http://127.0.0.1:$P" --proxy-cacert "$T/ca-gw.pem"
 exit 0
