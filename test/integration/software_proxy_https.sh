@@ -8,7 +8,8 @@
 # <ks>/ca/, and <ks>/ca/ is never the proxy's trust nor --proxy-cacert the
 # EST server's; an untrusted proxy is exit 5 naming the proxy; the EST
 # server's identity (URL host or --estc-server-dn) is what is checked
-# through the tunnel; the EST password never reaches the proxy.
+# through the tunnel; the EST password never reaches the proxy;
+# proof-of-possession binds the EST server's TLS, not the proxy's.
 . "$(dirname "$0")/lib.sh"
 . "$HWE_TOP_SRCDIR/test/integration/lib-proxy.sh"
 set -e
@@ -108,6 +109,19 @@ grep -q "INFO: using proxy https://localhost:$XP12 from https_proxy" "$T/err" ||
 grep -q "tls=TLSv1.2 client-cert=none connect=127.0.0.1:$EST_PORT status=200" "$T/px12/proxy.log" \
 	|| { cat "$T/px12/proxy.log"; fail "not tunnelled through the TLS 1.2 proxy"; }
 no_client_cert "$T/px12"
+
+step "proof-of-possession through the TLS proxy binds the EST server's TLS (1.3 and 1.2), not the proxy's"
+for v in 1.3 1.2; do
+	est_start "$T/pop$v" --user device --pass-file "$T/pass" --tls-min "$v" --tls-max "$v" --require-pop
+	cp "$T/pop$v/tls-ca.pem" "$KS/ca/pop$v.pem"
+	ok enroll --uri "$(est_url "$T/pop$v" "" simpleenroll)" --key-alias "pop${v/./}" --csr-conf device.conf \
+		"${AUTH[@]}" --pop --proxy "https://127.0.0.1:$XP" --proxy-cacert "$T/pki/ca.pem"
+	check_cert "pop${v/./}" "$T/pop$v"
+	ok reenroll --uri "$(est_url "$T/pop$v" "" simplereenroll)" --key-alias "pop${v/./}" --pop \
+		--proxy "https://127.0.0.1:$XP" --proxy-cacert "$T/pki/ca.pem"
+	est_stop "$T/pop$v"
+done
+no_client_cert "$T/px"
 
 step "a proxy certificate for another host name -> exit 5 naming the proxy"
 proxy_pki "$T/pki2" DNS:proxy.invalid
