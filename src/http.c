@@ -528,8 +528,11 @@ int hwe_http_new(const struct hwe_http_cfg *cfg, struct hwe_http **out)
 	SETOPT(CURLOPT_SSLVERSION, (long)(CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_TLSv1_3));
 	SETOPT(CURLOPT_PROXY_SSLVERSION, (long)(CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_DEFAULT));
 	/* each SSL_CTX gets its own store: curl 7.87+ would otherwise share a
-	 * cached store between connections by CA file name alone */
-	SETOPT(CURLOPT_CA_CACHE_TIMEOUT, 0L);
+	 * cached store between connections by CA file name alone (an older
+	 * libcurl has no such cache, and refuses the option) */
+#if LIBCURL_VERSION_NUM >= 0x075700
+	curl_easy_setopt(h->curl, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+#endif
 	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
 	/* trust comes only from cfg->trust (ssl_ctx_cb): no CA file or
 	 * directory, in particular not Debian's default /etc/ssl/certs */
