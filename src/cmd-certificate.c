@@ -23,10 +23,15 @@ static const struct hwe_usage usage = {
 		"  --estc-server-dn HOST check the server certificate against HOST\n"
 		"  --algorithm --curve --size          key type for a new key (default ECC P256)\n"
 		"  --estc-user U --estc-pass P         credentials (or EST_USERNAME, EST_PASS; --estc-pass-file F)\n"
+		"  --estc-token-file F   Bearer access token file (or EST_TOKEN), answers a 401 that offers Bearer\n"
 		"  --csr-conf FILE       CSR configuration, a bare name is read from <ks>/conf/\n"
 		"  --key-alias A         alias (default " DEFAULT_ALIAS ")\n"
 		"  --log-level L         ERROR (default), WARN, INFO, DEBUG\n"
 		"  --tls-groups LIST     TLS key-exchange groups to offer (default: OpenSSL's)\n"
+		"  --proxy URL           HTTP(S) proxy, http://HOST:PORT or https://HOST:PORT, always a CONNECT\n"
+		"                        tunnel (default: https_proxy/all_proxy unless no_proxy names the host)\n"
+		"  --proxy-user U --proxy-pass-file F   proxy credentials, sent only to answer the proxy's 407\n"
+		"  --proxy-cacert FILE   trust for an https:// proxy (default: the system store, never <ks>/ca/)\n"
 		"Every option of enroll/reenroll (key backend, TPM, PKCS#11, --rekey, --csrattrs, --pop, --json) is accepted too.\n",
 };
 

@@ -18,6 +18,10 @@ static const struct hwe_usage usage = {
 	.details =
 		"  --uri URL             EST URL (or EST_URI); its operation segment is replaced\n"
 		"  --estc-server-dn HOST --timeout S --connect-timeout S --tls-groups LIST\n"
+		"  --proxy URL           HTTP(S) proxy, http://HOST:PORT or https://HOST:PORT, always a CONNECT\n"
+		"                        tunnel (default: https_proxy/all_proxy unless no_proxy names the host)\n"
+		"  --proxy-user U --proxy-pass-file F   proxy credentials, sent only to answer the proxy's 407\n"
+		"  --proxy-cacert FILE   trust for an https:// proxy (default: the system store, never <ks>/ca/)\n"
 		"  --json                print a JSON array of lines\n",
 };
 

@@ -19,9 +19,14 @@ static const struct hwe_usage usage = {
 		"  --tcti STR --tpm-parent HANDLE --pkcs11-module PATH --token-uri URI --pin-file FILE\n"
 		"                        how to reach the key's device (the alias knows its backend)\n"
 		"  --estc-user U --estc-pass-file F   answer a 401 challenge as well\n"
+		"  --estc-token-file F   a Bearer token for a 401 that offers Bearer (or EST_TOKEN)\n"
 		"  --estc-server-dn HOST --max-wait S --timeout S --connect-timeout S --tls-groups LIST\n"
 		"  --csrattrs use|ignore --pop --no-pop --pop-policy P   as for enroll\n"
 		"  --deploy-hook CMD --deploy-hook-timeout S   as for enroll (not stored)\n"
+		"  --proxy URL           HTTP(S) proxy, http://HOST:PORT or https://HOST:PORT, always a CONNECT\n"
+		"                        tunnel (default: https_proxy/all_proxy unless no_proxy names the host)\n"
+		"  --proxy-user U --proxy-pass-file F   proxy credentials, sent only to answer the proxy's 407\n"
+		"  --proxy-cacert FILE   trust for an https:// proxy (default: the system store, never <ks>/ca/)\n"
 		"  --json                as for enroll\n",
 };
 

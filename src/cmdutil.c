@@ -3,10 +3,14 @@
  * setup, key backend selection, JSON output. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -14,6 +18,7 @@
 
 #include "csrconf.h"
 #include "est.h"
+#include "filecheck.h"
 #include "hwenroll.h"
 #include "log.h"
 #include "rc.h"
@@ -76,6 +81,142 @@ int hwe_cmd_url(const struct hwe_opts *o, struct hwe_est_url *u)
 	return hwe_est_url_parse(o->val[HWE_OPT_URI], u);
 }
 
+/* The Bearer token: --estc-token-file, else EST_TOKEN, else the config
+ * file's estc-token-file (command line > environment > config). */
+static int net_token(const struct hwe_opts *o, struct hwe_cmd_net *n)
+{
+	const char *file = o->val[HWE_OPT_ESTC_TOKEN_FILE], *env = getenv("EST_TOKEN");
+	int ret;
+
+	if (file && ((o->given & HWE_OPTBIT(HWE_OPT_ESTC_TOKEN_FILE)) || !env || !*env)) {
+		if ((ret = hwe_read_secret_file(file, "token", &n->token)))
+			return ret;
+		if (!hwe_http_token_ok(n->token)) {
+			hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED,
+				"token file '%s' does not hold a Bearer access token (RFC 6750: letters, digits and -._~+/ then '=' padding, on the first line)",
+				file);
+			return HWE_EXIT_INPUT;
+		}
+	} else if (env && *env) {
+		if (!hwe_http_token_ok(env))
+			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+				       "EST_TOKEN does not hold a Bearer access token (RFC 6750: letters, digits and -._~+/ then '=' padding)");
+		if (!(n->token = hwe_secret_dup(env)))
+			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	}
+	n->cfg.token = n->token;
+	return HWE_OK;
+}
+
+/* --proxy-cacert: the file checks every input file gets (whoever can write
+ * it chooses the proxy's trust), at most 1 MiB, at least one PEM
+ * certificate; its bytes go to libcurl (CURLOPT_PROXY_CAINFO_BLOB). */
+static int read_proxy_ca(const char *path, struct hwe_cmd_net *n)
+{
+	const size_t max = 1024 * 1024;
+	struct stat st;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	ssize_t r;
+	BIO *bio = NULL;
+	X509 *x = NULL;
+	int fd, ret = HWE_EXIT_INPUT;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		return hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_OPEN_FAILED,
+			       "cannot open --proxy-cacert file '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED,
+			"--proxy-cacert file '%s' is not a regular file", path);
+		goto out;
+	}
+	if (hwe_file_check("--proxy-cacert file", path, &st, 0, HWE_EXIT_INPUT))
+		goto out;
+	if (!(buf = malloc(max + 1))) {
+		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		goto out;
+	}
+	while (len <= max && (r = read(fd, buf + len, max + 1 - len)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED,
+				"cannot read --proxy-cacert file '%s': %s", path, strerror(errno));
+			goto out;
+		}
+		len += (size_t)r;
+	}
+	if (len > max) {
+		hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED,
+			"--proxy-cacert file '%s' is larger than 1 MiB", path);
+		goto out;
+	}
+	bio = BIO_new_mem_buf(buf, (int)len);
+	if (!bio || !(x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
+		ERR_clear_error();
+		hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED,
+			"--proxy-cacert file '%s' holds no PEM certificate", path);
+		goto out;
+	}
+	n->proxy_ca = realloc(buf, len);   /* shrink; len > 0: a certificate was read */
+	if (!n->proxy_ca)
+		n->proxy_ca = buf;
+	n->proxy_ca_len = len;
+	buf = NULL;
+	ret = HWE_OK;
+out:
+	X509_free(x);
+	BIO_free(bio);
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+/* --proxy (else the environment, read per request by http-proxy.c),
+ * proxy credentials and the proxy's trust. */
+static int net_proxy(const struct hwe_opts *o, struct hwe_cmd_net *n)
+{
+	const char *user = o->val[HWE_OPT_PROXY_USER], *pfile = o->val[HWE_OPT_PROXY_PASS_FILE];
+	const char *ca = o->val[HWE_OPT_PROXY_CACERT];
+	int ret;
+
+	n->cfg.proxy = o->val[HWE_OPT_PROXY];
+	n->cfg.proxy_source = (o->given & HWE_OPTBIT(HWE_OPT_PROXY)) ? "--proxy" : "config key 'proxy'";
+	if (!user != !pfile) {
+		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "--%s needs --%s",
+			user ? "proxy-user" : "proxy-pass-file", user ? "proxy-pass-file" : "proxy-user");
+		hwe_err_hint("proxy credentials are a user name and a file holding the password (mode 0600)");
+		return HWE_EXIT_USAGE;
+	}
+	if (pfile) {
+		if ((ret = hwe_read_secret_file(pfile, "proxy password", &n->proxy_pass)))
+			return ret;
+		n->cfg.proxy_user = user;
+		n->cfg.proxy_pass = n->proxy_pass;
+	}
+	if (ca) {
+		/* read and checked now, not first when a proxy is dialled */
+		if ((ret = read_proxy_ca(ca, n)))
+			return ret;
+		n->cfg.proxy_cacert = ca;
+		n->cfg.proxy_ca_pem = n->proxy_ca;
+		n->cfg.proxy_ca_len = n->proxy_ca_len;
+	}
+	/* a proxy URL hwenroll cannot use is a usage error now, before the
+	 * keystore is touched (the request picks it again) */
+	{
+		struct hwe_http_proxy p;
+		const char *excluded;
+
+		ret = hwe_http_proxy_pick(n->cfg.proxy, n->cfg.proxy_source, n->url.host,
+					  n->cfg.proxy_user != NULL, &p, &excluded);
+		hwe_http_proxy_clear(&p);
+		if (ret)
+			return ret;
+	}
+	return HWE_OK;
+}
+
 int hwe_cmd_net_prepare(const struct hwe_opts *o, struct hwe_cmd_net *n)
 {
 	const char *env = NULL;
@@ -129,7 +270,9 @@ int hwe_cmd_net_prepare(const struct hwe_opts *o, struct hwe_cmd_net *n)
 	} else {
 		n->cfg.user = NULL;
 	}
-	return HWE_OK;
+	if ((ret = net_token(o, n)))
+		return ret;
+	return net_proxy(o, n);
 }
 
 int hwe_cmd_net_trust(const struct hwe_keystore *ks, struct hwe_cmd_net *n)
@@ -151,6 +294,9 @@ void hwe_cmd_net_clear(struct hwe_cmd_net *n)
 	sk_X509_pop_free(n->anchors, X509_free);
 	free(n->trust_dir);
 	hwe_secret_free(n->pass);
+	hwe_secret_free(n->token);
+	hwe_secret_free(n->proxy_pass);
+	free(n->proxy_ca);
 	memset(n, 0, sizeof(*n));
 }
 

@@ -277,19 +277,31 @@ int hwe_est_http_error(const char *what, const struct hwe_http_resp *resp)
 	if (resp->status == 401) {
 		parsed = resp->www_authenticate &&
 			hwe_http_parse_www_authenticate(resp->www_authenticate, &schemes, NULL) == HWE_OK;
+		if (resp->token_sent) {
+			/* RFC 6750 3.1: error="invalid_token" (wrong, expired, revoked) */
+			hwe_http_bearer_error(resp->www_authenticate, val, sizeof(val));
+			ret = hwe_err(HWE_EXIT_AUTH, HWE_ERR_HTTP_UNAUTHORIZED,
+				      "%saccess token rejected by the server%s%s%s", pre,
+				      val[0] ? " (error=\"" : "", val, val[0] ? "\")" : "");
+			hwe_err_hint("check the Bearer token in --estc-token-file or EST_TOKEN: it may be wrong or expired");
+			return ret;
+		}
 		if (resp->creds_sent) {
 			ret = hwe_err(HWE_EXIT_AUTH, HWE_ERR_HTTP_UNAUTHORIZED,
 				      "%scredentials rejected by the server", pre);
 			hwe_err_hint("check EST_USERNAME and the password (EST_PASS or --estc-pass-file)");
 			return ret;
 		}
-		if (resp->www_authenticate && !(schemes & (HWE_AUTH_BASIC | HWE_AUTH_DIGEST))) {
+		if (resp->www_authenticate && !(schemes & (HWE_AUTH_BASIC | HWE_AUTH_DIGEST)) &&
+		    !((schemes & HWE_AUTH_BEARER) && resp->token_given)) {
 			hwe_sanitize(resp->www_authenticate, strlen(resp->www_authenticate), val,
 				     sizeof(val));
 			ret = hwe_err(HWE_EXIT_AUTH, HWE_ERR_HTTP_AUTH_SCHEME,
 				      "%sserver asks for unsupported authentication scheme(s) '%s'%s",
 				      pre, val, parsed ? "" : " (malformed)");
-			hwe_err_hint("hwenroll answers Basic and Digest challenges, or authenticates with a client certificate");
+			hwe_err_hint(schemes & HWE_AUTH_BEARER ?
+				     "hwenroll answers Basic and Digest challenges, and Bearer with an access token: pass it with --estc-token-file FILE or EST_TOKEN" :
+				     "hwenroll answers Basic and Digest challenges, or authenticates with a client certificate");
 			return ret;
 		}
 		ret = hwe_err(HWE_EXIT_AUTH, HWE_ERR_HTTP_UNAUTHORIZED,

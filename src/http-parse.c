@@ -260,13 +260,14 @@ static size_t quoted(const char *p, char **out)
 }
 
 /* auth-param = token BWS "=" BWS ( token / quoted-string ) at p.
- * Returns the length consumed, 0 if p is not an auth-param. */
-static size_t auth_param(const char *p, char **realm)
+ * Returns the length consumed, 0 if p is not an auth-param.  The value of
+ * the first "realm" seen goes to *realm (if realm and *realm is NULL), that
+ * of an "error" parameter to *error (if error and *error is NULL). */
+static size_t auth_param(const char *p, char **realm, char **error)
 {
 	const char *q = p, *name = p;
 	size_t nlen = token(p), vlen;
-	char *val = NULL;
-	int is_realm;
+	char *val = NULL, **slot = NULL;
 
 	if (!nlen)
 		return 0;
@@ -276,18 +277,21 @@ static size_t auth_param(const char *p, char **realm)
 		return 0;
 	q++;
 	skip_ows(&q);
-	is_realm = realm && !*realm && hwe_http_name_eq(name, nlen, "realm");
+	if (realm && !*realm && hwe_http_name_eq(name, nlen, "realm"))
+		slot = realm;
+	else if (error && !*error && hwe_http_name_eq(name, nlen, "error"))
+		slot = error;
 	if (*q == '"') {
-		if (!(vlen = quoted(q, is_realm ? &val : NULL)))
+		if (!(vlen = quoted(q, slot ? &val : NULL)))
 			return 0;
 	} else {
 		if (!(vlen = token(q)))
 			return 0;
-		if (is_realm)
+		if (slot)
 			val = strndup(q, vlen);
 	}
 	if (val)
-		*realm = val;
+		*slot = val;
 	return (size_t)(q + vlen - p);
 }
 
@@ -308,57 +312,106 @@ static size_t token68(const char *p)
 	return *q == ',' || !*q ? n : 0;
 }
 
-int hwe_http_parse_www_authenticate(const char *value, unsigned *schemes, char **realm)
+/* The challenges of a WWW-Authenticate value: schemes offered, the first
+ * realm, and the error parameter of the (first) Bearer challenge. */
+static int parse_challenges(const char *value, unsigned *schemes, char **realm, char **berr)
 {
 	const char *p = value;
 	size_t n;
-	int have = 0;
+	int have = 0, bearer = 0;
 
-	if (schemes)
-		*schemes = 0;
-	if (realm)
-		*realm = NULL;
-	if (!value || !schemes)
-		return HWE_EXIT_RESPONSE;
+	*schemes = 0;
 	for (;;) {
 		/* list elements; empty ones are allowed (RFC 9110 5.6.1) */
 		while (*p == ' ' || *p == '\t' || *p == ',')
 			p++;
 		if (!*p)
 			break;
-		if ((n = auth_param(p, realm))) {
+		if ((n = auth_param(p, realm, bearer ? berr : NULL))) {
 			if (!have)
-				goto bad;       /* a parameter before any scheme */
+				return HWE_EXIT_RESPONSE;       /* a parameter before any scheme */
 			p += n;
 		} else if ((n = token(p))) {
 			/* a new challenge: scheme [ 1*SP ( token68 / auth-param ) ] */
-			if (hwe_http_name_eq(p, n, "Basic"))
+			bearer = 0;
+			if (hwe_http_name_eq(p, n, "Basic")) {
 				*schemes |= HWE_AUTH_BASIC;
-			else if (hwe_http_name_eq(p, n, "Digest"))
+			} else if (hwe_http_name_eq(p, n, "Digest")) {
 				*schemes |= HWE_AUTH_DIGEST;
-			else
+			} else if (hwe_http_name_eq(p, n, "Bearer")) {
+				/* only the first Bearer challenge's error counts */
+				bearer = !(*schemes & HWE_AUTH_BEARER);
+				*schemes |= HWE_AUTH_BEARER;
+			} else {
 				*schemes |= HWE_AUTH_OTHER;
+			}
 			have = 1;
 			p += n;
 			if (*p == ' ') {
 				skip_ows(&p);
-				if ((n = auth_param(p, realm)) || (n = token68(p)))
+				if ((n = auth_param(p, realm, bearer ? berr : NULL)) || (n = token68(p)))
 					p += n;
 			}
 		} else {
-			goto bad;
+			return HWE_EXIT_RESPONSE;
 		}
 		skip_ows(&p);
 		if (*p && *p != ',')
-			goto bad;
+			return HWE_EXIT_RESPONSE;
 	}
-	if (!have)
-		goto bad;
-	return HWE_OK;
-bad:
+	return have ? HWE_OK : HWE_EXIT_RESPONSE;
+}
+
+int hwe_http_parse_www_authenticate(const char *value, unsigned *schemes, char **realm)
+{
+	if (schemes)
+		*schemes = 0;
+	if (realm)
+		*realm = NULL;
+	if (!value || !schemes)
+		return HWE_EXIT_RESPONSE;
+	if (parse_challenges(value, schemes, realm, NULL) == HWE_OK)
+		return HWE_OK;
 	if (realm) {
 		free(*realm);
 		*realm = NULL;
 	}
 	return HWE_EXIT_RESPONSE;
+}
+
+int hwe_http_bearer_error(const char *value, char *out, size_t outlen)
+{
+	unsigned schemes = 0;
+	char *err = NULL;
+	int ret = -1;
+
+	if (outlen)
+		out[0] = '\0';
+	if (!value || !outlen)
+		return -1;
+	/* a malformed header still names its error if the part before the
+	 * damage was readable: the message only quotes it */
+	parse_challenges(value, &schemes, NULL, &err);
+	if (err && *err && token(err) == strlen(err)) {
+		snprintf(out, outlen, "%s", err);
+		ret = 0;
+	}
+	free(err);
+	return ret;
+}
+
+int hwe_http_token_ok(const char *t)
+{
+	size_t n = 0;
+
+	/* b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
+	if (!t)
+		return 0;
+	while (t68char((unsigned char)t[n]))
+		n++;
+	if (!n)
+		return 0;
+	while (t[n] == '=')
+		n++;
+	return t[n] == '\0';
 }

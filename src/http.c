@@ -45,6 +45,15 @@ struct hwe_http {
 	int server_hello;          /* a ServerHello (or HelloRetryRequest) arrived */
 	char groups[160];          /* the groups our ClientHello offered ("X25519:P-256:...") */
 	struct hwe_http_binding binding;   /* of the latest handshake (len 0: none) */
+	long verify_err;           /* the first failure verifying the EST server's chain, or X509_V_OK */
+	unsigned server_ctx;       /* SSL_CTX callbacks run for the EST server's TLS ... */
+	unsigned proxy_ctx;        /* ... and for an https:// proxy's own TLS */
+	int proxy_cert_requested;  /* the proxy asked for a client certificate (none is sent) */
+	int proxy_auth_sent;       /* a Proxy-Authorization header went to the proxy */
+	/* per session */
+	struct hwe_http_proxy proxy;   /* the proxy of the origin below (url NULL: direct) */
+	char *proxy_for;           /* the URL host the proxy was picked for */
+	char *peer_host;           /* that host without IPv6 brackets: checked by OpenSSL */
 };
 
 static int ctx_index = -1;         /* SSL_CTX ex_data slot for our struct hwe_http */
@@ -67,10 +76,13 @@ void hwe_http_resp_clear(struct hwe_http_resp *resp)
 static void resp_reset(struct hwe_http_resp *r)
 {
 	int given = r->creds_given, sent = r->creds_sent;
+	int tgiven = r->token_given, tsent = r->token_sent;
 
 	hwe_http_resp_clear(r);
 	r->creds_given = given;
 	r->creds_sent = sent;
+	r->token_given = tgiven;
+	r->token_sent = tsent;
 }
 
 static int header_set(char **slot, const char *v, size_t len, int join)
@@ -174,8 +186,17 @@ static int debug_cb(CURL *c, curl_infotype type, char *data, size_t size, void *
 		eol = memchr(p, '\n', (size_t)(end - p));
 		len = (size_t)((eol ? eol : end) - p);
 		if (type == CURLINFO_HEADER_OUT && is_auth_header(p, len)) {
-			if (h->resp && (p[0] == 'A' || p[0] == 'a'))
+			if (h->resp && (p[0] == 'A' || p[0] == 'a')) {
+				size_t k = 14;      /* after "Authorization:" */
+
 				h->resp->creds_sent = 1;
+				while (k < len && (p[k] == ' ' || p[k] == '\t'))
+					k++;
+				if (len - k >= 7 && strncasecmp(p + k, "Bearer ", 7) == 0)
+					h->resp->token_sent = 1;
+			} else if (p[0] == 'P' || p[0] == 'p') {
+				h->proxy_auth_sent = 1;
+			}
 			hwe_debug("> %.*s: [redacted]", (int)((const char *)memchr(p, ':', len) - p), p);
 		} else if (len && hwe_log_enabled(HWE_LOG_DEBUG)) {
 			hwe_sanitize(p, len, line, sizeof(line));
@@ -234,7 +255,9 @@ static void info_cb(const SSL *ssl, int where, int ret)
 			keep_binding(h, ssl);
 		return;
 	}
-	if (!(where & SSL_CB_READ_ALERT) || (ret >> 8) != SSL3_AL_FATAL)
+	/* an alert we read, not one we sent (SSL_CB_WRITE_ALERT shares the
+	 * SSL_CB_ALERT bit of SSL_CB_READ_ALERT) */
+	if ((where & SSL_CB_READ_ALERT) != SSL_CB_READ_ALERT || (ret >> 8) != SSL3_AL_FATAL)
 		return;
 	h = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_index);
 	if (!h || h->alert[0])
@@ -299,6 +322,19 @@ static void msg_cb(int write_p, int version, int content_type, const void *buf, 
 	}
 }
 
+/* Notes why the EST server's chain failed to verify: through a proxy
+ * tunnel libcurl may report the aborted handshake as a plain connect error
+ * (SSL_ERROR_SYSCALL) without the verify result. */
+static int verify_cb(int ok, X509_STORE_CTX *sctx)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct hwe_http *h = ssl ? SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_index) : NULL;
+
+	if (!ok && h && h->verify_err == X509_V_OK)
+		h->verify_err = X509_STORE_CTX_get_error(sctx);
+	return ok;
+}
+
 /* Called only when the server asks for a client certificate and we have
  * none: note it (a dropped connection then has an explanation) and go on
  * without one. */
@@ -311,19 +347,86 @@ static int client_cert_cb(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
 	return 0;
 }
 
-/* Runs once per new connection, after curl set up its SSL_CTX and before the
- * handshake.  Replaces the certificate store by cfg->trust only (never the
- * system store) and installs the client certificate and key. */
+/* An https:// proxy asks for a client certificate: it gets none (the
+ * device's certificate and key are for the EST server only). */
+static int proxy_client_cert_cb(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+	struct hwe_http *h = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_index);
+
+	(void)x509;
+	(void)pkey;
+	if (h && !h->proxy_cert_requested) {
+		h->proxy_cert_requested = 1;
+		hwe_debug("tls: the proxy asks for a client certificate; it gets none (the device certificate is for the EST server only)");
+	}
+	return 0;
+}
+
+/* The SSL_CTX of an https:// proxy's own TLS connection: curl has set it up
+ * from the CURLOPT_PROXY_* options (verify peer and host; CA from
+ * --proxy-cacert or the system store, loaded by curl after this callback
+ * into the context's own store).  Nothing of the EST side goes in: no
+ * client certificate, no <ks>/ca/ trust, no --estc-server-dn. */
+static CURLcode proxy_ctx_setup(struct hwe_http *h, SSL_CTX *ctx)
+{
+	if (!h->proxy.url || !h->proxy.https) {
+		h->cb_failed = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
+				       "libcurl opened a proxy TLS connection that no https:// proxy was configured for");
+		return CURLE_SSL_CERTPROBLEM;
+	}
+	h->proxy_ctx++;
+	if (SSL_CTX_get0_certificate(ctx) || SSL_CTX_get_verify_mode(ctx) != SSL_VERIFY_PEER) {
+		h->cb_failed = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
+				       "the proxy's TLS context has a client certificate or does not verify the proxy");
+		return CURLE_SSL_CERTPROBLEM;
+	}
+	if (ctx_index >= 0 && SSL_CTX_set_ex_data(ctx, ctx_index, h))
+		SSL_CTX_set_client_cert_cb(ctx, proxy_client_cert_cb);
+	hwe_debug("tls: TLS to the proxy %s, verified against %s", h->proxy.shown,
+		  h->cfg->proxy_cacert ? h->cfg->proxy_cacert : "the system trust store");
+	return CURLE_OK;
+}
+
+/* Runs once per new TLS connection, after curl set up its SSL_CTX and
+ * before the handshake.  libcurl (7.88 and later) calls this one callback
+ * for the EST server's SSL_CTX and for an https:// proxy's, with nothing to
+ * tell them apart (lib/vtls/openssl.c ossl_connect_step1 calls
+ * data->set.ssl.fsslctx whichever connection filter it runs for).  What
+ * does differ is what curl copied into each context from its own options:
+ * ossl_connect_step1 -> set_ssl_version_min_max sets the maximum TLS
+ * version from CURLOPT_SSLVERSION for the server and from
+ * CURLOPT_PROXY_SSLVERSION for the proxy, before this callback.
+ * hwe_http_new asks for "at most TLS 1.3" (TLS1_3_VERSION) for the server
+ * and for no maximum (0, the library's highest, also TLS 1.3) for the
+ * proxy: the same protocols, but a mark that says which context this is.
+ * Anything else is refused, and a mistake fails closed: a proxy context
+ * taken for the server's would verify the proxy against <ks>/ca/ only.
+ * The server's context gets: the certificate store cfg->trust only (never
+ * the system store), the identity check inside chain verification (so no
+ * client certificate or signature goes to a peer whose certificate names
+ * another host), and the client certificate and key. */
 static CURLcode ssl_ctx_cb(CURL *c, void *sslctx, void *arg)
 {
 	struct hwe_http *h = arg;
 	const struct hwe_http_cfg *cfg = h->cfg;
 	SSL_CTX *ctx = sslctx;
-	X509_STORE *store = X509_STORE_new();
+	X509_STORE *store;
 	X509_VERIFY_PARAM *param;
+	const char *name;
+	long max = SSL_CTX_get_max_proto_version(ctx);
 	int i;
 
-	if (!store)
+	(void)c;
+	if (max == 0)
+		return proxy_ctx_setup(h, ctx);
+	if (max != TLS1_3_VERSION) {
+		h->cb_failed = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
+				       "cannot tell the EST server's TLS connection from a proxy's (libcurl %s set TLS maximum 0x%lx)",
+				       curl_version_info(CURLVERSION_NOW)->version, max);
+		return CURLE_SSL_CERTPROBLEM;
+	}
+	h->server_ctx++;
+	if (!(store = X509_STORE_new()))
 		goto fail_mem;
 	for (i = 0; i < sk_X509_num(cfg->trust); i++)
 		if (!X509_STORE_add_cert(store, sk_X509_value(cfg->trust, i))) {
@@ -342,19 +445,23 @@ static CURLcode ssl_ctx_cb(CURL *c, void *sslctx, void *arg)
 		SSL_CTX_set_info_callback(ctx, info_cb);
 		SSL_CTX_set_msg_callback(ctx, msg_cb);
 		SSL_CTX_set_msg_callback_arg(ctx, h);
+		SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), verify_cb);
 		if (!cfg->client_cert)
 			SSL_CTX_set_client_cert_cb(ctx, client_cert_cb);
 	}
 
-	if (h->check_name) {
-		/* --estc-server-dn differs from the URL host: curl's own host check
-		 * is off (CURLOPT_SSL_VERIFYHOST 0) and OpenSSL checks this name
-		 * during chain verification instead (the SSL inherits the param). */
+	/* OpenSSL checks the server's identity during chain verification
+	 * (the SSL inherits the param), before a client certificate is sent:
+	 * --estc-server-dn, with curl's own host check off
+	 * (CURLOPT_SSL_VERIFYHOST 0), or the URL host, which curl checks
+	 * again after the handshake.  A zone-scoped IPv6 host is left to curl. */
+	name = h->check_name ? cfg->server_name : h->peer_host;
+	if (name && *name && (h->check_name || !strchr(name, '%'))) {
 		param = SSL_CTX_get0_param(ctx);
 		X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-		if (is_ip_literal(cfg->server_name) ?
-		    !X509_VERIFY_PARAM_set1_ip_asc(param, cfg->server_name) :
-		    !X509_VERIFY_PARAM_set1_host(param, cfg->server_name, 0))
+		if (is_ip_literal(name) ?
+		    !X509_VERIFY_PARAM_set1_ip_asc(param, name) :
+		    !X509_VERIFY_PARAM_set1_host(param, name, 0))
 			goto fail_ossl;
 	}
 	if (cfg->client_key && cfg->client_cert) {
@@ -414,7 +521,18 @@ int hwe_http_new(const struct hwe_http_cfg *cfg, struct hwe_http **out)
 	SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
 	SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	SETOPT(CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
-	SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	/* TLS 1.2 or later to both the server and a proxy.  The two maxima
+	 * mean the same (TLS 1.3 is OpenSSL 3.0's highest) and mark the two
+	 * SSL_CTXs for ssl_ctx_cb: "at most TLS 1.3" is the EST server's,
+	 * "no maximum" (0) a proxy's. */
+	SETOPT(CURLOPT_SSLVERSION, (long)(CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_TLSv1_3));
+	SETOPT(CURLOPT_PROXY_SSLVERSION, (long)(CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_DEFAULT));
+	/* each SSL_CTX gets its own store: curl 7.87+ would otherwise share a
+	 * cached store between connections by CA file name alone (an older
+	 * libcurl has no such cache, and refuses the option) */
+#if LIBCURL_VERSION_NUM >= 0x075700
+	curl_easy_setopt(h->curl, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+#endif
 	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
 	/* trust comes only from cfg->trust (ssl_ctx_cb): no CA file or
 	 * directory, in particular not Debian's default /etc/ssl/certs */
@@ -440,6 +558,48 @@ int hwe_http_new(const struct hwe_http_cfg *cfg, struct hwe_http **out)
 	SETOPT(CURLOPT_DEBUGFUNCTION, debug_cb);
 	SETOPT(CURLOPT_DEBUGDATA, h);
 	SETOPT(CURLOPT_VERBOSE, 1L);
+	/* The proxy is picked per origin (hwe_http_request, http-proxy.c) and
+	 * set explicitly, "" for none: curl itself never reads https_proxy or
+	 * no_proxy.  Always a CONNECT tunnel, so EST credentials only ever
+	 * travel inside the EST server's TLS. */
+	SETOPT(CURLOPT_PROXY, "");
+	SETOPT(CURLOPT_NOPROXY, "");
+	SETOPT(CURLOPT_HTTPPROXYTUNNEL, 1L);
+	SETOPT(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+	/* an https:// proxy is always verified: its own trust, never <ks>/ca/ */
+	SETOPT(CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
+	SETOPT(CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
+	if (cfg->proxy_ca_pem) {
+		/* the bytes the caller checked, not the file again by name */
+		struct curl_blob blob = { (void *)cfg->proxy_ca_pem, cfg->proxy_ca_len, CURL_BLOB_COPY };
+
+		SETOPT(CURLOPT_PROXY_CAINFO_BLOB, &blob);
+		SETOPT(CURLOPT_PROXY_CAINFO, NULL);
+		SETOPT(CURLOPT_PROXY_CAPATH, NULL);
+	}
+	/* proxy credentials answer the proxy's 407 (Basic or Digest), never
+	 * preemptively, and go to the proxy only (Proxy-Authorization on the
+	 * CONNECT request) */
+	SETOPT(CURLOPT_PROXYAUTH, (long)(CURLAUTH_BASIC | CURLAUTH_DIGEST));
+	if (cfg->proxy_user) {
+		SETOPT(CURLOPT_PROXYUSERNAME, cfg->proxy_user);
+		SETOPT(CURLOPT_PROXYPASSWORD, cfg->proxy_pass ? cfg->proxy_pass : "");
+	}
+	if (cfg->pass || cfg->token) {
+		/* A Bearer token answers a 401 that offers Bearer.  With
+		 * CURLAUTH_BEARER as its only method libcurl 7.88 sends the token
+		 * with the first request (Curl_http_output_auth: "if this is one
+		 * single bit it'll be used instantly"); with more than one bit it
+		 * first probes without credentials.  A token alone therefore goes
+		 * with CURLAUTH_ONLY ("probe, then only this method"). */
+		unsigned long mask = cfg->pass ? CURLAUTH_BASIC | CURLAUTH_DIGEST : CURLAUTH_ONLY;
+
+		if (cfg->token) {
+			mask |= CURLAUTH_BEARER;
+			SETOPT(CURLOPT_XOAUTH2_BEARER, cfg->token);
+		}
+		SETOPT(CURLOPT_HTTPAUTH, (long)mask);
+	}
 	if (cfg->pass) {
 		/* More than one method: curl sends the first request without
 		 * credentials, then answers the 401 challenge once (Digest
@@ -448,7 +608,6 @@ int hwe_http_new(const struct hwe_http_cfg *cfg, struct hwe_http **out)
 		 * anyway).  Later requests of the same session reuse the scheme
 		 * the server picked (Digest: same nonce, next nc) without a new
 		 * 401 round trip: same origin, already authenticated by TLS. */
-		SETOPT(CURLOPT_HTTPAUTH, (long)(CURLAUTH_BASIC | CURLAUTH_DIGEST));
 		SETOPT(CURLOPT_USERNAME, cfg->user ? cfg->user : "");
 		SETOPT(CURLOPT_PASSWORD, cfg->pass);
 	}
@@ -522,6 +681,9 @@ void hwe_http_free(struct hwe_http *h)
 	if (!h)
 		return;
 	curl_easy_cleanup(h->curl);
+	hwe_http_proxy_clear(&h->proxy);
+	free(h->proxy_for);
+	free(h->peer_host);
 	free(h);
 }
 
@@ -596,6 +758,109 @@ static int ec_curve(X509 *cert, char *buf, size_t len)
 	return 1;
 }
 
+/* A failure before the EST server's TLS began, on the way through the
+ * proxy: the proxy is named, not the server.  Returns 0 if the failure is
+ * not the proxy's. */
+static int proxy_error(struct hwe_http *h, CURLcode rc, const char *msg, const char *dest)
+{
+	const struct hwe_http_proxy *p = &h->proxy;
+	long code = 0, vr = X509_V_OK, nconn = 0;
+	int ret;
+
+	if (!p->url)
+		return 0;
+	curl_easy_getinfo(h->curl, CURLINFO_HTTP_CONNECTCODE, &code);
+	curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &nconn);
+	/* (tinyproxy 1.11 answers wrong credentials with 401) */
+	if (code == 407 || (code == 401 && h->proxy_auth_sent)) {
+		if (h->proxy_auth_sent) {
+			ret = hwe_err(HWE_EXIT_NETWORK, HWE_ERR_PROXY,
+				      "proxy '%s' (from %s) rejected the proxy credentials: HTTP %ld",
+				      p->shown, p->source, code);
+			hwe_err_hint("check --proxy-user and --proxy-pass-file (or the user:password@ of the proxy URL)");
+		} else {
+			ret = hwe_err(HWE_EXIT_NETWORK, HWE_ERR_PROXY,
+				      "proxy '%s' (from %s) requires authentication: HTTP 407%s", p->shown,
+				      p->source, h->cfg->proxy_user || p->has_userinfo ?
+				      " and offers no scheme hwenroll answers (Basic, Digest)" : "");
+			hwe_err_hint("pass --proxy-user USER and --proxy-pass-file FILE");
+		}
+		return ret;
+	}
+	if (code && code / 100 != 2) {
+		ret = hwe_err(HWE_EXIT_NETWORK, HWE_ERR_PROXY,
+			      "proxy '%s' (from %s) refused the tunnel to '%s': HTTP %ld", p->shown,
+			      p->source, dest, code);
+		if (code == 403)
+			hwe_err_hint("the proxy does not allow CONNECT to '%s': ask its administrator, or exclude the host with no_proxy",
+				     dest);
+		else if (code >= 500)
+			hwe_err_hint("the proxy could not reach '%s'", dest);
+		return ret;
+	}
+	/* the tunnel stood, or the EST server's TLS began: not the proxy's */
+	if (code || h->server_ctx)
+		return 0;
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+		ret = hwe_err(HWE_EXIT_NETWORK, HWE_ERR_NETWORK_CONNECT,
+			      "Unable to connect to the proxy '%s' (from %s): %s", p->shown, p->source, msg);
+		hwe_err_hint(strcmp(p->source, "--proxy") == 0 ?
+			     "check the --proxy URL" :
+			     "check the proxy setting, or pass --proxy URL (no_proxy lists hosts to reach directly)");
+		return ret;
+	case CURLE_OPERATION_TIMEDOUT:
+		return hwe_err(HWE_EXIT_NETWORK, HWE_ERR_NETWORK_TIMEOUT,
+			       "no answer from the proxy '%s' (from %s) in time: %s", p->shown, p->source, msg);
+	case CURLE_PEER_FAILED_VERIFICATION:
+		if (!h->proxy_ctx)
+			return 0;
+		curl_easy_getinfo(h->curl, CURLINFO_PROXY_SSL_VERIFYRESULT, &vr);
+		if (vr == X509_V_ERR_HOSTNAME_MISMATCH || vr == X509_V_ERR_IP_ADDRESS_MISMATCH ||
+		    strstr(msg, "target host name")) {
+			ret = hwe_err(HWE_EXIT_TLS, HWE_ERR_PROXY_CERT,
+				      "TLS handshake with the proxy '%s' (from %s) failed: the proxy's certificate is not valid for its host name",
+				      p->shown, p->source);
+			hwe_err_hint("use the host name the proxy's certificate names in the proxy URL");
+			return ret;
+		}
+		ret = hwe_err(HWE_EXIT_TLS, HWE_ERR_PROXY_CERT,
+			      "TLS handshake with the proxy '%s' (from %s) failed: the proxy's certificate is not trusted (%s)",
+			      p->shown, p->source, X509_verify_cert_error_string(vr));
+		if (h->cfg->proxy_cacert)
+			hwe_err_hint("the proxy's certificate does not chain to --proxy-cacert '%s'",
+				     h->cfg->proxy_cacert);
+		else
+			hwe_err_hint("the proxy is verified against the system trust store: pass its CA certificate with --proxy-cacert FILE");
+		return ret;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+		if (!h->proxy_ctx)
+			return 0;
+		ret = hwe_err(HWE_EXIT_TLS, HWE_ERR_PROXY_CERT,
+			      "TLS handshake with the proxy '%s' (from %s) failed: %s", p->shown, p->source, msg);
+		if (rc == CURLE_SSL_CACERT_BADFILE)
+			hwe_err_hint("--proxy-cacert must name a PEM file of CA certificates");
+		else if (h->proxy_cert_requested)
+			hwe_err_hint("the proxy asked for a client certificate: hwenroll presents the device certificate to the EST server only");
+		return ret;
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+		/* a new connection that died before the tunnel stood */
+		if (nconn <= 0)
+			return 0;
+		return hwe_err(HWE_EXIT_NETWORK, HWE_ERR_PROXY,
+			       "connection to the proxy '%s' (from %s) failed before the tunnel to '%s' stood: %s",
+			       p->shown, p->source, dest, msg);
+	default:
+		return 0;
+	}
+}
+
 /* Map a failed transfer to the recorded error. */
 static int transfer_error(struct hwe_http *h, CURLcode rc, const char *url,
 			  const struct origin *o)
@@ -613,6 +878,14 @@ static int transfer_error(struct hwe_http *h, CURLcode rc, const char *url,
 	hwe_debug("transfer failed: curl error %d (%s)", (int)rc, curl_easy_strerror(rc));
 	if (h->cb_failed)
 		return h->cb_failed;
+	if ((ret = proxy_error(h, rc, msg, hostport)))
+		return ret;
+	if (h->verify_err != X509_V_OK && (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_RECV_ERROR ||
+					   rc == CURLE_SEND_ERROR)) {
+		/* we refused the server's certificate (our own alert, not the server's) */
+		rc = CURLE_PEER_FAILED_VERIFICATION;
+		h->alert[0] = '\0';
+	}
 	if (h->alert[0] && !h->server_hello && strcmp(h->alert, "handshake failure") == 0) {
 		/* refused at the ClientHello: the cipher suites and signature
 		 * algorithms are OpenSSL's full defaults, the groups may not be */
@@ -661,6 +934,8 @@ static int transfer_error(struct hwe_http *h, CURLcode rc, const char *url,
 			       "no answer from the server '%s' in time: %s", hostport, msg);
 	case CURLE_PEER_FAILED_VERIFICATION:
 		curl_easy_getinfo(h->curl, CURLINFO_SSL_VERIFYRESULT, &vr);
+		if (h->verify_err != X509_V_OK)
+			vr = h->verify_err;
 		if (trust_vfy_error(vr)) {
 			ret = hwe_err(HWE_EXIT_TLS, HWE_ERR_CERT_CHAIN_NO_TRUST_ANCHOR,
 				      "Unable to connect to the server '%s': server certificate not trusted (%s)",
@@ -745,7 +1020,11 @@ static int perform(struct hwe_http *h, const char *method, const char *url,
 
 	hwe_http_resp_clear(resp);
 	resp->creds_given = h->cfg->pass != NULL;
+	resp->token_given = h->cfg->token != NULL;
 	h->resp = resp;
+	h->server_ctx = h->proxy_ctx = 0;
+	h->verify_err = X509_V_OK;
+	h->proxy_cert_requested = h->proxy_auth_sent = 0;
 	h->too_large = 0;
 	h->cb_failed = 0;
 	h->errbuf[0] = '\0';
@@ -787,6 +1066,46 @@ static int perform(struct hwe_http *h, const char *method, const char *url,
 	return HWE_OK;
 }
 
+/* The proxy (or none) for origin o, picked once per host and logged at INFO;
+ * also the host OpenSSL checks the server certificate against. */
+static int route_setup(struct hwe_http *h, const struct origin *o)
+{
+	const char *excluded = NULL;
+	size_t n;
+	int ret;
+
+	if (h->proxy_for && strcasecmp(h->proxy_for, o->host) == 0)
+		return HWE_OK;
+	hwe_http_proxy_clear(&h->proxy);
+	free(h->proxy_for);
+	free(h->peer_host);
+	h->peer_host = NULL;
+	if (!(h->proxy_for = strdup(o->host)))
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	n = strlen(o->host);
+	h->peer_host = o->host[0] == '[' && n > 2 ? strndup(o->host + 1, n - 2) : strdup(o->host);
+	if (!h->peer_host)
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	if ((ret = hwe_http_proxy_pick(h->cfg->proxy, h->cfg->proxy_source, o->host,
+				       h->cfg->proxy_user != NULL, &h->proxy, &excluded))) {
+		free(h->proxy_for);
+		h->proxy_for = NULL;
+		return ret;
+	}
+	if (h->proxy.url)
+		hwe_info("using proxy %s from %s", h->proxy.shown, h->proxy.source);
+	else if (excluded)
+		hwe_info("not using the proxy from %s for '%s': %s matches it", h->proxy.source,
+			 o->host, excluded);
+	if (curl_easy_setopt(h->curl, CURLOPT_PROXY, h->proxy.url ? h->proxy.url : "") != CURLE_OK)
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "libcurl lacks proxy support (%s)",
+			       curl_version());
+	if (h->proxy.url && h->cfg->proxy_user && h->proxy.has_userinfo)
+		hwe_warn("proxy %s: --proxy-user replaces the user:password@ of the proxy URL",
+			 h->proxy.shown);
+	return HWE_OK;
+}
+
 int hwe_http_request(struct hwe_http *h, const char *method, const char *url,
 		     const char *content_type, const void *body, size_t len,
 		     struct hwe_http_resp *resp)
@@ -816,6 +1135,9 @@ int hwe_http_request(struct hwe_http *h, const char *method, const char *url,
 		hint_trust(h);
 		goto out;
 	}
+	if ((ret = route_setup(h, &first)))
+		goto out;
+	ret = HWE_EXIT_INTERNAL;
 	/* no "Expect: 100-continue" round trip for POST bodies */
 	if (!(t = curl_slist_append(hdrs, "Expect:")))
 		goto oom;

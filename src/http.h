@@ -10,6 +10,15 @@
  * exchange is logged at INFO (method, URL, status) and DEBUG (headers
  * without Authorization).  TLS client authentication uses cfg->client_key
  * (any provider's EVP_PKEY) through CURLOPT_SSL_CTX_FUNCTION.
+ *
+ * A Bearer token (cfg->token) answers only a 401 that offers Bearer, like
+ * the password.  An HTTP(S) proxy (cfg->proxy, else https_proxy/all_proxy
+ * minus no_proxy, see http-proxy.c) is always a CONNECT tunnel: EST
+ * credentials travel inside the EST server's TLS, proxy credentials
+ * (cfg->proxy_user/pass) only to the proxy.  An https:// proxy's own TLS
+ * connection is verified against the system store or cfg->proxy_cacert and
+ * never gets the client certificate or the <ks>/ca/ trust: ssl_ctx_cb
+ * tells the two SSL_CTXs apart (see there).
  */
 #ifndef HWE_HTTP_H
 #define HWE_HTTP_H
@@ -37,6 +46,14 @@ struct hwe_http_cfg {
 	size_t max_body;            /* 0 = default */
 	const char *trust_dir;      /* where trust came from ("<ks>/ca/"), for messages; may be NULL */
 	const char *tls_groups;     /* key-exchange groups to offer ("P-256:X25519"), NULL = OpenSSL's */
+	const char *token;          /* Bearer access token answering a 401 that offers Bearer, or NULL */
+	const char *proxy;          /* proxy URL (--proxy / config), NULL = the environment */
+	const char *proxy_source;   /* where cfg->proxy came from, for messages ("--proxy") */
+	const char *proxy_user;     /* proxy credentials (answer a 407), or NULL */
+	const char *proxy_pass;
+	const char *proxy_cacert;   /* trust for an https:// proxy (its name, for messages), NULL = the system store */
+	const void *proxy_ca_pem;   /* ... its PEM, read and checked by the caller (curl gets a copy) */
+	size_t proxy_ca_len;
 };
 
 struct hwe_http;
@@ -52,6 +69,8 @@ struct hwe_http_resp {
 	size_t len;
 	int creds_given;            /* the session has credentials (cfg->pass set) */
 	int creds_sent;             /* an Authorization header was sent: a 401 means "rejected" */
+	int token_given;            /* the session has a Bearer token (cfg->token set) */
+	int token_sent;             /* the Authorization header sent was "Bearer ..." */
 };
 
 /* The config (and everything it points to) must outlive the session. */
@@ -103,11 +122,44 @@ int hwe_http_parse_retry_after(const char *value, time_t now, long *delay_s);
 
 #define HWE_AUTH_BASIC  0x1u
 #define HWE_AUTH_DIGEST 0x2u
-#define HWE_AUTH_OTHER  0x4u   /* a scheme we do not speak (Bearer, Negotiate, ...) */
+#define HWE_AUTH_OTHER  0x4u   /* a scheme we do not speak (Negotiate, ...) */
+#define HWE_AUTH_BEARER 0x8u   /* RFC 6750: answered only with a configured token */
 /* Which schemes a WWW-Authenticate value offers (several challenges may be
  * comma-joined; auth-params with quoted strings are skipped correctly).
  * realm (may be NULL) receives the first realm seen, malloc'd. */
 int hwe_http_parse_www_authenticate(const char *value, unsigned *schemes, char **realm);
+
+/* The error="..." parameter of the Bearer challenge in a WWW-Authenticate
+ * value (RFC 6750 3: invalid_token, insufficient_scope, ...), copied into
+ * out (sanitized) when it is a plain token; 0 if found, -1 otherwise. */
+int hwe_http_bearer_error(const char *value, char *out, size_t outlen);
+
+/* Is a token a valid RFC 6750 b64token (what a Bearer header may carry)? */
+int hwe_http_token_ok(const char *token);
+
+/* --- proxy selection (http-proxy.c) --- */
+struct hwe_http_proxy {
+	char *url;                  /* what curl is given (may hold user:pass@), NULL = no proxy */
+	char *shown;                /* scheme://host:port, for messages */
+	char *hostport;             /* host:port */
+	const char *source;         /* "--proxy", "https_proxy", ... */
+	int https;                  /* an https:// proxy: TLS to the proxy itself */
+	int has_userinfo;           /* the URL carries user[:password]@ */
+};
+/* The proxy for a request to `host` (a URL host, IPv6 in brackets):
+ * `proxy` (from `source`) if set, else the environment as libcurl 7.88
+ * reads it for an https URL: no_proxy/NO_PROXY (a match means no proxy),
+ * then https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY.  Only http:// and
+ * https:// proxies (no scheme = http://); others are a usage error naming
+ * the source.  drop_userinfo: remove user:password@ from the URL (other
+ * proxy credentials are given).  p->url == NULL: no proxy; *excluded
+ * names the no_proxy variable that excluded the host (NULL otherwise). */
+int hwe_http_proxy_pick(const char *proxy, const char *source, const char *host,
+			int drop_userinfo, struct hwe_http_proxy *p, const char **excluded);
+void hwe_http_proxy_clear(struct hwe_http_proxy *p);
+/* Does `host` match a no_proxy list ("*", or names/domains/IPs/CIDRs
+ * separated by ',' or blanks, as libcurl reads it)?  Pure, unit tested. */
+int hwe_http_noproxy_match(const char *list, const char *host);
 
 /* small helpers shared by http.c and http-parse.c */
 int hwe_http_name_eq(const char *a, size_t alen, const char *b);

@@ -82,6 +82,11 @@ enum hwe_opt {
 	HWE_OPT_METRICS,        /* --metrics FILE (Prometheus textfile) */
 	HWE_OPT_RETRY_FOR,      /* --retry-for SECONDS (outage budget, default 300) */
 	HWE_OPT_RANDOM_DELAY,   /* --random-delay SECONDS */
+	HWE_OPT_ESTC_TOKEN_FILE,/* --estc-token-file FILE (Bearer access token; else EST_TOKEN) */
+	HWE_OPT_PROXY,          /* --proxy URL (else https_proxy/all_proxy, no_proxy) */
+	HWE_OPT_PROXY_USER,     /* --proxy-user U (with --proxy-pass-file) */
+	HWE_OPT_PROXY_PASS_FILE,/* --proxy-pass-file FILE */
+	HWE_OPT_PROXY_CACERT,   /* --proxy-cacert FILE (an https:// proxy's trust; else the system store) */
 	HWE_OPT_COUNT
 };
 #define HWE_OPTBIT(o) (1ull << (o))
@@ -178,14 +183,19 @@ int hwe_cmd_load_key(const struct hwe_keystore *ks, const char *alias,
 int hwe_cmd_load_cert(const struct hwe_keystore *ks, const char *alias, X509 **cert,
 		      STACK_OF(X509) **chain);
 /* The network side of a command: URL, trust anchors from <ks>/ca/,
- * credentials (--estc-pass-file, --estc-pass, EST_PASS), timeouts, and
- * the HTTP session built from them. */
+ * credentials (--estc-pass-file, --estc-pass, EST_PASS; --estc-token-file,
+ * EST_TOKEN), the proxy (--proxy, --proxy-user, --proxy-pass-file,
+ * --proxy-cacert), timeouts, and the HTTP session built from them. */
 struct hwe_cmd_net {
 	struct hwe_est_url url;
 	struct hwe_http_cfg cfg;
 	STACK_OF(X509) *anchors;
 	char *trust_dir;         /* "<ks>/ca/" for messages */
 	char *pass;              /* wiped on clear */
+	char *token;             /* Bearer access token, wiped on clear */
+	char *proxy_pass;        /* wiped on clear */
+	unsigned char *proxy_ca; /* --proxy-cacert's PEM */
+	size_t proxy_ca_len;
 	long max_wait_s;
 	struct hwe_http *http;
 };
@@ -237,7 +247,9 @@ int hwe_csrattrs_run(struct hwe_ctx *ctx, struct hwe_opts *o);
 	HWE_OPTBIT(HWE_OPT_TOKEN_URI) | HWE_OPTBIT(HWE_OPT_PIN_FILE))
 #define HWE_OPTS_NET (HWE_OPTBIT(HWE_OPT_URI) | HWE_OPTBIT(HWE_OPT_SERVER_URL) | \
 	HWE_OPTBIT(HWE_OPT_SERVER_DN) | HWE_OPTBIT(HWE_OPT_TIMEOUT) | \
-	HWE_OPTBIT(HWE_OPT_CONNECT_TIMEOUT) | HWE_OPTBIT(HWE_OPT_TLS_GROUPS) | HWE_OPTBIT(HWE_OPT_JSON))
+	HWE_OPTBIT(HWE_OPT_CONNECT_TIMEOUT) | HWE_OPTBIT(HWE_OPT_TLS_GROUPS) | HWE_OPTBIT(HWE_OPT_JSON) | \
+	HWE_OPTBIT(HWE_OPT_PROXY) | HWE_OPTBIT(HWE_OPT_PROXY_USER) | HWE_OPTBIT(HWE_OPT_PROXY_PASS_FILE) | \
+	HWE_OPTBIT(HWE_OPT_PROXY_CACERT))
 /* how the CSR meets the server's /csrattrs and proof-of-possession */
 #define HWE_OPTS_CSR (HWE_OPTBIT(HWE_OPT_POP) | HWE_OPTBIT(HWE_OPT_NO_POP) | \
 	HWE_OPTBIT(HWE_OPT_POP_POLICY) | HWE_OPTBIT(HWE_OPT_CSRATTRS))
@@ -245,6 +257,6 @@ int hwe_csrattrs_run(struct hwe_ctx *ctx, struct hwe_opts *o);
 #define HWE_OPTS_POLICY (HWE_OPTBIT(HWE_OPT_BEFORE) | HWE_OPTBIT(HWE_OPT_REKEY_ON_RENEW) | \
 	HWE_OPTBIT(HWE_OPT_DEPLOY_HOOK) | HWE_OPTBIT(HWE_OPT_HOOK_TIMEOUT))
 #define HWE_OPTS_AUTH (HWE_OPTBIT(HWE_OPT_ESTC_USER) | HWE_OPTBIT(HWE_OPT_ESTC_PASS) | \
-	HWE_OPTBIT(HWE_OPT_ESTC_PASS_FILE))
+	HWE_OPTBIT(HWE_OPT_ESTC_PASS_FILE) | HWE_OPTBIT(HWE_OPT_ESTC_TOKEN_FILE))
 
 #endif

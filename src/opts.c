@@ -72,6 +72,13 @@ static const struct {
 	[HWE_OPT_METRICS] = { "metrics", required_argument, NULL, 1 },
 	[HWE_OPT_RETRY_FOR] = { "retry-for", required_argument, NULL, 1 },
 	[HWE_OPT_RANDOM_DELAY] = { "random-delay", required_argument, NULL, 1 },
+	/* EST_TOKEN is the token itself, not a file name: see hwe_cmd_net_prepare */
+	[HWE_OPT_ESTC_TOKEN_FILE] = { "estc-token-file", required_argument, NULL, 1 },
+	/* the proxy environment (https_proxy, no_proxy, ...) is read in http-proxy.c */
+	[HWE_OPT_PROXY] = { "proxy", required_argument, NULL, 1 },
+	[HWE_OPT_PROXY_USER] = { "proxy-user", required_argument, NULL, 1 },
+	[HWE_OPT_PROXY_PASS_FILE] = { "proxy-pass-file", required_argument, NULL, 1 },
+	[HWE_OPT_PROXY_CACERT] = { "proxy-cacert", required_argument, NULL, 1 },
 };
 
 #define OPT_HELP HWE_OPT_COUNT

@@ -51,6 +51,7 @@ enum hwe_exit {
 	X(ERR_NETWORK_CONNECT,             -7301) \
 	X(ERR_NETWORK_TIMEOUT,             -7302) \
 	X(ERR_NETWORK_IO,                  -7303) \
+	X(ERR_PROXY,                       -7304) \
 	X(ERR_HTTP_UNAUTHORIZED,           -7401) \
 	X(ERR_HTTP_AUTH_SCHEME,            -7402) \
 	X(ERR_HTTP_STATUS,                 -7403) \
@@ -62,6 +63,7 @@ enum hwe_exit {
 	X(ERR_CERT_HOSTNAME_MISMATCH,      -7630) \
 	X(ERR_TLS_HANDSHAKE,               -7631) \
 	X(ERR_TLS_NO_SHARED_GROUP,         -7632) \
+	X(ERR_PROXY_CERT,                  -7633) \
 	X(ERR_CERT_KEY_MISMATCH,           -7640) \
 	X(ERR_CERT_EXPIRED,                -7641) \
 	X(ERR_CERT_NOT_YET_VALID,          -7642) \

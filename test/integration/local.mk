@@ -17,6 +17,10 @@ INTEGRATION_TESTS = \
 	test/integration/software_bad_input.sh \
 	test/integration/software_keystore_hostile.sh \
 	test/integration/software_enroll_baduser.sh \
+	test/integration/software_proxy_tinyproxy.sh \
+	test/integration/software_proxy_https.sh \
+	test/integration/software_bearer_token.sh \
+	test/integration/software_enroll_bearer.sh \
 	test/integration/keystore_crash_kill9.sh \
 	test/integration/docs_usage_manpage.sh \
 	test/integration/tpm2_fixtures_startstop.sh \
@@ -39,4 +43,5 @@ PLAIN_ONLY_TESTS = test/integration/tpm2_tls_clientauth.sh \
 	test/integration/software_enroll_coredump.sh
 TESTS += $(INTEGRATION_TESTS) $(PLAIN_ONLY_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) $(PLAIN_ONLY_TESTS) test/integration/lib.sh test/integration/lib-interop.sh \
-	test/integration/lib-kill9.sh test/integration/lib-strict.sh test/valgrind.supp test/integration/cacerts-srv.py
+	test/integration/lib-kill9.sh test/integration/lib-strict.sh test/integration/lib-proxy.sh \
+	test/integration/https-proxy.py test/valgrind.supp test/integration/cacerts-srv.py

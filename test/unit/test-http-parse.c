@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* test-http-parse.c - Retry-After and WWW-Authenticate parsers of http.c. */
+/* test-http-parse.c - Retry-After and WWW-Authenticate parsers of http.c,
+ * Bearer tokens and no_proxy matching (http-proxy.c). */
 #include "config.h"
 
 #include <limits.h>
@@ -195,7 +196,7 @@ static void test_wa_quoted(void **state)
 			 HWE_AUTH_DIGEST);
 	assert_int_equal(wa_ok("Basic realm=\"\"", ""), HWE_AUTH_BASIC);
 	/* a quoted comma followed by what looks like a scheme is not one */
-	assert_int_equal(wa_ok("Bearer error=\"x, Basic realm=y\"", NULL), HWE_AUTH_OTHER);
+	assert_int_equal(wa_ok("Bearer error=\"x, Basic realm=y\"", NULL), HWE_AUTH_BEARER);
 }
 
 static void test_wa_token68(void **state)
@@ -211,7 +212,9 @@ static void test_wa_token68(void **state)
 
 static void test_wa_unknown(void **state)
 {
-	assert_int_equal(wa_ok("Bearer realm=\"est\", scope=\"enroll\"", "est"), HWE_AUTH_OTHER);
+	assert_int_equal(wa_ok("Bearer realm=\"est\", scope=\"enroll\"", "est"), HWE_AUTH_BEARER);
+	assert_int_equal(wa_ok("bearer, Negotiate", NULL), HWE_AUTH_BEARER | HWE_AUTH_OTHER);
+	assert_int_equal(wa_ok("Bearerx realm=r", "r"), HWE_AUTH_OTHER);
 	assert_int_equal(wa_ok("Mutual, HOBA challenge=\"x\"", NULL), HWE_AUTH_OTHER);
 	assert_int_equal(wa_ok("Basicx realm=r", "r"), HWE_AUTH_OTHER);
 	assert_int_equal(wa_ok("Digestive", NULL), HWE_AUTH_OTHER);
@@ -238,6 +241,74 @@ static void test_wa_bad(void **state)
 	assert_int_equal(s, HWE_AUTH_DIGEST);
 }
 
+static const char *berr(const char *v)
+{
+	static char out[64];
+
+	if (hwe_http_bearer_error(v, out, sizeof(out)) != 0)
+		assert_string_equal(out, "");
+	return out;
+}
+
+static void test_bearer_error(void **state)
+{
+	assert_string_equal(berr("Bearer realm=\"hwe-est\", error=\"invalid_token\""), "invalid_token");
+	assert_string_equal(berr("Bearer error=invalid_token"), "invalid_token");
+	assert_string_equal(berr("Bearer realm=\"hwe-est\""), "");
+	/* only the Bearer challenge's error counts */
+	assert_string_equal(berr("Basic realm=\"a\", error=\"x\", Bearer realm=\"b\""), "");
+	assert_string_equal(berr("Basic realm=\"a\", Bearer realm=\"b\", error=\"insufficient_scope\", Digest realm=\"d\", error=\"y\""),
+			    "insufficient_scope");
+	/* a quoted value that is no token is not quoted back */
+	assert_string_equal(berr("Bearer error=\"bad value\\r\""), "");
+	assert_string_equal(berr(NULL), "");
+	assert_string_equal(berr("Bearer error=\"x, Basic realm=y\""), "");
+	assert_false(hwe_err_pending());
+}
+
+static void test_token_ok(void **state)
+{
+	assert_true(hwe_http_token_ok("abc"));
+	assert_true(hwe_http_token_ok("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln-_~+/=="));
+	assert_true(hwe_http_token_ok("a="));
+	assert_false(hwe_http_token_ok(""));
+	assert_false(hwe_http_token_ok(NULL));
+	assert_false(hwe_http_token_ok("="));
+	assert_false(hwe_http_token_ok("a b"));
+	assert_false(hwe_http_token_ok("a=b"));
+	assert_false(hwe_http_token_ok("tok\r\nX-Injected: 1"));
+	assert_false(hwe_http_token_ok("\"quoted\""));
+}
+
+static void test_noproxy(void **state)
+{
+	assert_true(hwe_http_noproxy_match("*", "est.example.com"));
+	assert_false(hwe_http_noproxy_match("*,x", "est.example.com"));   /* as libcurl 7.88 */
+	assert_false(hwe_http_noproxy_match("", "est.example.com"));
+	assert_false(hwe_http_noproxy_match(NULL, "est.example.com"));
+	assert_true(hwe_http_noproxy_match("example.com", "est.example.com"));
+	assert_true(hwe_http_noproxy_match(".example.com", "est.example.com"));
+	assert_true(hwe_http_noproxy_match("example.com.", "EST.Example.COM."));
+	assert_true(hwe_http_noproxy_match("example.com", "example.com"));
+	assert_false(hwe_http_noproxy_match("example.com", "notexample.com"));
+	assert_false(hwe_http_noproxy_match("est.example.com", "example.com"));
+	assert_true(hwe_http_noproxy_match("foo, bar ,example.com", "est.example.com"));
+	assert_true(hwe_http_noproxy_match("foo bar example.com", "est.example.com"));
+	assert_true(hwe_http_noproxy_match("localhost,127.0.0.1", "127.0.0.1"));
+	assert_false(hwe_http_noproxy_match("localhost", "127.0.0.1"));
+	assert_true(hwe_http_noproxy_match("10.0.0.0/8", "10.1.2.3"));
+	assert_false(hwe_http_noproxy_match("10.0.0.0/8", "11.1.2.3"));
+	assert_true(hwe_http_noproxy_match("127.0.0.0/31", "127.0.0.1"));
+	assert_false(hwe_http_noproxy_match("127.0.0.2/31", "127.0.0.1"));
+	assert_false(hwe_http_noproxy_match("127.0.0", "127.0.0.1"));   /* no prefix match on IPs */
+	assert_true(hwe_http_noproxy_match("::1", "[::1]"));
+	assert_true(hwe_http_noproxy_match("[::1]", "[::1]"));
+	assert_true(hwe_http_noproxy_match("fd00::/8", "[fd12::3]"));
+	assert_false(hwe_http_noproxy_match("fd00::/16", "[fd12::3]"));
+	assert_true(hwe_http_noproxy_match("fd12::/17", "[fd12::3]"));
+	assert_false(hwe_http_noproxy_match("10.0.0.0/33", "10.1.2.3"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +325,9 @@ int main(void)
 		cmocka_unit_test(test_wa_token68),
 		cmocka_unit_test(test_wa_unknown),
 		cmocka_unit_test(test_wa_bad),
+		cmocka_unit_test(test_bearer_error),
+		cmocka_unit_test(test_token_ok),
+		cmocka_unit_test(test_noproxy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
