@@ -2,7 +2,7 @@
 # go to $(docdir)/examples, so `make install` never overwrites a configured
 # /etc/hwenroll; packagers copy them where their policy wants them.
 examplesdir = $(docdir)/examples
-dist_examples_DATA = conf/sample_est_csr.conf conf/hwenroll.conf
+dist_examples_DATA = conf/sample_est_csr.conf conf/hwenroll.conf conf/hwenroll-pkcs11.cnf
 
 # systemd units: hwenroll-renew.service (generated: paths) and .timer,
 # installed into systemd's unit directory when there is one

@@ -36,3 +36,14 @@ P11_TESTS = \
 	test/integration/pkcs11_pin_redaction.sh
 TESTS += $(P11_TESTS)
 dist_noinst_SCRIPTS += $(P11_TESTS) test/pkcs11/lib.sh
+
+# An OpenSSL module is dlopen()ed by its file name; nothing links against it,
+# so its libtool archive is not installed (automake installs modules_ into
+# install-data).  Without the .la, libtool's uninstall would not know the .so.
+install-data-hook: install-data-hook-pkcs11-provider
+install-data-hook-pkcs11-provider:
+	rm -f '$(DESTDIR)$(modulesdir)/hwenroll-pkcs11.la'
+uninstall-local: uninstall-local-pkcs11-provider
+uninstall-local-pkcs11-provider:
+	rm -f '$(DESTDIR)$(modulesdir)/hwenroll-pkcs11.so'
+.PHONY: install-data-hook-pkcs11-provider uninstall-local-pkcs11-provider
