@@ -194,6 +194,9 @@ static int add_subject(struct hwe_csrreq *r, TMPL_NAME *name)
 	for (i = 0; i < sk_TMPL_RDN_num(name); i++) {
 		TMPL_RDN *rdn = sk_TMPL_RDN_value(name, i);
 
+		/* RelativeDistinguishedNameTemplate ::= SET SIZE (1 .. MAX) OF ... */
+		if (sk_TMPL_SATTR_num(rdn) <= 0)
+			return hwe_csrreq_bad("CSR template: an RDN of the subject without attributes");
 		for (j = 0; j < sk_TMPL_SATTR_num(rdn); j++) {
 			TMPL_SATTR *sa = sk_TMPL_SATTR_value(rdn, j);
 
