@@ -189,7 +189,8 @@ static int directory_string(int type)
 static int add_subject(struct hwe_csrreq *r, TMPL_NAME *name)
 {
 	struct hwe_csrreq_item *it;
-	int i, j, ret;
+	unsigned char *u;
+	int i, j, n, ret;
 
 	for (i = 0; i < sk_TMPL_RDN_num(name); i++) {
 		TMPL_RDN *rdn = sk_TMPL_RDN_value(name, i);
@@ -208,6 +209,14 @@ static int add_subject(struct hwe_csrreq *r, TMPL_NAME *name)
 				continue;
 			if (!directory_string(sa->value->type))
 				return badf("the subject value is not a directory string:", it);
+			/* a string its type cannot hold (bad UTF-8, ...) could not be encoded */
+			u = NULL;
+			ERR_set_mark();
+			n = ASN1_STRING_to_UTF8(&u, sa->value->value.asn1_string);
+			ERR_pop_to_mark();
+			OPENSSL_free(u);
+			if (n < 0)
+				return badf("the subject value is not a valid string of its type:", it);
 			it->value_type = sa->value->type;
 			ret = set_value(it, ASN1_STRING_get0_data(sa->value->value.asn1_string),
 					(size_t)ASN1_STRING_length(sa->value->value.asn1_string));

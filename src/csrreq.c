@@ -73,9 +73,9 @@ int hwe_csrreq_add_item(struct hwe_csrreq *r, enum hwe_csrreq_kind kind, const A
 	if (!sn && strcmp(it->oid, HWE_OID_MAC_ADDRESS) == 0)
 		sn = "macAddress";
 	else if (!sn && strcmp(it->oid, HWE_OID_CRI_TEMPLATE) == 0)
-		sn = "certificationRequestInfoTemplate";
+		sn = "id-aa-certificationRequestInfoTemplate";
 	else if (!sn && strcmp(it->oid, HWE_OID_EXT_REQ_TEMPLATE) == 0)
-		sn = "extensionReqTemplate";
+		sn = "id-aa-extensionReqTemplate";
 	snprintf(it->name, sizeof(it->name), "%s", sn ? sn : "");
 	*out = it;
 	return HWE_OK;

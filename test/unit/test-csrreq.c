@@ -272,7 +272,7 @@ static void test_example_parse(void **state)
 		if (!strstr(line, want[i].described))
 			fail_msg("item %zu: '%s' lacks '%s'", i, line, want[i].described);
 	}
-	assert_string_equal(r.items[0].name, "certificationRequestInfoTemplate");
+	assert_string_equal(r.items[0].name, "id-aa-certificationRequestInfoTemplate");
 	/* subject: CN to fill, two OU values as given, three RDNs */
 	assert_null(r.items[1].value);
 	assert_int_equal(r.items[2].value_type, V_ASN1_UTF8STRING);
@@ -698,6 +698,15 @@ static void test_malformed(void **state)
 	cri_of(&cri, 0, &subj, NULL, NULL);
 	csrattrs_with(&out, NULL, &cri);
 	assert_bad(&out, "the subject value is not a directory string: 2.5.4.3 CN");
+	/* a UTF8String that is not UTF-8 */
+	sa.n = rdn.n = subj.n = 0;
+	OID(&sa, O_CN);
+	put(&sa, "\x0c\x02\xc3\x28", 4);
+	tlv(&rdn, 0x30, &sa);
+	tlv(&subj, 0x31, &rdn);
+	cri_of(&cri, 0, &subj, NULL, NULL);
+	csrattrs_with(&out, NULL, &cri);
+	assert_bad(&out, "the subject value is not a valid string of its type: 2.5.4.3 CN");
 	/* an empty RDN set */
 	subj.n = 0;
 	put(&subj, "\x31\x00", 2);
