@@ -140,7 +140,7 @@ out:
 }
 
 /* One GeneralName from a config entry (the parser validated the value). */
-static int san_name(const struct hwe_csr_san *s, GENERAL_NAME **out)
+int hwe_csr_san_name(const struct hwe_csr_san *s, GENERAL_NAME **out)
 {
 	int ret = HWE_EXIT_INTERNAL;
 	GENERAL_NAME *gn = GENERAL_NAME_new();
@@ -210,7 +210,7 @@ static int add_sans(STACK_OF(X509_EXTENSION) **exts, const struct hwe_csrconf *c
 	for (i = 0; i < c->nsans; i++) {
 		GENERAL_NAME *gn;
 
-		ret = san_name(&c->sans[i], &gn);
+		ret = hwe_csr_san_name(&c->sans[i], &gn);
 		if (ret != HWE_OK)
 			goto out;
 		if (!sk_GENERAL_NAME_push(names, gn)) {
@@ -421,8 +421,31 @@ int hwe_csr_rebind(X509_REQ *req, EVP_PKEY *key, const struct hwe_csr_extra *ext
 	return sign_req(req, key, extra);
 }
 
-/* A version 1 request for subject (may be NULL) with exts, signed by key. */
-static int make_req(const X509_NAME *subject, STACK_OF(X509_EXTENSION) *exts,
+/* The server's template: its extensions replace the config's of the same
+ * type; those it marks critical are. */
+static int template_exts(STACK_OF(X509_EXTENSION) **exts, const struct hwe_csr_extra *extra)
+{
+	X509_EXTENSION *e;
+	int i, idx;
+
+	for (i = 0; i < sk_X509_EXTENSION_num(extra->exts); i++) {
+		e = sk_X509_EXTENSION_value(extra->exts, i);
+		while (*exts && (idx = X509v3_get_ext_by_OBJ(*exts, X509_EXTENSION_get_object(e), -1)) >= 0)
+			X509_EXTENSION_free(X509v3_delete_ext(*exts, idx));
+		if (!X509v3_add_ext(exts, e, -1))
+			return no_memory("cannot add an extension of the server's CSR template");
+	}
+	for (i = 0; i < sk_ASN1_OBJECT_num(extra->critical); i++) {
+		idx = *exts ? X509v3_get_ext_by_OBJ(*exts, sk_ASN1_OBJECT_value(extra->critical, i), -1) : -1;
+		if (idx >= 0 && !X509_EXTENSION_set_critical(X509v3_get_ext(*exts, idx), 1))
+			return no_memory("cannot mark an extension critical");
+	}
+	return HWE_OK;
+}
+
+/* A version 1 request for subject (may be NULL) with *exts (which may grow),
+ * signed by key. */
+static int make_req(const X509_NAME *subject, STACK_OF(X509_EXTENSION) **exts,
 		    EVP_PKEY *key, const struct hwe_csr_extra *extra, X509_REQ **out)
 {
 	int ret = HWE_EXIT_INTERNAL;
@@ -443,9 +466,11 @@ static int make_req(const X509_NAME *subject, STACK_OF(X509_EXTENSION) *exts,
 				   "cannot put the key's public key into the CSR");
 		goto out;
 	}
-	if (extra && extra->mac_ext && (ret = add_mac_ext(&exts, extra->mac)))
+	if (extra && extra->mac_ext && (ret = add_mac_ext(exts, extra->mac)))
 		goto out;
-	if (exts && sk_X509_EXTENSION_num(exts) > 0 && !X509_REQ_add_extensions(req, exts)) {
+	if (extra && (ret = template_exts(exts, extra)))
+		goto out;
+	if (*exts && sk_X509_EXTENSION_num(*exts) > 0 && !X509_REQ_add_extensions(req, *exts)) {
 		ret = no_memory("cannot add the requested extensions");
 		goto out;
 	}
@@ -470,13 +495,13 @@ int hwe_csr_build(const struct hwe_csrconf *conf, EVP_PKEY *key, const struct hw
 	X509_NAME *subject = NULL;
 
 	*out = NULL;
-	ret = conf_subject(conf, &subject);
-	if (ret != HWE_OK)
+	/* the server's CSR template names the subject it wants */
+	if (!(extra && extra->subject) && (ret = conf_subject(conf, &subject)) != HWE_OK)
 		goto out;
 	ret = conf_exts(conf, 1, &exts);
 	if (ret != HWE_OK)
 		goto out;
-	ret = make_req(subject, exts, key, extra, out);
+	ret = make_req(subject ? subject : extra->subject, &exts, key, extra, out);
 out:
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	X509_NAME_free(subject);
@@ -512,7 +537,7 @@ int hwe_csr_from_cert(X509 *cert, const struct hwe_csrconf *conf, EVP_PKEY *key,
 		}
 		san = NULL;
 	}
-	ret = make_req(X509_get_subject_name(cert), exts, key, extra, out);
+	ret = make_req(X509_get_subject_name(cert), &exts, key, extra, out);
 out:
 	X509_EXTENSION_free(san);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);

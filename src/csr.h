@@ -4,6 +4,7 @@
 #define HWE_CSR_H
 
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "csrconf.h"
 
@@ -14,6 +15,11 @@ struct hwe_csr_extra {
 	const unsigned char *mac;    /* macAddress (6 bytes) for mac_ext / mac_attr */
 	int mac_ext;                 /* as an extension in extensionRequest */
 	int mac_attr;                /* as a request attribute */
+	/* RFC 9908 CSR template (see hwe_csrreq_plan) */
+	const X509_NAME *subject;    /* the subject, instead of the config's (not on re-enrollment) */
+	const STACK_OF(X509_EXTENSION) *exts;   /* extensions with the server's values: each
+						   replaces the config's of its type */
+	const STACK_OF(ASN1_OBJECT) *critical;  /* extensions to mark critical */
 };
 
 /* Build a request from a CSR config, with key's public key, signed by key
@@ -33,6 +39,9 @@ int hwe_csr_from_cert(X509 *cert, const struct hwe_csrconf *conf, EVP_PKEY *key,
  * by extra->challenge (or drop it) and sign it again with key (the key of
  * its public key), with extra->md when given. */
 int hwe_csr_rebind(X509_REQ *req, EVP_PKEY *key, const struct hwe_csr_extra *extra);
+
+/* The GeneralName of a subjectAltNames entry of a CSR config. */
+int hwe_csr_san_name(const struct hwe_csr_san *s, GENERAL_NAME **out);
 
 /* PEM text of the request (for <ks>/req/<alias>.csr); malloc'd. */
 int hwe_csr_to_pem(X509_REQ *req, char **pem, size_t *len);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* csrreq.c - the server's /csrattrs as requirements on the CSR, and the
- * plan that meets them (see csrreq.h). */
+ * plan that meets them (see csrreq.h; RFC 9908's template: csrreq-tmpl.c). */
 #include "config.h"
 
 #include <ifaddrs.h>
@@ -17,7 +17,7 @@
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
 
-#include "csrreq.h"
+#include "csrreq-int.h"
 #include "log.h"
 #include "rc.h"
 
@@ -45,19 +45,19 @@ ASN1_ITEM_TEMPLATE(HWE_CSR_ATTRS) =
 	ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_SEQUENCE_OF, 0, CsrAttrs, HWE_ATTR_OR_OID)
 static_ASN1_ITEM_TEMPLATE_END(HWE_CSR_ATTRS)
 
-static int bad(const char *what)
+int hwe_csrreq_bad(const char *what)
 {
 	return hwe_err(HWE_EXIT_RESPONSE, HWE_ERR_EST_RESPONSE, "csrattrs response: %s", what);
 }
 
-static int add_item(struct hwe_csrreq *r, enum hwe_csrreq_kind kind, const ASN1_OBJECT *obj,
-		    struct hwe_csrreq_item **out)
+int hwe_csrreq_add_item(struct hwe_csrreq *r, enum hwe_csrreq_kind kind, const ASN1_OBJECT *obj,
+			struct hwe_csrreq_item **out)
 {
 	struct hwe_csrreq_item *it, *n;
 	const char *sn;
 
 	if (r->n >= MAX_ITEMS)
-		return bad("more than 256 items");
+		return hwe_csrreq_bad("more than 256 items");
 	n = realloc(r->items, (r->n + 1) * sizeof(*n));
 	if (!n)
 		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
@@ -68,10 +68,14 @@ static int add_item(struct hwe_csrreq *r, enum hwe_csrreq_kind kind, const ASN1_
 	it->nid = OBJ_obj2nid(obj);
 	if (OBJ_obj2txt(it->oid, sizeof(it->oid), obj, 1) <= 0 ||
 	    strlen(it->oid) >= sizeof(it->oid) - 1)
-		return bad("an OBJECT IDENTIFIER is malformed or too long");
+		return hwe_csrreq_bad("an OBJECT IDENTIFIER is malformed or too long");
 	sn = it->nid != NID_undef ? OBJ_nid2sn(it->nid) : NULL;
 	if (!sn && strcmp(it->oid, HWE_OID_MAC_ADDRESS) == 0)
 		sn = "macAddress";
+	else if (!sn && strcmp(it->oid, HWE_OID_CRI_TEMPLATE) == 0)
+		sn = "id-aa-certificationRequestInfoTemplate";
+	else if (!sn && strcmp(it->oid, HWE_OID_EXT_REQ_TEMPLATE) == 0)
+		sn = "id-aa-extensionReqTemplate";
 	snprintf(it->name, sizeof(it->name), "%s", sn ? sn : "");
 	*out = it;
 	return HWE_OK;
@@ -85,21 +89,21 @@ static int add_oid(struct hwe_csrreq *r, const ASN1_OBJECT *obj)
 	int nid = OBJ_obj2nid(obj), md = NID_undef, pk = NID_undef, ret;
 
 	if (nid == NID_pkcs9_challengePassword)
-		return add_item(r, HWE_REQ_CHALLENGE, obj, &it);
+		return hwe_csrreq_add_item(r, HWE_REQ_CHALLENGE, obj, &it);
 	if (nid != NID_undef && OBJ_find_sigid_algs(nid, &md, &pk) && md != NID_undef) {
-		if ((ret = add_item(r, HWE_REQ_SIG, obj, &it)))
+		if ((ret = hwe_csrreq_add_item(r, HWE_REQ_SIG, obj, &it)))
 			return ret;
 		it->md_nid = md;
 		it->pkey_nid = pk;
 		return HWE_OK;
 	}
 	if (nid == NID_X9_62_id_ecPublicKey || nid == NID_rsaEncryption) {
-		if ((ret = add_item(r, HWE_REQ_KEY, obj, &it)))
+		if ((ret = hwe_csrreq_add_item(r, HWE_REQ_KEY, obj, &it)))
 			return ret;
 		it->key.alg = nid == NID_rsaEncryption ? HWE_ALG_RSA : HWE_ALG_EC;
 		return HWE_OK;
 	}
-	return add_item(r, HWE_REQ_ATTR, obj, &it);
+	return hwe_csrreq_add_item(r, HWE_REQ_ATTR, obj, &it);
 }
 
 /* extensionRequest values: extension OIDs (RFC 7030's example) or an
@@ -113,11 +117,11 @@ static int add_ext_request(struct hwe_csrreq *r, const ASN1_OBJECT *type, X509_A
 	int i, j, n = X509_ATTRIBUTE_count(a), ret;
 
 	if (n == 0)
-		return add_item(r, HWE_REQ_ATTR, type, &it);
+		return hwe_csrreq_add_item(r, HWE_REQ_ATTR, type, &it);
 	for (i = 0; i < n; i++) {
 		v = X509_ATTRIBUTE_get0_type(a, i);
 		if (v && v->type == V_ASN1_OBJECT) {
-			if ((ret = add_item(r, HWE_REQ_EXT, v->value.object, &it)))
+			if ((ret = hwe_csrreq_add_item(r, HWE_REQ_EXT, v->value.object, &it)))
 				return ret;
 		} else if (v && v->type == V_ASN1_SEQUENCE) {
 			p = v->value.sequence->data;
@@ -126,10 +130,10 @@ static int add_ext_request(struct hwe_csrreq *r, const ASN1_OBJECT *type, X509_A
 			ERR_pop_to_mark();
 			if (!exts || p != v->value.sequence->data + v->value.sequence->length) {
 				sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-				return bad("extensionRequest holds malformed Extensions");
+				return hwe_csrreq_bad("extensionRequest holds malformed Extensions");
 			}
 			for (j = 0; j < sk_X509_EXTENSION_num(exts); j++) {
-				ret = add_item(r, HWE_REQ_EXT,
+				ret = hwe_csrreq_add_item(r, HWE_REQ_EXT,
 					       X509_EXTENSION_get_object(sk_X509_EXTENSION_value(exts, j)), &it);
 				if (ret) {
 					sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
@@ -138,51 +142,55 @@ static int add_ext_request(struct hwe_csrreq *r, const ASN1_OBJECT *type, X509_A
 			}
 			sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 		} else {
-			return bad("extensionRequest value is neither an OID nor Extensions");
+			return hwe_csrreq_bad("extensionRequest value is neither an OID nor Extensions");
 		}
 	}
 	return HWE_OK;
 }
 
-static int add_attr(struct hwe_csrreq *r, X509_ATTRIBUTE *a)
+int hwe_csrreq_add_attr(struct hwe_csrreq *r, X509_ATTRIBUTE *a)
 {
 	const ASN1_OBJECT *type = X509_ATTRIBUTE_get0_object(a);
 	struct hwe_csrreq_item *it;
 	const ASN1_TYPE *v = X509_ATTRIBUTE_count(a) > 0 ? X509_ATTRIBUTE_get0_type(a, 0) : NULL;
 	int nid = OBJ_obj2nid(type), ret;
 	long bits;
+	char oid[96];
 
+	if (nid == NID_undef && OBJ_obj2txt(oid, sizeof(oid), type, 1) > 0 &&
+	    strcmp(oid, HWE_OID_CRI_TEMPLATE) == 0)
+		return hwe_csrreq_add_template(r, a);
 	if (nid == NID_ext_req)
 		return add_ext_request(r, type, a);
 	if (nid == NID_pkcs9_challengePassword)
-		return add_item(r, HWE_REQ_CHALLENGE, type, &it);
+		return hwe_csrreq_add_item(r, HWE_REQ_CHALLENGE, type, &it);
 	if (nid == NID_X9_62_id_ecPublicKey) {
-		if ((ret = add_item(r, HWE_REQ_KEY, type, &it)))
+		if ((ret = hwe_csrreq_add_item(r, HWE_REQ_KEY, type, &it)))
 			return ret;
 		it->key.alg = HWE_ALG_EC;
 		if (v && v->type == V_ASN1_OBJECT)
 			it->key.curve_nid = OBJ_obj2nid(v->value.object);
 		else if (v)
-			return bad("id-ecPublicKey attribute without a curve OID");
+			return hwe_csrreq_bad("id-ecPublicKey attribute without a curve OID");
 		if (v && it->key.curve_nid == NID_undef)
-			return bad("id-ecPublicKey attribute names a curve OpenSSL does not know");
+			return hwe_csrreq_bad("id-ecPublicKey attribute names a curve OpenSSL does not know");
 		return HWE_OK;
 	}
 	if (nid == NID_rsaEncryption) {
-		if ((ret = add_item(r, HWE_REQ_KEY, type, &it)))
+		if ((ret = hwe_csrreq_add_item(r, HWE_REQ_KEY, type, &it)))
 			return ret;
 		it->key.alg = HWE_ALG_RSA;
 		if (v && v->type == V_ASN1_INTEGER) {
 			bits = ASN1_INTEGER_get(v->value.integer);
 			if (bits < 1024 || bits > 16384)
-				return bad("rsaEncryption attribute asks for an unusable key size");
+				return hwe_csrreq_bad("rsaEncryption attribute asks for an unusable key size");
 			it->key.bits = (unsigned)bits;
 		} else if (v) {
-			return bad("rsaEncryption attribute without an INTEGER key size");
+			return hwe_csrreq_bad("rsaEncryption attribute without an INTEGER key size");
 		}
 		return HWE_OK;
 	}
-	return add_item(r, HWE_REQ_ATTR, type, &it);
+	return hwe_csrreq_add_item(r, HWE_REQ_ATTR, type, &it);
 }
 
 int hwe_csrreq_parse(const unsigned char *der, size_t len, struct hwe_csrreq *out)
@@ -196,20 +204,27 @@ int hwe_csrreq_parse(const unsigned char *der, size_t len, struct hwe_csrreq *ou
 	if (len == 0)
 		return HWE_OK;
 	if (len > LONG_MAX)
-		return bad("too large");
+		return hwe_csrreq_bad("too large");
 	ERR_set_mark();
 	attrs = (HWE_CSR_ATTRS *)ASN1_item_d2i(NULL, &p, (long)len, ASN1_ITEM_rptr(HWE_CSR_ATTRS));
 	ERR_pop_to_mark();
 	if (!attrs)
-		return bad("not a CsrAttrs structure (SEQUENCE OF OID or Attribute)");
+		return hwe_csrreq_bad("not a CsrAttrs structure (SEQUENCE OF OID or Attribute)");
 	if (p != der + len) {
-		ret = bad("trailing bytes after the CsrAttrs structure");
+		ret = hwe_csrreq_bad("trailing bytes after the CsrAttrs structure");
 		goto out;
 	}
 	for (i = 0; i < sk_HWE_ATTR_OR_OID_num(attrs) && ret == HWE_OK; i++) {
 		e = sk_HWE_ATTR_OR_OID_value(attrs, i);
-		ret = e->type == 0 ? add_oid(out, e->d.oid) : add_attr(out, e->d.attr);
+		ret = e->type == 0 ? add_oid(out, e->d.oid) : hwe_csrreq_add_attr(out, e->d.attr);
 	}
+	/* RFC 9908 section 4: a client that understands the template uses it
+	 * only; challengePassword and the signature algorithm, which a
+	 * template cannot express, still count */
+	for (i = 0; ret == HWE_OK && out->has_template && (size_t)i < out->n; i++)
+		if (!out->items[i].from_template && out->items[i].kind != HWE_REQ_CHALLENGE &&
+		    out->items[i].kind != HWE_REQ_SIG)
+			out->items[i].ignored = 1;
 out:
 	ASN1_item_free((ASN1_VALUE *)attrs, ASN1_ITEM_rptr(HWE_CSR_ATTRS));
 	if (ret)
@@ -219,9 +234,14 @@ out:
 
 void hwe_csrreq_clear(struct hwe_csrreq *r)
 {
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->items[i].value);
 	free(r->items);
 	r->items = NULL;
 	r->n = 0;
+	r->has_template = 0;
 }
 
 int hwe_csrreq_machine_mac(unsigned char mac[6], char *ifname, size_t ifnamelen)
@@ -260,10 +280,10 @@ static int subject_has(const struct hwe_csrconf *conf, X509 *cur, int nid)
 	return 0;
 }
 
-static int unmet(struct hwe_csrreq_plan *p, const struct hwe_csrreq_item *it, const char *how)
+int hwe_csrreq_unmet(struct hwe_csrreq_plan *p, const struct hwe_csrreq_item *it, const char *how)
 {
 	size_t old = p->unmet ? strlen(p->unmet) : 0, add;
-	char line[400], *n;
+	char line[600], *n;
 
 	snprintf(line, sizeof(line), "%s%s%s%s: %s", old ? "; " : "", it->oid,
 		 it->name[0] ? " " : "", it->name[0] ? it->name : "", how);
@@ -312,6 +332,43 @@ static int ext_met(const struct hwe_csrconf *conf, X509 *cur, int nid)
 	}
 }
 
+/* An extension of the template without a value, to be marked critical. */
+static int want_critical(struct hwe_csrreq_plan *p, const struct hwe_csrreq_item *it)
+{
+	ASN1_OBJECT *o;
+
+	if (!it->critical)
+		return HWE_OK;
+	if ((!p->critical && !(p->critical = sk_ASN1_OBJECT_new_null())) ||
+	    !(o = OBJ_txt2obj(it->oid, 1)))
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	if (!sk_ASN1_OBJECT_push(p->critical, o)) {
+		ASN1_OBJECT_free(o);
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	}
+	return HWE_OK;
+}
+
+static int plan_ext(struct hwe_csrreq_plan *p, const struct hwe_csrreq_item *it,
+		    const struct hwe_csrconf *conf, X509 *cur)
+{
+	if (it->from_template && it->value)
+		return hwe_csrreq_plan_fixed_ext(it, conf, cur, p);
+	if (strcmp(it->oid, HWE_OID_MAC_ADDRESS) == 0) {
+		if (!plan_mac(p, conf))
+			return hwe_csrreq_unmet(p, it, "no network interface with a MAC address: add macAddress=... to the CSR config");
+		p->mac_ext = 1;
+	} else if (!ext_met(conf, cur, it->nid)) {
+		return hwe_csrreq_unmet(p, it, it->nid == NID_subject_alt_name ?
+					"add subjectAltNames=... to the CSR config" :
+					it->nid == NID_key_usage ? "add keyUsage=... to the CSR config" :
+					it->nid == NID_ext_key_usage ? "add extendedKeyUsage=... to the CSR config" :
+					it->nid == NID_basic_constraints ? "add isCA=... to the CSR config" :
+					"hwenroll cannot make this extension");
+	}
+	return want_critical(p, it);
+}
+
 int hwe_csrreq_plan(const struct hwe_csrreq *r, const struct hwe_csrconf *conf, X509 *cur,
 		    struct hwe_csrreq_plan *p)
 {
@@ -322,11 +379,17 @@ int hwe_csrreq_plan(const struct hwe_csrreq *r, const struct hwe_csrconf *conf, 
 	memset(p, 0, sizeof(*p));
 	for (i = 0; i < r->n && ret == HWE_OK; i++) {
 		it = &r->items[i];
+		if (it->ignored)
+			continue;
 		switch (it->kind) {
 		case HWE_REQ_CHALLENGE:
 			p->pop = 1;
 			break;
 		case HWE_REQ_KEY:
+			if (it->key.alg != HWE_ALG_EC && it->key.alg != HWE_ALG_RSA) {
+				ret = hwe_csrreq_unmet(p, it, "hwenroll makes ECC and RSA keys only");
+				break;
+			}
 			/* a later, more precise item wins over a bare algorithm */
 			if (!p->have_key || it->key.curve_nid || it->key.bits)
 				p->key = it->key;
@@ -336,39 +399,32 @@ int hwe_csrreq_plan(const struct hwe_csrreq *r, const struct hwe_csrconf *conf, 
 			p->md = OBJ_nid2sn(it->md_nid);
 			break;
 		case HWE_REQ_EXT:
-			if (strcmp(it->oid, HWE_OID_MAC_ADDRESS) == 0) {
-				if (plan_mac(p, conf))
-					p->mac_ext = 1;
-				else
-					ret = unmet(p, it, "no network interface with a MAC address: add macAddress=... to the CSR config");
-			} else if (!ext_met(conf, cur, it->nid)) {
-				ret = unmet(p, it, it->nid == NID_subject_alt_name ?
-					    "add subjectAltNames=... to the CSR config" :
-					    it->nid == NID_key_usage ? "add keyUsage=... to the CSR config" :
-					    it->nid == NID_ext_key_usage ? "add extendedKeyUsage=... to the CSR config" :
-					    it->nid == NID_basic_constraints ? "add isCA=... to the CSR config" :
-					    "hwenroll cannot make this extension");
-			}
+			ret = plan_ext(p, it, conf, cur);
 			break;
 		case HWE_REQ_ATTR:
 			if (strcmp(it->oid, HWE_OID_MAC_ADDRESS) == 0) {
 				if (plan_mac(p, conf))
 					p->mac_attr = 1;
 				else
-					ret = unmet(p, it, "no network interface with a MAC address: add macAddress=... to the CSR config");
+					ret = hwe_csrreq_unmet(p, it, "no network interface with a MAC address: add macAddress=... to the CSR config");
 			} else if (it->nid == NID_pkcs9_emailAddress || it->nid == NID_serialNumber ||
 				   it->nid == NID_commonName || it->nid == NID_organizationName ||
 				   it->nid == NID_countryName || it->nid == NID_organizationalUnitName ||
 				   it->nid == NID_localityName || it->nid == NID_stateOrProvinceName) {
 				if (!subject_has(conf, cur, it->nid))
-					ret = unmet(p, it, cur ? "the current certificate's subject lacks it (re-enroll keeps the subject: enroll again)" :
+					ret = hwe_csrreq_unmet(p, it, cur ? "the current certificate's subject lacks it (re-enroll keeps the subject: enroll again)" :
 						    "add it to the subject in the CSR config");
 			} else {
-				ret = unmet(p, it, "hwenroll does not know how to supply this attribute");
+				ret = hwe_csrreq_unmet(p, it, "hwenroll does not know how to supply this attribute");
 			}
+			break;
+		case HWE_REQ_TEMPLATE:
+		case HWE_REQ_RDN:     /* all together, below */
 			break;
 		}
 	}
+	if (ret == HWE_OK && r->has_template)
+		ret = hwe_csrreq_plan_subject(r, conf, cur, p);
 	if (ret)
 		hwe_csrreq_plan_clear(p);
 	return ret;
@@ -378,15 +434,26 @@ void hwe_csrreq_plan_clear(struct hwe_csrreq_plan *p)
 {
 	free(p->unmet);
 	p->unmet = NULL;
+	X509_NAME_free(p->subject);
+	p->subject = NULL;
+	sk_X509_EXTENSION_pop_free(p->exts, X509_EXTENSION_free);
+	p->exts = NULL;
+	sk_ASN1_OBJECT_pop_free(p->critical, ASN1_OBJECT_free);
+	p->critical = NULL;
 }
 
 const char *hwe_csrreq_describe(const struct hwe_csrreq_item *it, char *buf, size_t len)
 {
-	char what[160], from[200];
+	char what[160], from[360];
 	const char *cn = NULL;
 
 	snprintf(what, sizeof(what), "%s%s%s%s", it->oid, it->name[0] ? " (" : "", it->name,
 		 it->name[0] ? ")" : "");
+	if (it->ignored) {
+		snprintf(buf, len, "%s: ignored: the server's CSR template takes its place (RFC 9908 section 4)",
+			 what);
+		return buf;
+	}
 	switch (it->kind) {
 	case HWE_REQ_CHALLENGE:
 		snprintf(from, sizeof(from), "proof-of-possession: the TLS channel binding (tls-unique on TLS 1.2, tls-exporter on TLS 1.3)");
@@ -402,12 +469,21 @@ const char *hwe_csrreq_describe(const struct hwe_csrreq_item *it, char *buf, siz
 				 it->key.bits ? " " : "", it->key.bits);
 		if (!it->key.bits && it->key.alg == HWE_ALG_RSA)
 			snprintf(from, sizeof(from), "key type of a new key: RSA (unless --algorithm says otherwise: then an error)");
+		if (it->key.alg != HWE_ALG_EC && it->key.alg != HWE_ALG_RSA)
+			snprintf(from, sizeof(from), "key type of a new key: hwenroll makes ECC and RSA keys only (the enrollment stops before sending)");
+		if (it->from_template) {
+			size_t n = strlen(from);
+
+			snprintf(from + n, sizeof(from) - n, " (CSR template)");
+		}
 		break;
 	case HWE_REQ_SIG:
 		snprintf(from, sizeof(from), "the CSR is signed with %s", OBJ_nid2sn(it->md_nid));
 		break;
 	case HWE_REQ_EXT:
-		if (strcmp(it->oid, HWE_OID_MAC_ADDRESS) == 0)
+		if (it->from_template)
+			hwe_csrreq_describe_template(it, from, sizeof(from));
+		else if (strcmp(it->oid, HWE_OID_MAC_ADDRESS) == 0)
 			snprintf(from, sizeof(from), "extension: macAddress= of the CSR config, else the first network interface");
 		else
 			snprintf(from, sizeof(from), "extension: from the CSR config (re-enroll: subjectAltName from the current certificate)");
@@ -417,6 +493,10 @@ const char *hwe_csrreq_describe(const struct hwe_csrreq_item *it, char *buf, siz
 			snprintf(from, sizeof(from), "attribute: macAddress= of the CSR config, else the first network interface");
 		else
 			snprintf(from, sizeof(from), "subject field of the CSR config, if it is one (else the enrollment stops before sending)");
+		break;
+	case HWE_REQ_TEMPLATE:
+	case HWE_REQ_RDN:
+		hwe_csrreq_describe_template(it, from, sizeof(from));
 		break;
 	}
 	snprintf(buf, len, "%s: %s", what, from);

@@ -276,7 +276,8 @@ static int pick_signature(struct job *j)
 		}
 		other = it;
 	}
-	if (!other)
+	/* beside a CSR template (RFC 9908 section 4) it is a preference only */
+	if (!other || j->attrs.has_template)
 		return HWE_OK;
 	hwe_err(HWE_EXIT_INPUT, HWE_ERR_CSR_ATTRS,
 		"the server asks for signature algorithm %s%s%s (/csrattrs), which a %s key cannot make",
@@ -297,6 +298,12 @@ static int build_request(struct job *j)
 		j->extra.mac_attr = j->plan.mac_attr;
 		hwe_info("macAddress for the CSR from %s", j->plan.mac_source);
 	}
+	/* RFC 9908 CSR template: its subject, its extensions with values */
+	j->extra.subject = j->plan.subject;
+	j->extra.exts = j->plan.exts;
+	j->extra.critical = j->plan.critical;
+	if (j->plan.subject)
+		hwe_info("the subject follows the server's CSR template (the CSR config's other subject fields are left out)");
 	if ((ret = pick_signature(j)))
 		return ret;
 	if (j->pop) {

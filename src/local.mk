@@ -6,7 +6,7 @@ src_libhwe_la_SOURCES = \
 	src/key.h src/key.c src/key-soft.c src/key-tpm2.c src/key-tpm2-wrap.c src/key-pkcs11.c \
 	src/tss2-dl.h src/tss2-dl.c \
 	src/keystore.h src/keystore-int.h src/keystore.c src/keystore-txn.c \
-	src/csrconf.h src/csrconf.c src/csrconf-check.h src/csrconf-check.c src/csr.h src/csr.c src/csrreq.h src/csrreq.c \
+	src/csrconf.h src/csrconf.c src/csrconf-check.h src/csrconf-check.c src/csr.h src/csr.c src/csrreq.h src/csrreq-int.h src/csrreq.c src/csrreq-tmpl.c \
 	src/pkcs7.h src/pkcs7.c src/csrattrs.h src/csrattrs.c \
 	src/ossl-fetch.h src/ossl-fetch.c src/http.h src/http.c src/http-parse.c src/http-proxy.c src/est.h src/est.c \
 	src/certcheck.h src/certcheck.c src/secmem.h src/secmem.c \

@@ -32,8 +32,25 @@
  *       compared); macAddress may instead be a CSR attribute, as RFC 7030's
  *       example asks for it
  *   Attribute of any other type: as the OID alone (values are not compared)
+ *   Attribute id-aa-certificationRequestInfoTemplate (RFC 9908 section 3.4,
+ *       1.2.840.113549.1.9.16.2.61) { CertificationRequestInfoTemplate }:
+ *       the template alone is checked (RFC 9908 section 4 has a client that
+ *       knows it ignore the other items): each subject attribute of the
+ *       template is in the CSR's subject, with the server's value where it
+ *       gives one (same string type and bytes), a non-empty one where not,
+ *       one CSR attribute for each template attribute; the key is of the
+ *       template's algorithm, on its curve, of the modulus length of its
+ *       placeholder RSA key; each extension of the template's extensionRequest
+ *       or id-aa-extensionReqTemplate (1.2.840.113549.1.9.16.2.62) is in the
+ *       CSR's extensionRequest, critical if the template says so, with the
+ *       template's value where it gives one - for a subjectAltName with
+ *       placeholders (an empty dNSName, rfc822Name, URI or iPAddress) the
+ *       server's other names and a non-empty name of each placeholder type;
+ *       challengePassword among the template's attributes is a CSR
+ *       attribute, any other as the OID alone
  * With --enforce-csrattrs, csrattrs_load() refuses a value whose Attributes
- * do not have these forms (an id-ecPublicKey value that is not an OID, ...).
+ * do not have these forms (an id-ecPublicKey value that is not an OID, a
+ * template that is not a v1 CertificationRequestInfoTemplate, ...).
  */
 #include "config.h"
 
@@ -51,10 +68,10 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "csrattrs-int.h"
 #include "estserver.h"
 
 #define CSRATTRS_MAX_FILE (64 * 1024)
-#define OID_MAC_ADDRESS "1.3.6.1.1.1.1.22"	/* RFC 2307 macAddress */
 
 typedef struct {
 	int type;			/* AOO_OID or AOO_ATTR */
@@ -99,17 +116,50 @@ static const struct {
 	{ "rfc7030-example",
 	  "MEEGCSqGSIb3DQEJBzASBgcqhkjOPQIBMQcGBSuBBAAiMBYGCSqGSIb3DQEJDjEJ"
 	  "BgcrBgEBAQEWBggqhkjOPQQDAw==" },
+	/* RFC 9908 section 3.4: the example CertificationRequestInfoTemplate
+	 * (the RFC shows it as a dump, not as base64; this is its DER, the one
+	 * value of an id-aa-certificationRequestInfoTemplate attribute of a
+	 * CsrAttrs of that one item): subject CN to fill, OU "myDept", OU
+	 * "myGroup" (UTF8String); an id-ecPublicKey key on secp256r1;
+	 * id-aa-extensionReqTemplate with subjectAltName { dNSName
+	 * "www.myServer.com", iPAddress empty: to fill }, keyUsage critical
+	 * digitalSignature keyAgreement, extKeyUsage without a value */
+	{ "rfc9908-example",
+	  "MIGpMIGmBgsqhkiG9w0BCRACPTGBljCBkwIBADAsMQcwBQYDVQQDMQ8wDQYDVQQL"
+	  "DAZteURlcHQxEDAOBgNVBAsMB215R3JvdXCgFTATBgcqhkjOPQIBBggqhkjOPQMB"
+	  "B6FJMEcGCyqGSIb3DQEJEAI+MTgwNjAdBgNVHREEFjAUghB3d3cubXlTZXJ2ZXIu"
+	  "Y29thwAwDgYDVR0PAQH/BAQDAgOIMAUGA1UdJQ==" },
 };
 
-static int is_mac_address(const ASN1_OBJECT *obj)
+int csr_is_oid(const ASN1_OBJECT *obj, const char *dotted)
 {
 	char num[64];
 
-	return OBJ_obj2txt(num, sizeof(num), obj, 1) > 0 && strcmp(num, OID_MAC_ADDRESS) == 0;
+	return OBJ_obj2txt(num, sizeof(num), obj, 1) > 0 && strcmp(num, dotted) == 0;
+}
+
+static int is_mac_address(const ASN1_OBJECT *obj)
+{
+	return csr_is_oid(obj, OID_MAC_ADDRESS);
+}
+
+/* The CsrAttrs item that is a template, or NULL. */
+static X509_ATTRIBUTE *template_attr(CSR_ATTRS *items)
+{
+	int i;
+
+	for (i = 0; i < sk_ATTR_OR_OID_num(items); i++) {
+		ATTR_OR_OID *it = sk_ATTR_OR_OID_value(items, i);
+
+		if (it->type == AOO_ATTR &&
+		    csr_is_oid(X509_ATTRIBUTE_get0_object(it->d.attribute), OID_CRI_TEMPLATE))
+			return it->d.attribute;
+	}
+	return NULL;
 }
 
 /* "name (1.2.3)" or "1.2.3" for an OID OpenSSL cannot name. */
-static char *oid_label(const ASN1_OBJECT *obj, char *buf, size_t len)
+char *csr_oid_label(const ASN1_OBJECT *obj, char *buf, size_t len)
 {
 	char num[128];
 	const char *name = NULL;
@@ -125,6 +175,10 @@ static char *oid_label(const ASN1_OBJECT *obj, char *buf, size_t len)
 		name = OBJ_nid2sn(nid);
 	else if (strcmp(num, OID_MAC_ADDRESS) == 0)
 		name = "macAddress";
+	else if (strcmp(num, OID_CRI_TEMPLATE) == 0)
+		name = "id-aa-certificationRequestInfoTemplate";
+	else if (strcmp(num, OID_EXT_REQ_TEMPLATE) == 0)
+		name = "id-aa-extensionReqTemplate";
 	if (name)
 		snprintf(buf, len, "%s (%s)", name, num);
 	else
@@ -186,6 +240,21 @@ static int enforceable(CSR_ATTRS *items, char *err, size_t errlen)
 			continue;
 		a = it->d.attribute;
 		nid = OBJ_obj2nid(X509_ATTRIBUTE_get0_object(a));
+		if (csr_is_oid(X509_ATTRIBUTE_get0_object(a), OID_CRI_TEMPLATE)) {
+			char why[200];
+
+			if (!csrtmpl_valid(a, why, sizeof(why))) {
+				snprintf(err, errlen, "item %d, attribute %s: %s (--enforce-csrattrs "
+					 "cannot check it)", i + 1,
+					 csr_oid_label(X509_ATTRIBUTE_get0_object(a), label, sizeof(label)), why);
+				return 0;
+			}
+			if (template_attr(items) != a) {
+				snprintf(err, errlen, "item %d: a second CSR template", i + 1);
+				return 0;
+			}
+			continue;
+		}
 		for (j = 0; j < X509_ATTRIBUTE_count(a); j++) {
 			ASN1_TYPE *v = X509_ATTRIBUTE_get0_type(a, j);
 			const char *want = NULL;
@@ -211,7 +280,7 @@ static int enforceable(CSR_ATTRS *items, char *err, size_t errlen)
 			if (want) {
 				snprintf(err, errlen, "item %d, attribute %s: value %d is not %s "
 					 "(--enforce-csrattrs cannot check it)", i + 1,
-					 oid_label(X509_ATTRIBUTE_get0_object(a), label, sizeof(label)),
+					 csr_oid_label(X509_ATTRIBUTE_get0_object(a), label, sizeof(label)),
 					 j + 1, want);
 				return 0;
 			}
@@ -296,7 +365,7 @@ static unsigned char *resolve(const char *arg, size_t *len, char *err, size_t er
 	if (stat(arg, &st) != 0) {
 		der = b64_decode((const unsigned char *)arg, strlen(arg), len);
 		if (!der)
-			snprintf(err, errlen, "neither a file, a named value (rfc7030-example) "
+			snprintf(err, errlen, "neither a file, a named value (rfc7030-example, rfc9908-example) "
 				 "nor base64");
 		return der;
 	}
@@ -364,17 +433,8 @@ bad:
 
 /* ---- --enforce-csrattrs ---- */
 
-/* What a CSR carries, gathered once per check. */
-struct csr_view {
-	X509_REQ *req;
-	STACK_OF(X509_EXTENSION) *exts;	/* its extensionRequest (may be NULL) */
-	const ASN1_OBJECT *key_alg;	/* SubjectPublicKeyInfo algorithm */
-	const ASN1_OBJECT *curve;	/* named curve, or NULL */
-	const ASN1_OBJECT *sig_alg;	/* signatureAlgorithm */
-	int bits;
-};
 
-static int has_attr(const struct csr_view *v, const ASN1_OBJECT *obj)
+int csr_has_attr(const struct csr_view *v, const ASN1_OBJECT *obj)
 {
 	return X509_REQ_get_attr_by_OBJ(v->req, obj, -1) >= 0;
 }
@@ -390,18 +450,18 @@ static int has_ext(const struct csr_view *v, const ASN1_OBJECT *obj)
 }
 
 /* A line "  missing ..." into out for each unmet requirement; counts them. */
-static void need_present(const struct csr_view *v, const ASN1_OBJECT *obj, BIO *out, int *missing)
+void csr_need_present(const struct csr_view *v, const ASN1_OBJECT *obj, BIO *out, int *missing)
 {
 	char l[160];
 	int nid = OBJ_obj2nid(obj);
 
-	oid_label(obj, l, sizeof(l));
+	csr_oid_label(obj, l, sizeof(l));
 	if (nid == NID_pkcs9_challengePassword || nid == NID_ext_req) {
-		if (has_attr(v, obj))
+		if (csr_has_attr(v, obj))
 			return;
 		BIO_printf(out, "  missing attribute %s\n", l);
 	} else if (is_mac_address(obj)) {
-		if (has_attr(v, obj) || has_subject(v, obj) || has_ext(v, obj))
+		if (csr_has_attr(v, obj) || has_subject(v, obj) || has_ext(v, obj))
 			return;
 		BIO_printf(out, "  missing %s: no CSR attribute, subject attribute or "
 			   "extension in extensionRequest of this type\n", l);
@@ -410,20 +470,20 @@ static void need_present(const struct csr_view *v, const ASN1_OBJECT *obj, BIO *
 			return;
 		BIO_printf(out, "  missing extension %s in extensionRequest\n", l);
 	} else {
-		if (has_attr(v, obj) || has_subject(v, obj))
+		if (csr_has_attr(v, obj) || has_subject(v, obj))
 			return;
 		BIO_printf(out, "  missing %s: no CSR attribute or subject attribute of this type\n", l);
 	}
 	(*missing)++;
 }
 
-static void describe_key(const struct csr_view *v, char *buf, size_t len)
+void csr_describe_key(const struct csr_view *v, char *buf, size_t len)
 {
 	char a[160], c[160];
 
-	oid_label(v->key_alg, a, sizeof(a));
+	csr_oid_label(v->key_alg, a, sizeof(a));
 	if (v->curve)
-		snprintf(buf, len, "%s with curve %s", a, oid_label(v->curve, c, sizeof(c)));
+		snprintf(buf, len, "%s with curve %s", a, csr_oid_label(v->curve, c, sizeof(c)));
 	else if (OBJ_obj2nid(v->key_alg) == NID_rsaEncryption)
 		snprintf(buf, len, "%s of %d bits", a, v->bits);
 	else
@@ -435,25 +495,25 @@ static void check_oid(const struct csr_view *v, const ASN1_OBJECT *obj, BIO *out
 	char want[160], have[200];
 	int nid = OBJ_obj2nid(obj), md = NID_undef, pk = NID_undef, sig_md = NID_undef;
 
-	oid_label(obj, want, sizeof(want));
+	csr_oid_label(obj, want, sizeof(want));
 	if (nid != NID_undef && OBJ_find_sigid_algs(nid, &md, &pk)) {
 		if (OBJ_cmp(v->sig_alg, obj) == 0)
 			return;
 		BIO_printf(out, "  missing signature algorithm %s: the CSR is signed with %s\n",
-			   want, oid_label(v->sig_alg, have, sizeof(have)));
+			   want, csr_oid_label(v->sig_alg, have, sizeof(have)));
 	} else if (nid != NID_undef && EVP_get_digestbynid(nid)) {
 		OBJ_find_sigid_algs(OBJ_obj2nid(v->sig_alg), &sig_md, NULL);
 		if (sig_md == nid)
 			return;
 		BIO_printf(out, "  missing hash %s: the CSR is signed with %s\n",
-			   want, oid_label(v->sig_alg, have, sizeof(have)));
+			   want, csr_oid_label(v->sig_alg, have, sizeof(have)));
 	} else if (nid != NID_undef && EVP_PKEY_asn1_find(NULL, nid)) {
 		if (OBJ_cmp(v->key_alg, obj) == 0)
 			return;
-		describe_key(v, have, sizeof(have));
+		csr_describe_key(v, have, sizeof(have));
 		BIO_printf(out, "  missing key type %s: the CSR key is %s\n", want, have);
 	} else {
-		need_present(v, obj, out, missing);
+		csr_need_present(v, obj, out, missing);
 		return;
 	}
 	(*missing)++;
@@ -465,7 +525,7 @@ static void check_attr(const struct csr_view *v, X509_ATTRIBUTE *a, BIO *out, in
 	char want[160], have[200], l[160];
 	int nid = OBJ_obj2nid(type), n = X509_ATTRIBUTE_count(a), i, ok = 0;
 
-	oid_label(type, want, sizeof(want));
+	csr_oid_label(type, want, sizeof(want));
 	if (nid == NID_X9_62_id_ecPublicKey || nid == NID_rsaEncryption) {
 		BIO *list = BIO_new(BIO_s_mem());
 		char *txt = NULL;
@@ -478,7 +538,7 @@ static void check_attr(const struct csr_view *v, X509_ATTRIBUTE *a, BIO *out, in
 				ok |= OBJ_cmp(v->key_alg, type) == 0 && v->curve &&
 				      OBJ_cmp(v->curve, t->value.object) == 0;
 				BIO_printf(list, "%s%s", i ? " or " : "",
-					   oid_label(t->value.object, l, sizeof(l)));
+					   csr_oid_label(t->value.object, l, sizeof(l)));
 			} else {
 				ASN1_INTEGER_get_int64(&bits, t->value.integer);
 				ok |= OBJ_cmp(v->key_alg, type) == 0 && v->bits == bits;
@@ -488,7 +548,7 @@ static void check_attr(const struct csr_view *v, X509_ATTRIBUTE *a, BIO *out, in
 		if (!ok) {
 			BIO_write(list, "", 1);
 			BIO_get_mem_data(list, &txt);
-			describe_key(v, have, sizeof(have));
+			csr_describe_key(v, have, sizeof(have));
 			BIO_printf(out, "  missing key %s %s%s%s: the CSR key is %s\n", want,
 				   nid == NID_rsaEncryption ? "of " : "with curve ",
 				   txt ? txt : "?", nid == NID_rsaEncryption ? " bits" : "", have);
@@ -505,10 +565,10 @@ static void check_attr(const struct csr_view *v, X509_ATTRIBUTE *a, BIO *out, in
 				for (k = 0; k < sk_ASN1_OBJECT_num(types); k++) {
 					const ASN1_OBJECT *e = sk_ASN1_OBJECT_value(types, k);
 
-					if (has_ext(v, e) || (is_mac_address(e) && has_attr(v, e)))
+					if (has_ext(v, e) || (is_mac_address(e) && csr_has_attr(v, e)))
 						continue;
 					BIO_printf(out, "  missing extension %s in extensionRequest%s\n",
-						   oid_label(e, l, sizeof(l)),
+						   csr_oid_label(e, l, sizeof(l)),
 						   is_mac_address(e) ? " (or a macAddress attribute)" : "");
 					(*missing)++;
 				}
@@ -517,7 +577,7 @@ static void check_attr(const struct csr_view *v, X509_ATTRIBUTE *a, BIO *out, in
 			sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 		}
 	} else {
-		need_present(v, type, out, missing);
+		csr_need_present(v, type, out, missing);
 	}
 }
 
@@ -534,6 +594,7 @@ int csrattrs_enforce(const struct csrattrs *ca, X509_REQ *req, char **text)
 	const ASN1_OBJECT *sig_alg = NULL;
 	const void *pval = NULL;
 	BIO *out = BIO_new(BIO_s_mem());
+	X509_ATTRIBUTE *tmpl;
 	int ptype = 0, missing = 0, i;
 	char *data;
 	long n;
@@ -554,7 +615,10 @@ int csrattrs_enforce(const struct csrattrs *ca, X509_REQ *req, char **text)
 		  pval : NULL;
 	v.sig_alg = sig_alg;
 	v.bits = X509_REQ_get0_pubkey(req) ? EVP_PKEY_get_bits(X509_REQ_get0_pubkey(req)) : 0;
-	for (i = 0; ca && i < sk_ATTR_OR_OID_num(ca->items); i++) {
+	tmpl = ca ? template_attr(ca->items) : NULL;
+	if (tmpl)	/* RFC 9908 section 4: the template alone */
+		csrtmpl_check(&v, tmpl, out, &missing);
+	for (i = 0; ca && !tmpl && i < sk_ATTR_OR_OID_num(ca->items); i++) {
 		ATTR_OR_OID *it = sk_ATTR_OR_OID_value(ca->items, i);
 
 		if (it->type == AOO_OID)

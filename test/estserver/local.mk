@@ -7,6 +7,8 @@ test_estserver_hwe_estserver_SOURCES = \
 	test/estserver/conn.c \
 	test/estserver/est.c \
 	test/estserver/csrattrs.c \
+	test/estserver/csrattrs-int.h \
+	test/estserver/csrtmpl.c \
 	test/estserver/pop.c \
 	test/estserver/pki.c
 test_estserver_hwe_estserver_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)

@@ -3,7 +3,7 @@
 # estserver_strict_est.sh - hwe-estserver's strict EST switches, checked with
 # curl, openssl and test/estserver/pop-client: --csrattrs (named value, file,
 # inline base64; bad values are usage errors), --enforce-csrattrs (400 listing
-# every missing item), --require-pop (the CSR's challengePassword must be the
+# every missing item; an RFC 9908 CSR template), --require-pop (the CSR's challengePassword must be the
 # connection's tls-unique / tls-exporter binding) and --bearer (RFC 6750),
 # plus the pop= and attrs= fields of requests.log.
 # make check may run this with /bin/sh: continue in bash
@@ -287,6 +287,73 @@ expect "enforce rsa: four items" 4 "$(grep -c '^  missing ' "$tmp/b")"
 mkcsr rsa3072 -newkey rsa:3072 -subj /CN=dev1/serialNumber=42 -sha256 -addext subjectAltName=DNS:dev1.example
 enroll simpleenroll "$tmp/rsa3072.b64"
 expect "enforce rsa: RSA-3072, SHA-256, serialNumber, SAN" 200 "$code"
+
+# ===================================================== (b2) an RFC 9908 CSR template
+srv --csrattrs rfc9908-example --enforce-csrattrs
+call csrattrs
+expect "rfc9908-example: served" 200 "$code"
+base64 -d <"$tmp/b" >"$tmp/t9908.der"
+if [ -f "$HWE_TOP_SRCDIR/test/fuzz/corpus/csrattrs/rfc9908-example.der" ]; then
+	cmp -s "$tmp/t9908.der" "$HWE_TOP_SRCDIR/test/fuzz/corpus/csrattrs/rfc9908-example.der" &&
+		pass "rfc9908-example: the DER of the fuzz seed" || fail "rfc9908-example differs from the fuzz seed"
+fi
+openssl asn1parse -inform DER -in "$tmp/t9908.der" >"$tmp/t9908.txt" 2>&1 &&
+	grep -q ':1.2.840.113549.1.9.16.2.61$' "$tmp/t9908.txt" &&
+	grep -q ':1.2.840.113549.1.9.16.2.62$' "$tmp/t9908.txt" && grep -q 'cont \[ 0 \]' "$tmp/t9908.txt" &&
+	grep -q 'cont \[ 1 \]' "$tmp/t9908.txt" && grep -q ':myGroup$' "$tmp/t9908.txt" &&
+	pass "rfc9908-example: openssl asn1parse reads the template" || fail "rfc9908-example: $(cat "$tmp/t9908.txt")"
+T_SUBJ=/CN=dev1/OU=myDept/OU=myGroup
+T_SAN=subjectAltName=DNS:www.myServer.com,IP:192.0.2.1
+T_KU=keyUsage=critical,digitalSignature,keyAgreement
+mkcsr tlacking -newkey ec -pkeyopt ec_paramgen_curve:P-256 -subj /CN=dev1/OU=other
+enroll simpleenroll "$tmp/tlacking.b64"
+expect "template: CSR lacking everything" 400 "$code"
+body_has "template: names a fixed OU" 'missing subject attribute organizationalUnitName (2.5.4.11) = "myDept" (CSR template)'
+body_has "template: names the other fixed OU" '= "myGroup" (CSR template)'
+body_has "template: names subjectAltName" "missing extension subjectAltName (2.5.29.17) in extensionRequest (CSR template)"
+body_has "template: names extKeyUsage" "missing extension extendedKeyUsage (2.5.29.37) in extensionRequest (CSR template)"
+expect "template: five items" 5 "$(grep -c '^  missing ' "$tmp/b")"
+mkcsr tgood -newkey ec -pkeyopt ec_paramgen_curve:P-256 -subj "$T_SUBJ" -addext "$T_SAN" -addext "$T_KU" \
+	-addext extendedKeyUsage=clientAuth
+enroll simpleenroll "$tmp/tgood.b64"
+expect "template: CN filled, OUs, P-256, SAN with the IP filled, keyUsage critical, extKeyUsage" 200 "$code"
+log_ends "template: accepted" "attrs=ok"
+mkcsr tp384 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -subj "$T_SUBJ" -addext "$T_SAN" -addext "$T_KU" \
+	-addext extendedKeyUsage=clientAuth
+enroll simpleenroll "$tmp/tp384.b64"
+expect "template: P-384" 400 "$code"
+body_has "template: names the curve" "missing key id-ecPublicKey (1.2.840.10045.2.1) with curve prime256v1 (1.2.840.10045.3.1.7) (CSR template): the CSR key is id-ecPublicKey (1.2.840.10045.2.1) with curve secp384r1"
+mkcsr tnoip -newkey ec -pkeyopt ec_paramgen_curve:P-256 -subj "$T_SUBJ" -addext subjectAltName=DNS:www.myServer.com \
+	-addext keyUsage=digitalSignature,keyAgreement -addext extendedKeyUsage=clientAuth
+enroll simpleenroll "$tmp/tnoip.b64"
+expect "template: SAN without the IP, keyUsage not critical" 400 "$code"
+body_has "template: SAN value" "extension subjectAltName (2.5.29.17) has another value than the CSR template gives"
+body_has "template: keyUsage critical" "extension keyUsage (2.5.29.15) is not critical, as the CSR template asks"
+mkcsr tnocn -newkey ec -pkeyopt ec_paramgen_curve:P-256 -subj /OU=myDept/OU=myGroup -addext "$T_SAN" \
+	-addext "$T_KU" -addext extendedKeyUsage=clientAuth
+enroll simpleenroll "$tmp/tnocn.b64"
+expect "template: no commonName" 400 "$code"
+body_has "template: CN to fill" "missing subject attribute commonName (2.5.4.3) (CSR template: the client fills its value)"
+# a template the server cannot check: version 1
+cat >"$tmp/tv1.cnf" <<'CNF'
+asn1=SEQUENCE:attrs
+[attrs]
+t=SEQUENCE:tattr
+[tattr]
+type=OID:1.2.840.113549.1.9.16.2.61
+v=SET:tvals
+[tvals]
+cri=SEQUENCE:cri
+[cri]
+version=INTEGER:1
+attrs=IMPLICIT:1,SET:empty
+[empty]
+CNF
+if openssl asn1parse -genconf "$tmp/tv1.cnf" -out "$tmp/tv1.der" >/dev/null 2>&1; then
+	bad_usage "--enforce-csrattrs with a template of version 1" --csrattrs --csrattrs "$tmp/tv1.der" --enforce-csrattrs
+else
+	fail "cannot build the version 1 template"
+fi
 
 # ===================================================== (c) --require-pop
 srv --require-pop --user u --pass-file "$tmp/pass" --bootstrap boot

@@ -7,10 +7,16 @@
 # it), reenroll --rekey, a 202 that is resumed on a new connection; --no-pop
 # is refused with its cause and the keystore unchanged.  Against a server
 # that enforces RFC 7030's example /csrattrs (P-384 key, ecdsa-with-SHA384,
-# macAddress, challengePassword): enroll builds the CSR it asks for.
+# macAddress, challengePassword): enroll builds the CSR it asks for.  Against
+# a server that enforces RFC 9908's example CSR template (subject CN to fill,
+# OU myDept and myGroup fixed, a P-256 key, subjectAltName with a fixed DNS
+# name and an IP address to fill, keyUsage fixed and critical, extKeyUsage
+# to fill): enroll and reenroll --rekey meet it, a CSR config that lacks a
+# value the template leaves to the client stops before sending.
 #
 #   strict_pop LABEL ENROLL-KEY-ARGS... -- REENROLL-DEVICE-ARGS...
 #   strict_rfc_example LABEL ENROLL-KEY-ARGS... -- REENROLL-DEVICE-ARGS...
+#   strict_rfc9908_template LABEL ENROLL-KEY-ARGS... -- REENROLL-DEVICE-ARGS...
 
 _strict_split() {
 	_ea=()
@@ -153,4 +159,80 @@ strict_rfc_example() {
 	step "[$label] RFC 7030 example enforced: reenroll --rekey keeps meeting it"
 	ok reenroll --uri "$(est_url "$srv" "" simplereenroll)" --key-alias "$alias" --rekey "${_ra[@]}"
 	check_cert "$alias" "$srv"
+}
+
+strict_rfc9908_template() {
+	local label=$1 srv alias url want
+	shift
+	_strict_split "$@"
+	pw_init
+	srv=$T/tmpl-$label
+	rm -rf "$srv"
+	est_start "$srv" --user device --pass-file "$T/pass" --csrattrs rfc9908-example --enforce-csrattrs
+	alias=$label-tmpl
+	KS=$T/ks-$alias
+	ks_init "$srv" "$alias"
+	url=$(est_url "$srv" "" simpleenroll)
+	# a config without what the template leaves to the client: no commonName,
+	# no IP address, no extendedKeyUsage
+	grep -v '^commonName=\|^extendedKeyUsage=\|^subjectAltNames=' "$KS/conf/device.conf" >"$KS/conf/short.conf"
+	printf 'subjectAltNames=1; %s.example.com, 2\n' "$alias" >>"$KS/conf/short.conf"
+
+	step "[$label] RFC 9908 template: csrattrs shows each part and where its value comes from"
+	ok csrattrs --uri "$url"
+	for want in "1.2.840.113549.1.9.16.2.61.*CSR template" "2.5.4.3 .*subject field .*commonName= of the CSR config" \
+		'2.5.4.11 .*fixed by the server: "myDept"' '2.5.4.11 .*fixed by the server: "myGroup"' \
+		"id-ecPublicKey.*ECC P-256.*CSR template" \
+		"subjectAltName.*fixed by the server: DNS:www.myServer.com, IP: from subjectAltNames= of the CSR config" \
+		"keyUsage.*CSR template, critical.*fixed by the server: Digital Signature, Key Agreement" \
+		"extendedKeyUsage.*extendedKeyUsage= of the CSR config"; do
+		grep -q "$want" "$T/out" || { cat "$T/out" >&2; fail "csrattrs output lacks /$want/"; }
+	done
+
+	step "[$label] RFC 9908 template: a CSR config without the values it leaves to the client stops before sending"
+	ks_snapshot before
+	: >"$srv/requests.log"
+	expect 3 "the server's /csrattrs asks for what this CSR cannot carry" enroll --uri "$url" --key-alias "$alias" \
+		--csr-conf short.conf --estc-user device --estc-pass-file "$T/pass" "${_ea[@]}"
+	once
+	for want in "ERR_CSR_ATTRS" "2.5.4.3 CN: the server's CSR template asks for it: add commonName=... to the CSR config" \
+		"subjectAltName: the server's CSR template leaves an IP name to fill: add subjectAltNames=...; VALUE, 7 to the CSR config" \
+		"extendedKeyUsage: add extendedKeyUsage=... to the CSR config"; do
+		grep -q "$want" "$T/err" || { cat "$T/err" >&2; fail "the refusal lacks /$want/"; }
+	done
+	ks_unchanged before "[$label] enroll with a config that lacks what the template leaves to the client"
+	! grep -q "POST" "$srv/requests.log" || { cat "$srv/requests.log" >&2; fail "[$label] a CSR was sent"; }
+
+	step "[$label] RFC 9908 template: an explicit P-384 key contradicts it (before any key is made)"
+	expect 2 "the server asks for ECC P-256 keys" enroll --uri "$url" --key-alias "$alias" --csr-conf device.conf \
+		--estc-user device --estc-pass-file "$T/pass" --algorithm ECC --curve P384 "${_ea[@]}"
+	ks_unchanged before "[$label] explicit P-384 against the template"
+
+	step "[$label] RFC 9908 template: --csrattrs ignore sends a CSR the server refuses"
+	expect 7 "HTTP 400.*CSR template" enroll --uri "$url" --key-alias "$alias" --csr-conf device.conf \
+		--estc-user device --estc-pass-file "$T/pass" --csrattrs ignore "${_ea[@]}"
+	ks_unchanged before "[$label] --csrattrs ignore against the template"
+
+	step "[$label] RFC 9908 template enforced: enroll builds what it asks for"
+	: >"$srv/requests.log"
+	ok enroll --uri "$url" --key-alias "$alias" --csr-conf device.conf --estc-user device \
+		--estc-pass-file "$T/pass" "${_ea[@]}"
+	check_cert "$alias" "$srv"
+	grep "POST [^ ]*/simpleenroll 200 " "$srv/requests.log" | tail -n1 | grep -q " attrs=ok" ||
+		{ cat "$srv/requests.log" >&2; fail "[$label] the server did not see its template met"; }
+	openssl req -in "$KS/req/$alias.csr" -noout -text -nameopt RFC2253 >"$T/csr.txt"
+	for want in "Subject: OU=myGroup,OU=myDept,CN=$alias\$" "NIST CURVE: P-256" \
+		"DNS:www.myServer.com, IP Address:10.1.2.3\$" "X509v3 Key Usage: critical" \
+		"Digital Signature, Key Agreement\$" "TLS Web Client Authentication"; do
+		grep -q "$want" "$T/csr.txt" || { cat "$T/csr.txt" >&2; fail "[$label] the CSR lacks /$want/"; }
+	done
+	! grep -q "Engineering\|$alias.example.com" "$T/csr.txt" ||
+		{ cat "$T/csr.txt" >&2; fail "[$label] the CSR keeps config values the template replaces"; }
+
+	step "[$label] RFC 9908 template enforced: reenroll --rekey keeps meeting it (extendedKeyUsage from the CSR config)"
+	: >"$srv/requests.log"
+	ok reenroll --uri "$(est_url "$srv" "" simplereenroll)" --key-alias "$alias" --rekey --csr-conf device.conf "${_ra[@]}"
+	check_cert "$alias" "$srv"
+	grep "POST [^ ]*/simplereenroll 200 " "$srv/requests.log" | tail -n1 | grep -q " attrs=ok" ||
+		{ cat "$srv/requests.log" >&2; fail "[$label] reenroll did not meet the template"; }
 }
