@@ -121,6 +121,25 @@ check_cert() {
 		[ "$(stat -c %a "$k")" = 600 ] || fail "$k is not 0600"
 	done
 }
+# softhsm_setup: a private SoftHSM (tokens in $T/tokens, SOFTHSM2_CONF),
+# the built hwenroll-pkcs11 provider (OPENSSL_MODULES), and the token
+# hwe-tok (SO PIN 5678, user PIN 1234, the PIN in $T/pin, 0600).  Sets
+# SOFTHSM_MODULE; skips only when SoftHSM is not installed.
+softhsm_setup() {
+	need openssl softhsm2-util
+	SOFTHSM_MODULE=${SOFTHSM_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
+	[ -r "$SOFTHSM_MODULE" ] || skip "SoftHSM module not installed"
+	: "${HWE_PKCS11_PROVIDER_DIR:=$HWE_TOP_BUILDDIR/providers/pkcs11/.libs}"
+	[ -e "$HWE_PKCS11_PROVIDER_DIR/hwenroll-pkcs11.so" ] || fail "provider not built in $HWE_PKCS11_PROVIDER_DIR"
+	export OPENSSL_MODULES=$HWE_PKCS11_PROVIDER_DIR
+	mkdir -p "$T/tokens"
+	printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' "$T/tokens" >"$T/softhsm2.conf"
+	export SOFTHSM2_CONF=$T/softhsm2.conf
+	softhsm2-util --init-token --free --label hwe-tok --so-pin 5678 --pin 1234 >/dev/null
+	printf '1234\n' >"$T/pin"
+	chmod 600 "$T/pin"
+}
+
 # openssl_p11 ARGS...: the system openssl with our PKCS#11 provider.  In a
 # sanitizer build the provider needs the ASan runtime, which the system
 # openssl binary lacks: preload it (leak checks stay with hwenroll itself).

@@ -7,18 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-interop.sh"
 set -e
-need openssl softhsm2-util
-SOFTHSM_MODULE=${SOFTHSM_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
-[ -r "$SOFTHSM_MODULE" ] || skip "SoftHSM module not installed"
-: "${HWE_PKCS11_PROVIDER_DIR:=$HWE_TOP_BUILDDIR/providers/pkcs11/.libs}"
-[ -e "$HWE_PKCS11_PROVIDER_DIR/hwenroll-pkcs11.so" ] || fail "provider not built in $HWE_PKCS11_PROVIDER_DIR"
-export OPENSSL_MODULES=$HWE_PKCS11_PROVIDER_DIR
-mkdir -p "$T/tokens"
-printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' "$T/tokens" >"$T/softhsm2.conf"
-export SOFTHSM2_CONF=$T/softhsm2.conf
-softhsm2-util --init-token --free --label hwe-tok --so-pin 5678 --pin 1234 >/dev/null
-printf '1234\n' >"$T/pin"
-chmod 600 "$T/pin"
+softhsm_setup
 DEV=(--pkcs11-module "$SOFTHSM_MODULE" --pin-file "$T/pin")
 P11=(--key-backend pkcs11 --token-uri 'pkcs11:token=hwe-tok' "${DEV[@]}")
 
