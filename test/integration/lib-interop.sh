@@ -34,14 +34,6 @@ interop_servers() {
 	done
 }
 
-# _split ARGS... -- ARGS...: _ea (before --) and _ra (after)
-_split() {
-	_ea=()
-	_ra=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do _ea+=("$1"); shift; done
-	[ $# -gt 0 ] && shift
-	_ra=("$@")
-}
 
 # _logged SRV OP WANTGROUP WHAT: the server's last OP line shows TLS and group
 _logged() {
@@ -62,7 +54,7 @@ _logged() {
 interop_run() {
 	local label=$1 v g srv alias
 	shift
-	_split "$@"
+	split_args "$@"
 	for v in "${INTEROP_TLS[@]}"; do
 		for g in "${INTEROP_GROUPS[@]}"; do
 			srv=$T/srv-$v-$g
@@ -101,7 +93,7 @@ interop_run() {
 interop_no_shared_group() {
 	local label=$1 v srv alias
 	shift
-	_split "$@"
+	split_args "$@"
 	for v in "${INTEROP_TLS[@]}"; do
 		srv=$T/srv-$v-X25519
 		alias=$label-${v/./}-nogroup

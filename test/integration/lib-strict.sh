@@ -18,13 +18,6 @@
 #   strict_rfc_example LABEL ENROLL-KEY-ARGS... -- REENROLL-DEVICE-ARGS...
 #   strict_rfc9908_template LABEL ENROLL-KEY-ARGS... -- REENROLL-DEVICE-ARGS...
 
-_strict_split() {
-	_ea=()
-	_ra=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do _ea+=("$1"); shift; done
-	[ $# -gt 0 ] && shift
-	_ra=("$@")
-}
 
 # _csr_challenge FILE: the challengePassword value of a PEM CSR
 _csr_challenge() {
@@ -34,7 +27,7 @@ _csr_challenge() {
 strict_pop() {
 	local label=$1 v srv alias url rurl
 	shift
-	_strict_split "$@"
+	split_args "$@"
 	pw_init
 	for v in 1.2 1.3; do
 		srv=$T/pop-$label-$v
@@ -115,7 +108,7 @@ strict_pop() {
 strict_rfc_example() {
 	local label=$1 srv alias url
 	shift
-	_strict_split "$@"
+	split_args "$@"
 	pw_init
 	srv=$T/rfc-$label
 	rm -rf "$srv"
@@ -164,7 +157,7 @@ strict_rfc_example() {
 strict_rfc9908_template() {
 	local label=$1 srv alias url want
 	shift
-	_strict_split "$@"
+	split_args "$@"
 	pw_init
 	srv=$T/tmpl-$label
 	rm -rf "$srv"

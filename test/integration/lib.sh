@@ -121,6 +121,16 @@ check_cert() {
 		[ "$(stat -c %a "$k")" = 600 ] || fail "$k is not 0600"
 	done
 }
+# split_args ARGS... -- ARGS...: _ea holds the arguments before --, _ra
+# those after it (the enroll and the reenroll options of a scenario)
+split_args() {
+	_ea=()
+	_ra=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do _ea+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
+	_ra=("$@")
+}
+
 # softhsm_setup: a private SoftHSM (tokens in $T/tokens, SOFTHSM2_CONF),
 # the built hwenroll-pkcs11 provider (OPENSSL_MODULES), and the token
 # hwe-tok (SO PIN 5678, user PIN 1234, the PIN in $T/pin, 0600).  Sets
