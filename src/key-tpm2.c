@@ -2,7 +2,7 @@
 /* key-tpm2.c - TPM 2.0 keys: born in the TPM under a persistent parent,
  * stored as a TSS2 PRIVATE KEY blob (or a persistent handle), reached through
  * tpm2-openssl and wrapped by the built-in "hwe-tpm2" provider
- * (key-tpm2-wrap.c) so that only the private-key operation goes to the TPM.
+ * (providers/tpm2-wrap/) so that only the private-key operation goes to the TPM.
  *
  * Why the wrapper: with tpm2-openssl 1.1.1 and OpenSSL 3.0, libssl picks the
  * default provider's signature for a tpm2 key and fails ("missing private
@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,8 @@
 #include "log.h"
 #include "ossl-fetch.h"
 #include "rc.h"
+#include "rcwatch.h"
+#include "tpm2-wrap.h"
 #include "tss2-dl.h"
 
 #define DEFAULT_PARENT 0x81000001u
@@ -76,24 +79,74 @@ static void drain_errors(char *buf, size_t buflen)
 	}
 }
 
-/* The provider appends "<decimal RC> <layer>:<text>" (Tss2_RC_Decode) to
- * its errors; return that RC, 0 if there is none. */
-static TSS2_RC find_rc(const char *s)
+/* ---- TPM response codes -------------------------------------------------
+ *
+ * tpm2-openssl tells a failed TPM command only in error text, whose form
+ * depends on how it was built.  The response code comes instead from
+ * tcti/rcwatch.c, a pass-through TCTI module put in front of the real TCTI:
+ * it records the responseCode of every failed command (and TCTI-layer
+ * errors).  Without the module (a broken install), the TPM still works and
+ * the hints are the generic ones. */
+
+static void (*rcwatch_last)(struct hwe_rcwatch_record *);
+static uint32_t rc_mark; /* the watcher's failure count when the operation began */
+
+static const char *rcwatch_path(void)
 {
-	const char *p;
+	const char *p = getenv("HWENROLL_TCTI_RCWATCH"); /* tests: the build tree's module */
 
-	for (p = s; *p; p++) {
-		char *end;
-		unsigned long v;
+	return p && *p ? p : HWE_PKGLIBDIR "/tcti-rcwatch.so";
+}
 
-		if (*p < '0' || *p > '9' || (p > s && p[-1] != ' ' && p[-1] != '('))
-			continue;
-		v = strtoul(p, &end, 10);
-		if (*end == ' ' && strchr(end + 1, ':') &&
-		    strspn(end + 1, "abcdefghijklmnopqrstuvwxyz-") == (size_t)(strchr(end + 1, ':') - end - 1))
-			return (TSS2_RC)v;
+/* Load the watcher once; 1 if it is there. */
+static int rcwatch_load(void)
+{
+	const char *path = rcwatch_path();
+	void *h;
+
+	if (rcwatch_last)
+		return 1;
+	if (strchr(path, ':')) { /* a TCTI name ends at the first ':' */
+		hwe_debug("tpm2: no TPM response codes: the module path '%s' contains ':'", path);
+		return 0;
 	}
-	return 0;
+	if (!(h = dlopen(path, RTLD_NOW | RTLD_LOCAL))) {
+		hwe_debug("tpm2: no TPM response codes (generic hints only): %s", dlerror());
+		return 0;
+	}
+	*(void **)&rcwatch_last = dlsym(h, HWE_RCWATCH_LAST_SYMBOL);
+	if (!rcwatch_last) {
+		hwe_debug("tpm2: '%s' is not hwenroll's TCTI watcher: %s", path, dlerror());
+		dlclose(h);
+		return 0;
+	}
+	hwe_debug("tpm2: TPM response codes from '%s'", path);
+	return 1; /* stays loaded: tpm2-openssl's TCTI loader opens the same file */
+}
+
+/* A TPM operation begins: failures recorded before it are not its cause. */
+static void tpm_begin(void)
+{
+	struct hwe_rcwatch_record r;
+
+	if (rcwatch_last) {
+		rcwatch_last(&r);
+		rc_mark = r.seq;
+	}
+}
+
+/* The response code of the last failure since tpm_begin(), 0 if none. */
+static TSS2_RC tpm_rc(void)
+{
+	struct hwe_rcwatch_record r;
+
+	if (!rcwatch_last)
+		return 0;
+	rcwatch_last(&r);
+	if (r.seq == rc_mark)
+		return 0;
+	hwe_debug("tpm2: command 0x%x answered 0x%x", r.cc, r.rc);
+	return r.rc;
 }
 
 enum tpm_op {
@@ -105,11 +158,20 @@ enum tpm_op {
 /* Record a failed TPM operation: name the TCTI and the fix. */
 static int tpm_fail(const struct hwe_key_opts *o, enum tpm_op op, uint32_t handle, const char *what)
 {
+	const struct hwe_tss2 *tss;
 	char detail[1024];
 	TSS2_RC rc, base;
 
 	drain_errors(detail, sizeof(detail));
-	rc = find_rc(detail);
+	rc = tpm_rc();
+	if (rc && hwe_tss2_load(&tss) == HWE_OK) {
+		/* the provider's text may carry the number only */
+		const char *d = tss->Tss2_RC_Decode(rc);
+		size_t n = strlen(detail);
+
+		if (d && !strstr(detail, d) && n < sizeof(detail))
+			snprintf(detail + n, sizeof(detail) - n, "%sTPM response 0x%x: %s", n ? "; " : "", rc, d);
+	}
 	/* TPM layer: format-one codes carry the handle/parameter number */
 	base = (rc & TSS2_RC_LAYER_MASK) ? 0 : (rc & 0x80u) ? (rc & 0xbfu) : (rc & 0xfffu);
 	if (base == 0x921) { /* TPM_RC_LOCKOUT */
@@ -153,7 +215,7 @@ static int tpm_fail(const struct hwe_key_opts *o, enum tpm_op op, uint32_t handl
 	return HWE_EXIT_KEY;
 }
 
-void hwe_tpm2_sign_failed(void)
+static void sign_failed(void)
 {
 	struct hwe_key_opts o;
 
@@ -161,6 +223,8 @@ void hwe_tpm2_sign_failed(void)
 	o.tcti = cur_tcti;
 	tpm_fail(&o, OP_SIGN, 0, "the TPM did not sign");
 }
+
+static const struct hwe_tpm2_wrap_hooks wrap_hooks = { tpm_begin, sign_failed };
 
 /* Check the TCTI before the provider connects, so that each failure gets
  * its own message: unknown module, missing device, nothing listening. */
@@ -238,8 +302,20 @@ static int tpm2_init(const struct hwe_key_opts *o)
 		return HWE_EXIT_KEY;
 	/* tpm2-openssl 1.1.1 reads the TCTI only from TPM2OPENSSL_TCTI or its
 	 * config-file parameter "tcti", at provider load. */
-	if (setenv("TPM2OPENSSL_TCTI", o->tcti, 1) != 0)
+	if (rcwatch_load()) {
+		size_t n = strlen(rcwatch_path()) + strlen(o->tcti) + 2;
+		char *t = malloc(n);
+
+		if (t)
+			snprintf(t, n, "%s:%s", rcwatch_path(), o->tcti);
+		if (!t || setenv("TPM2OPENSSL_TCTI", t, 1) != 0) {
+			free(t);
+			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		}
+		free(t);
+	} else if (setenv("TPM2OPENSSL_TCTI", o->tcti, 1) != 0) {
 		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	}
 	if (!prov_default && !(prov_default = OSSL_PROVIDER_load(NULL, "default")))
 		return hwe_err_ossl(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
 				    "cannot load the OpenSSL default provider");
@@ -254,7 +330,7 @@ static int tpm2_init(const struct hwe_key_opts *o)
 	}
 	snprintf(cur_tcti, sizeof(cur_tcti), "%s", o->tcti);
 	if (!prov_wrap) {
-		if (!hwe_tpm2_wrap_register() ||
+		if (!hwe_tpm2_wrap_register(&wrap_hooks) ||
 		    !(prov_wrap = OSSL_PROVIDER_load(NULL, HWE_TPM2_WRAP_PROVIDER)))
 			return hwe_err_ossl(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
 					    "cannot register the built-in " HWE_TPM2_WRAP_PROVIDER " provider");
@@ -309,6 +385,7 @@ static int load_handle(const struct hwe_key_opts *o, uint32_t handle, EVP_PKEY *
 	char uri[32];
 
 	snprintf(uri, sizeof(uri), HANDLE_PREFIX "0x%08x", handle);
+	tpm_begin();
 	st = OSSL_STORE_open_ex(uri, NULL, "provider=tpm2", NULL, NULL, NULL, NULL, NULL);
 	if (!st)
 		return tpm_fail(o, OP_HANDLE, handle, "cannot open the persistent TPM key");
@@ -357,6 +434,7 @@ static int load_tss2_pem(const struct hwe_key_opts *o, const unsigned char *blob
 	if (parent != parent_of(o) && o->tpm_parent)
 		hwe_warn("the TPM key was made under parent 0x%08x, not --tpm-parent 0x%08x; using 0x%08x",
 			 parent, o->tpm_parent, parent);
+	tpm_begin();
 	dc = OSSL_DECODER_CTX_new_for_pkey(out, "DER", NULL, type, OSSL_KEYMGMT_SELECT_KEYPAIR, NULL,
 					   "provider=tpm2");
 	p = der;
@@ -452,6 +530,7 @@ static int tpm2_generate(const struct hwe_key_opts *o, const struct hwe_keyspec 
 	}
 	params[1] = OSSL_PARAM_construct_uint32("parent", &parent);
 	params[2] = OSSL_PARAM_construct_end();
+	tpm_begin();
 	c = EVP_PKEY_CTX_new_from_name(NULL, spec->alg == HWE_ALG_EC ? "EC" : "RSA", "provider=tpm2");
 	if (!c || EVP_PKEY_keygen_init(c) <= 0 || !EVP_PKEY_CTX_set_params(c, params)) {
 		ret = tpm_fail(o, OP_UNDER_PARENT, 0, "cannot start TPM key generation");

@@ -87,17 +87,6 @@ extern const struct hwe_key_backend hwe_key_software;
 extern const struct hwe_key_backend hwe_key_tpm2;
 extern const struct hwe_key_backend hwe_key_pkcs11;
 
-/* key-tpm2-wrap.c: the built-in provider that wraps tpm2-openssl keys
- * (private operations in the TPM, everything else in the default provider).
- * Register it once before OSSL_PROVIDER_load(NULL, HWE_TPM2_WRAP_PROVIDER);
- * hwe_tpm2_wrap_key() returns a new wrapping key holding its own reference
- * to the tpm2 key, or NULL. */
-#define HWE_TPM2_WRAP_PROVIDER "hwe-tpm2"
-int hwe_tpm2_wrap_register(void);
-EVP_PKEY *hwe_tpm2_wrap_key(EVP_PKEY *tpm);
-/* key-tpm2.c: record (hwe_err) why the TPM refused a signature, from the
- * OpenSSL error queue; called by the wrapper's signature code. */
-void hwe_tpm2_sign_failed(void);
 /* key-tpm2.c: check that a TCTI can be opened (module installed, device
  * present, something listening), without sending a TPM command; records a
  * HWE_EXIT_KEY/HWE_ERR_TPM error naming the TCTI and the fix. */

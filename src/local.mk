@@ -3,7 +3,8 @@
 noinst_LTLIBRARIES += src/libhwe.la
 src_libhwe_la_SOURCES = \
 	src/rc.h src/log.h src/log.c src/filecheck.h src/filecheck.c \
-	src/key.h src/key.c src/key-soft.c src/key-tpm2.c src/key-tpm2-wrap.c src/key-pkcs11.c \
+	src/key.h src/key.c src/key-soft.c src/key-tpm2.c src/key-pkcs11.c \
+	providers/tpm2-wrap/tpm2-wrap.h providers/tpm2-wrap/wrap.c tcti/rcwatch.h \
 	src/tss2-dl.h src/tss2-dl.c \
 	src/keystore.h src/keystore-int.h src/keystore.c src/keystore-txn.c \
 	src/csrconf.h src/csrconf.c src/csrconf-check.h src/csrconf-check.c src/csr.h src/csr.c src/csrreq.h src/csrreq-int.h src/csrreq.c src/csrreq-tmpl.c \
@@ -11,6 +12,7 @@ src_libhwe_la_SOURCES = \
 	src/ossl-fetch.h src/ossl-fetch.c src/http.h src/http.c src/http-parse.c src/http-proxy.c src/est.h src/est.c \
 	src/certcheck.h src/certcheck.c src/secmem.h src/secmem.c \
 	providers/common/redact.h providers/common/redact.c
+src_libhwe_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/providers/tpm2-wrap -I$(top_srcdir)/tcti -DHWE_PKGLIBDIR='"$(pkglibdir)"'
 src_libhwe_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(TSS2_CFLAGS) $(TCTILDR_CFLAGS) $(P11KIT_CFLAGS)
 # tss2: headers only; tss2-dl.c dlopens libtss2-* when the TPM is used
 src_libhwe_la_LIBADD = $(CRYPTO_LIBS) $(CURL_LIBS) $(P11KIT_LIBS)

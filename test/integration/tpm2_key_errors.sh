@@ -3,7 +3,9 @@
 # (key backend), status ERR_TPM: TPM unreachable, unknown TCTI module,
 # missing device, missing parent, a key from another TPM, a missing
 # persistent handle, object memory exhausted without a resource manager,
-# dictionary-attack lockout, RSA 4096 not supported.
+# dictionary-attack lockout, RSA 4096 not supported.  The TPM-specific
+# hints hold when tpm2-openssl's error text carries only the number (the
+# response code comes from tcti/rcwatch.c, not from that text).
 . "$(dirname "$0")/lib.sh"
 . "$HWE_TOP_SRCDIR/swtpm-fixtures/test-lib.sh"
 set -e
@@ -15,7 +17,7 @@ probe_fails() {
 	local pat=$1
 	shift
 	set +e
-	"$TPM_PROBE" "$@" >"$T/out" 2>"$T/err"
+	env ${PROBE_PRELOAD:+LD_PRELOAD="$PROBE_PRELOAD"} "$TPM_PROBE" "$@" >"$T/out" 2>"$T/err"
 	local prc=$?
 	set -e
 	[ $prc -eq 11 ] || { cat "$T/err"; fail "tpm-probe $* exited $prc, expected 11"; }
@@ -25,6 +27,18 @@ probe_fails() {
 	# the TSS library's own chatter is kept off stderr
 	grep -q 'ERROR:tcti\|WARNING:tcti\|ERROR:esys' "$T/err" && { cat "$T/err"; fail "TSS log noise"; }
 	return 0
+}
+
+# probe_nodecode PATTERN ARGS...: probe_fails with tpm2-openssl's error text
+# reduced to the bare response-code number (test/tpm/rc-nodecode.c; in a
+# sanitizer build the ASan runtime must come first)
+NODECODE=$HWE_TOP_BUILDDIR/test/tpm/.libs/rc-nodecode.so
+[ -f "$NODECODE" ] || fail "no $NODECODE (make check builds it)"
+probe_nodecode() {
+	local asan
+	asan=$(ldd "$TPM_PROBE" 2>/dev/null | awk '/libasan/ {print $3}')
+	PROBE_PRELOAD="${asan:+$asan }$NODECODE" ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		probe_fails "$@"
 }
 
 tpm_fixture "$T/tpm"
@@ -67,6 +81,12 @@ step "object memory exhausted (no resource manager, objects left loaded)"
 for i in 1 2 3; do tpm2_createprimary -Q -C o -G ecc -c "$T/junk$i.ctx" || true; done
 probe_fails "out of object memory" sign "$TPM_TCTI" "$T/k2.tss2"
 grep -q "HINT: .*resource manager" "$T/err" || fail "hint"
+probe_nodecode "out of object memory" sign "$TPM_TCTI" "$T/k2.tss2"
+grep -q "HINT: .*resource manager" "$T/err" || fail "hint without the decoded text"
+grep -q "TPM response 0x902: tpm:warn" "$T/err" || fail "the response code is not named"
+# control: without the watcher the text-only hint is the generic one
+HWENROLL_TCTI_RCWATCH=/nonexistent/tcti-rcwatch.so probe_nodecode "on the TPM at" sign "$TPM_TCTI" "$T/k2.tss2"
+grep -q "out of object memory" "$T/err" && fail "object memory named without the watcher: the test proves nothing"
 tpm2_flushcontext -t
 "$TPM_PROBE" sign "$TPM_TCTI" "$T/k2.tss2" | grep -q "signature ok" || fail "sign after flush"
 
@@ -82,6 +102,8 @@ done
 tpm2_getcap properties-variable | grep -q 'inLockout: *1' || fail "TPM not in lockout"
 probe_fails "dictionary-attack lockout" sign "$TPM_TCTI" "$T/k2.tss2"
 grep -q "HINT: wait for the lockout" "$T/err" || fail "hint"
+probe_nodecode "dictionary-attack lockout" sign "$TPM_TCTI" "$T/k2.tss2"
+grep -q "HINT: wait for the lockout" "$T/err" || fail "hint without the decoded text"
 tpm2_dictionarylockout -Q -c
 
 step "RSA 4096 on a TPM without it"

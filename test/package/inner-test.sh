@@ -80,7 +80,11 @@ step "TPM enroll (tpm2-openssl, libtss2 loaded on first use) against swtpm at $T
 hwenroll tpm --tcti "$TCTI" >tpm.out 2>&1 || { cat tpm.out >&2; fail "hwenroll tpm"; }
 hwenroll enroll --uri "$URI" --key-alias tpm --key-backend tpm2 --tcti "$TCTI" "${DEV_OPTS[@]}" >tpm.pem
 [ "$(head -n1 $KS/keys/tpm.tss2)" = "-----BEGIN TSS2 PRIVATE KEY-----" ] || fail "keys/tpm.tss2"
-hwenroll reenroll --uri "$URI" --key-alias tpm --tcti "$TCTI" >/dev/null
+hwenroll reenroll --uri "$URI" --key-alias tpm --tcti "$TCTI" --log-level DEBUG >/dev/null 2>tpm.err ||
+	{ cat tpm.err >&2; fail "TPM reenroll"; }
+# the installed TCTI watcher (TPM response codes for the error hints) is used
+grep -q "TPM response codes from '/usr/lib/.*/hwenroll/tcti-rcwatch.so'" tpm.err ||
+	{ cat tpm.err >&2; fail "the TCTI watcher was not loaded"; }
 
 step "SoftHSM enroll through the default module, the p11-kit proxy"
 hwenroll enroll --uri "$URI" --key-alias hsmproxy --key-backend pkcs11 \

@@ -5,3 +5,8 @@ test_tpm_tpm_probe_SOURCES = test/tpm/tpm-probe.c
 test_tpm_tpm_probe_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS)
 test_tpm_tpm_probe_LDADD = src/libhwe.la $(CRYPTO_LIBS) $(CURL_LIBS)
 EXTRA_DIST += test/tpm/pcap-commands.py
+# an LD_PRELOAD shim: tpm2-openssl's error text without the decoded TPM code
+check_LTLIBRARIES += test/tpm/rc-nodecode.la
+test_tpm_rc_nodecode_la_SOURCES = test/tpm/rc-nodecode.c
+test_tpm_rc_nodecode_la_CFLAGS = $(AM_CFLAGS) $(TCTILDR_CFLAGS)
+test_tpm_rc_nodecode_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere

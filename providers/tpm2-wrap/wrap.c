@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* key-tpm2-wrap.c - the built-in "hwe-tpm2" provider that wraps tpm2-openssl
+/* wrap.c - the built-in "hwe-tpm2" provider that wraps tpm2-openssl
  * keys so that only the private-key operation goes to the TPM.
  *
  * Its keys (keymgmt "EC" and "RSA") hold the tpm2 EVP_PKEY and a
@@ -24,7 +24,9 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "key.h"
+#include "tpm2-wrap.h"
+
+static const struct hwe_tpm2_wrap_hooks *wrap_hooks;
 
 #define WRAP_PARAM_TPMKEY "hwe-tpm2-pkey"
 #define WRAP_SIG_EC "HWE-TPM2-ECDSA"
@@ -377,8 +379,11 @@ static int ws_dsign_final(void *ctx, unsigned char *sig, size_t *siglen, size_t 
 		goto out;
 	if (!s->is_ec && EVP_PKEY_CTX_set_rsa_padding(tc, s->pad) <= 0)
 		goto out;
+	if (wrap_hooks && wrap_hooks->sign_begin)
+		wrap_hooks->sign_begin();
 	if (EVP_PKEY_sign(tc, sig, &len, dgst, dlen) <= 0) {
-		hwe_tpm2_sign_failed(); /* records why (lockout, connection, ...) */
+		if (wrap_hooks && wrap_hooks->sign_failed)
+			wrap_hooks->sign_failed(); /* the user records why (lockout, connection, ...) */
 		goto out;
 	}
 	*siglen = len;
@@ -548,8 +553,9 @@ static int wrap_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATC
 	return 1;
 }
 
-int hwe_tpm2_wrap_register(void)
+int hwe_tpm2_wrap_register(const struct hwe_tpm2_wrap_hooks *hooks)
 {
+	wrap_hooks = hooks;
 	return OSSL_PROVIDER_add_builtin(NULL, HWE_TPM2_WRAP_PROVIDER, wrap_provider_init);
 }
 
