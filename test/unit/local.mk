@@ -7,7 +7,11 @@ UNIT_TESTS = \
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS)
-UNIT_LDADD = src/libhwe.la $(CMOCKA_LIBS)
+# the builders every test shares (keys, certificates, CSR configs, error checks)
+check_LTLIBRARIES += test/unit/libfixture.la
+test_unit_libfixture_la_SOURCES = test/unit/fixture.h test/unit/fixture.c
+test_unit_libfixture_la_CFLAGS = $(UNIT_CFLAGS)
+UNIT_LDADD = test/unit/libfixture.la src/libhwe.la $(CMOCKA_LIBS)
 test_unit_test_log_CFLAGS = $(UNIT_CFLAGS)
 test_unit_test_log_LDADD = $(UNIT_LDADD)
 test_unit_test_key_CFLAGS = $(UNIT_CFLAGS)

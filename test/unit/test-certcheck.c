@@ -18,18 +18,10 @@
 #include <openssl/x509v3.h>
 
 #include "certcheck.h"
+#include "fixture.h"
 #include "rc.h"
 
-#define assert_err(rc, ex, st, sub) do { \
-	int rc_ = (rc); \
-	if (rc_ != (ex) || hwe_err_status() != (st) || !strstr(hwe_err_message(), (sub))) \
-		print_error("rc %d status %d message '%s' (want %d, %d, '%s')\n", rc_, \
-			    (int)hwe_err_status(), hwe_err_message(), (int)(ex), (int)(st), (sub)); \
-	assert_int_equal(rc_, (ex)); \
-	assert_int_equal(hwe_err_code(), (ex)); \
-	assert_int_equal(hwe_err_status(), (st)); \
-	assert_non_null(strstr(hwe_err_message(), (sub))); \
-} while (0)
+#define assert_err fx_assert_err
 
 #define DAY (24 * 3600L)
 
@@ -38,41 +30,17 @@
 static X509 *make_cert(const char *cn, EVP_PKEY *pub, X509 *issuer, EVP_PKEY *ikey,
 		       long nb, long na, int ca, const char *san)
 {
-	static long serial = 1;
-	X509 *x = X509_new();
-	X509_NAME *n = X509_NAME_new();
-	X509V3_CTX v3;
-	X509_EXTENSION *e;
+	const char *name[] = { "O", "Acme", "CN", cn, NULL };
+	struct fx_cert spec = {
+		.name = name, .pub = pub, .issuer = issuer, .sign_key = ikey,
+		.not_before = nb, .not_after = na,
+		.ext = { { NID_basic_constraints, ca ? "critical,CA:TRUE" : "CA:FALSE" },
+			 { ca ? NID_key_usage : san ? NID_subject_alt_name : 0,
+			   ca ? "critical,keyCertSign,cRLSign" : san },
+			 { ca && san ? NID_subject_alt_name : 0, san } },
+	};
 
-	assert_non_null(x);
-	assert_true(X509_set_version(x, 2));
-	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-	X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char *)"Acme", -1, -1, 0);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-	X509_set_subject_name(x, n);
-	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
-	X509_gmtime_adj(X509_getm_notBefore(x), nb);
-	X509_gmtime_adj(X509_getm_notAfter(x), na);
-	assert_true(X509_set_pubkey(x, pub));
-	X509V3_set_ctx(&v3, issuer ? issuer : x, x, NULL, NULL, 0);
-	e = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, ca ? "critical,CA:TRUE" : "CA:FALSE");
-	assert_non_null(e);
-	X509_add_ext(x, e, -1);
-	X509_EXTENSION_free(e);
-	if (ca) {
-		e = X509V3_EXT_conf_nid(NULL, &v3, NID_key_usage, "critical,keyCertSign,cRLSign");
-		X509_add_ext(x, e, -1);
-		X509_EXTENSION_free(e);
-	}
-	if (san) {
-		e = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san);
-		assert_non_null(e);
-		X509_add_ext(x, e, -1);
-		X509_EXTENSION_free(e);
-	}
-	assert_true(X509_sign(x, ikey, EVP_sha256()) > 0);
-	X509_NAME_free(n);
-	return x;
+	return fx_cert(&spec);
 }
 
 struct fix {
@@ -86,10 +54,7 @@ struct fix {
 
 static EVP_PKEY *ec(void)
 {
-	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-
-	assert_non_null(k);
-	return k;
+	return fx_key("EC", "P-256");
 }
 
 static STACK_OF(X509) *stack_of(X509 *a, X509 *b, X509 *c, X509 *d)
@@ -244,7 +209,7 @@ static void test_public_only_key(void **state)
 static void test_wrong_key(void **state)
 {
 	struct fix *f = *state;
-	EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	EVP_PKEY *rsa = fx_key("RSA", "2048");
 
 	set_resp(f, f->inter, f->leaf_key2, NULL, NULL);
 	assert_err(run(f), HWE_EXIT_CERT, HWE_ERR_CERT_KEY_MISMATCH,

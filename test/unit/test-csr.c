@@ -23,6 +23,7 @@
 
 #include "csr.h"
 #include "csrconf.h"
+#include "fixture.h"
 #include "rc.h"
 
 static const char full_conf[] =
@@ -40,28 +41,8 @@ static const char full_conf[] =
 	"subjectAltNames=4; *.example.com, 2; 10.0.0.1, 7; 2001:db8::1, 7; "
 	"urn:dev:x, 6\n";
 
-static struct hwe_csrconf *conf_of(const char *text)
-{
-	struct hwe_csrconf *c = NULL;
+#define conf_of fx_conf
 
-	hwe_err_clear();
-	assert_int_equal(hwe_csrconf_parse("t.conf", text, strlen(text), &c), HWE_OK);
-	return c;
-}
-
-static EVP_PKEY *keygen(const char *type, const char *curve, size_t bits)
-{
-	EVP_PKEY *k;
-
-	if (strcmp(type, "RSA") == 0)
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", bits);
-	else if (strcmp(type, "EC") == 0)
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curve);
-	else
-		k = EVP_PKEY_Q_keygen(NULL, NULL, type);
-	assert_non_null(k);
-	return k;
-}
 
 static X509_REQ *build(const char *text, EVP_PKEY *key)
 {
@@ -85,21 +66,20 @@ static void check_signed(X509_REQ *req, EVP_PKEY *key, int signid)
 static void test_sign_per_key(void **state)
 {
 	static const struct {
-		const char *type, *curve;
-		size_t bits;
+		const char *type, *param;
 		int signid;
 	} keys[] = {
-		{ "EC", "P-256", 0, NID_ecdsa_with_SHA256 },
-		{ "EC", "P-384", 0, NID_ecdsa_with_SHA384 },
-		{ "EC", "P-521", 0, NID_ecdsa_with_SHA512 },
-		{ "RSA", NULL, 2048, NID_sha256WithRSAEncryption },
-		{ "ED25519", NULL, 0, NID_ED25519 },
+		{ "EC", "P-256", NID_ecdsa_with_SHA256 },
+		{ "EC", "P-384", NID_ecdsa_with_SHA384 },
+		{ "EC", "P-521", NID_ecdsa_with_SHA512 },
+		{ "RSA", "2048", NID_sha256WithRSAEncryption },
+		{ "ED25519", NULL, NID_ED25519 },
 	};
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		EVP_PKEY *k = keygen(keys[i].type, keys[i].curve, keys[i].bits);
+		EVP_PKEY *k = fx_key(keys[i].type, keys[i].param);
 		X509_REQ *req = build(full_conf, k);
 
 		check_signed(req, k, keys[i].signid);
@@ -122,7 +102,7 @@ static void check_entry(X509_NAME *n, int i, int nid, int strtype, const char *v
 
 static void test_subject(void **state)
 {
-	EVP_PKEY *k = keygen("EC", "P-256", 0);
+	EVP_PKEY *k = fx_key("EC", "P-256");
 	X509_REQ *req = build(full_conf, k);
 	X509_NAME *n = X509_REQ_get_subject_name(req);
 	int i;
@@ -155,7 +135,7 @@ static void test_extensions(void **state)
 	static const unsigned char ip4[] = { 10, 0, 0, 1 };
 	static const unsigned char ip6[] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
 					     0, 0, 0, 0, 0, 0, 0, 1 };
-	EVP_PKEY *k = keygen("EC", "P-256", 0);
+	EVP_PKEY *k = fx_key("EC", "P-256");
 	X509_REQ *req = build(full_conf, k);
 	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(req);
 	BASIC_CONSTRAINTS *bc;
@@ -235,7 +215,7 @@ static void test_extensions(void **state)
  * extensionRequest at all */
 static void test_only_configured(void **state)
 {
-	EVP_PKEY *k = keygen("EC", "P-256", 0);
+	EVP_PKEY *k = fx_key("EC", "P-256");
 	struct hwe_csrconf *c = NULL;
 	X509_REQ *req = NULL;
 	STACK_OF(X509_EXTENSION) *exts;
@@ -298,38 +278,19 @@ static void test_only_configured(void **state)
 /* a certificate as a CA would have issued it: subject, SAN, EKU */
 static X509 *make_cert(EVP_PKEY *k)
 {
-	X509 *x = X509_new();
-	X509_NAME *n = X509_get_subject_name(x);
-	X509V3_CTX ctx;
-	X509_EXTENSION *e;
+	static const char *const name[] = { "C", "US", "O", "Org", "CN", "old-dev", NULL };
+	struct fx_cert spec = {
+		.name = name, .pub = k, .serial = 7,
+		.ext = { { NID_subject_alt_name, "critical,DNS:old.example.com,IP:192.0.2.7" },
+			 { NID_ext_key_usage, "codeSigning" } },
+	};
 
-	assert_non_null(x);
-	assert_true(X509_set_version(x, 2));
-	assert_true(ASN1_INTEGER_set(X509_get_serialNumber(x), 7));
-	X509_NAME_add_entry_by_txt(n, "C", MBSTRING_UTF8, (const unsigned char *)"US", -1, -1, 0);
-	X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)"Org", -1, -1, 0);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)"old-dev", -1,
-				   -1, 0);
-	assert_true(X509_set_issuer_name(x, n));
-	X509_gmtime_adj(X509_getm_notBefore(x), 0);
-	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-	assert_true(X509_set_pubkey(x, k));
-	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-	e = X509V3_EXT_nconf_nid(NULL, &ctx, NID_subject_alt_name,
-				 "critical,DNS:old.example.com,IP:192.0.2.7");
-	assert_non_null(e);
-	assert_true(X509_add_ext(x, e, -1));
-	X509_EXTENSION_free(e);
-	e = X509V3_EXT_nconf_nid(NULL, &ctx, NID_ext_key_usage, "codeSigning");
-	assert_true(X509_add_ext(x, e, -1));
-	X509_EXTENSION_free(e);
-	assert_true(X509_sign(x, k, EVP_sha256()));
-	return x;
+	return fx_cert(&spec);
 }
 
 static void test_from_cert(void **state)
 {
-	EVP_PKEY *k = keygen("EC", "P-256", 0), *k2 = keygen("EC", "P-384", 0);
+	EVP_PKEY *k = fx_key("EC", "P-256"), *k2 = fx_key("EC", "P-384");
 	X509 *cert = make_cert(k);
 	struct hwe_csrconf *c = conf_of("commonName=new-name\n"
 					"keyUsage=digitalSignature\n"
@@ -383,7 +344,7 @@ static void test_from_cert(void **state)
 
 static void test_pem(void **state)
 {
-	EVP_PKEY *k = keygen("RSA", NULL, 2048);
+	EVP_PKEY *k = fx_key("RSA", "2048");
 	X509_REQ *req = build(full_conf, k), *back = NULL;
 	unsigned char *d1 = NULL, *d2 = NULL;
 	int l1, l2;
@@ -424,7 +385,7 @@ static void test_pem(void **state)
 /* a key that cannot sign is a key backend error */
 static void test_public_only_key(void **state)
 {
-	EVP_PKEY *k = keygen("EC", "P-256", 0), *pub;
+	EVP_PKEY *k = fx_key("EC", "P-256"), *pub;
 	struct hwe_csrconf *c = conf_of("commonName=x\n");
 	unsigned char *der = NULL;
 	const unsigned char *p;

@@ -14,19 +14,10 @@
 
 #include "csrattrs.h"
 #include "pkcs7.h"
+#include "fixture.h"
 #include "rc.h"
 
-#define assert_err(rc, ex, st, sub) do { \
-	int rc_ = (rc); \
-	if (rc_ != (ex) || hwe_err_status() != (st) || !strstr(hwe_err_message(), (sub))) \
-		print_error("rc %d status %d message '%s' (want %d, %d, '%s')\n", rc_, \
-			    (int)hwe_err_status(), hwe_err_message(), (int)(ex), (int)(st), (sub)); \
-	assert_int_equal(rc_, (ex)); \
-	assert_int_equal(hwe_err_code(), (ex)); \
-	assert_int_equal(hwe_err_status(), (st)); \
-	assert_non_null(strstr(hwe_err_message(), (sub))); \
-	hwe_err_clear(); \
-} while (0)
+#define assert_err fx_consume_err
 
 #define assert_bad(der, len, sub) do { \
 	char *t_ = (char *)"x"; \

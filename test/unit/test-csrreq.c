@@ -24,6 +24,7 @@
 #include "csrconf.h"
 #include "csrreq.h"
 #include "pkcs7.h"
+#include "fixture.h"
 #include "rc.h"
 
 /* RFC 9908 section 3.4's example template in a CsrAttrs of one item (the
@@ -177,14 +178,7 @@ static void parse_ok(const unsigned char *der, size_t len, struct hwe_csrreq *r)
 	hwe_err_clear(); \
 } while (0)
 
-static struct hwe_csrconf *conf_of(const char *text)
-{
-	struct hwe_csrconf *c = NULL;
-
-	hwe_err_clear();
-	assert_int_equal(hwe_csrconf_parse("t.conf", text, strlen(text), &c), HWE_OK);
-	return c;
-}
+#define conf_of fx_conf
 
 static unsigned char *example(size_t *len)
 {
@@ -344,7 +338,7 @@ static void test_example_plan_and_csr(void **state)
 	assert_null(p.critical);
 
 	/* the CSR: the template's subject and values, the config's extKeyUsage */
-	key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	key = fx_key("EC", "P-256");
 	assert_non_null(key);
 	extra.subject = p.subject;
 	extra.exts = p.exts;
@@ -470,34 +464,13 @@ static void test_outside_items(void **state)
 	hwe_csrreq_clear(&r);
 }
 
+/* one multi-valued RDN: CN + serialNumber */
 static X509 *cert_with(const char *cn, const char *serial, const char *san)
 {
-	X509 *c = X509_new();
-	X509_NAME *nm = X509_NAME_new();
-	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	X509V3_CTX ctx;
-	X509_EXTENSION *e;
+	const char *name[] = { "CN", cn, "serialNumber", serial, NULL };
+	struct fx_cert spec = { .name = name, .one_rdn = 1, .ext = { { NID_subject_alt_name, san } } };
 
-	assert_non_null(c);
-	assert_non_null(k);
-	/* one multi-valued RDN: CN + serialNumber */
-	assert_true(X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0));
-	assert_true(X509_NAME_add_entry_by_txt(nm, "serialNumber", MBSTRING_ASC,
-					       (const unsigned char *)serial, -1, -1, -1));
-	assert_true(X509_set_subject_name(c, nm));
-	assert_true(X509_set_issuer_name(c, nm));
-	assert_true(X509_set_pubkey(c, k));
-	X509V3_set_ctx(&ctx, c, c, NULL, NULL, 0);
-	e = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name, san);
-	assert_non_null(e);
-	assert_true(X509_add_ext(c, e, -1));
-	X509_EXTENSION_free(e);
-	X509_gmtime_adj(X509_getm_notBefore(c), 0);
-	X509_gmtime_adj(X509_getm_notAfter(c), 3600);
-	assert_true(X509_sign(c, k, EVP_sha256()) > 0);
-	X509_NAME_free(nm);
-	EVP_PKEY_free(k);
-	return c;
+	return fx_cert(&spec);
 }
 
 /* A multi-valued RDN (CN to fill + serialNumber "42"), extensionRequest

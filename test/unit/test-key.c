@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 
 #include "key.h"
+#include "fixture.h"
 #include "rc.h"
 
 static int reset(void **state)
@@ -322,7 +323,7 @@ static void test_from_pkey_unsupported(void **state)
 	EVP_PKEY *k;
 
 	(void)state;
-	k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1");
+	k = fx_key("EC", "secp256k1");
 	assert_non_null(k);
 	assert_int_equal(hwe_keyspec_from_pkey(k, &s), HWE_EXIT_KEY);
 	assert_int_equal(hwe_err_status(), HWE_ERR_KEY_UNSUPPORTED);
@@ -330,14 +331,14 @@ static void test_from_pkey_unsupported(void **state)
 	hwe_err_clear();
 	EVP_PKEY_free(k);
 
-	k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+	k = fx_key("RSA", "1024");
 	assert_non_null(k);
 	assert_int_equal(hwe_keyspec_from_pkey(k, &s), HWE_EXIT_KEY);
 	assert_non_null(strstr(hwe_err_message(), "RSA 1024"));
 	hwe_err_clear();
 	EVP_PKEY_free(k);
 
-	k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	k = fx_key("ED25519", NULL);
 	assert_non_null(k);
 	assert_int_equal(hwe_keyspec_from_pkey(k, &s), HWE_EXIT_KEY);
 	assert_int_equal(hwe_err_status(), HWE_ERR_KEY_UNSUPPORTED);
@@ -365,9 +366,9 @@ static void test_from_pkey_unsupported(void **state)
 
 static void test_public_equal(void **state)
 {
-	EVP_PKEY *ec1 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	EVP_PKEY *ec2 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	EVP_PKEY *ec1 = fx_key("EC", "P-256");
+	EVP_PKEY *ec2 = fx_key("EC", "P-256");
+	EVP_PKEY *rsa = fx_key("RSA", "2048");
 	EVP_PKEY *pub = NULL;
 	unsigned char *der = NULL;
 	const unsigned char *p;

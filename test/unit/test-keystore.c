@@ -27,6 +27,7 @@
 #include <openssl/x509.h>
 
 #include "keystore.h"
+#include "fixture.h"
 #include "rc.h"
 
 /* ---- fixtures ------------------------------------------------------------ */
@@ -1119,7 +1120,7 @@ static void test_journal_parse(void **state)
 
 static X509 *make_cert(const char *cn)
 {
-	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	EVP_PKEY *k = fx_key("EC", "P-256");
 	X509 *x = X509_new();
 	X509_NAME *n;
 

@@ -19,20 +19,11 @@
 #include <openssl/x509.h>
 
 #include "pkcs7.h"
+#include "fixture.h"
 #include "rc.h"
 
 /* Assert the recorded error (exit class, status, part of the message). */
-#define assert_err(rc, ex, st, sub) do { \
-	int rc_ = (rc); \
-	if (rc_ != (ex) || hwe_err_status() != (st) || !strstr(hwe_err_message(), (sub))) \
-		print_error("rc %d status %d message '%s' (want %d, %d, '%s')\n", rc_, \
-			    (int)hwe_err_status(), hwe_err_message(), (int)(ex), (int)(st), (sub)); \
-	assert_int_equal(rc_, (ex)); \
-	assert_int_equal(hwe_err_code(), (ex)); \
-	assert_int_equal(hwe_err_status(), (st)); \
-	assert_non_null(strstr(hwe_err_message(), (sub))); \
-	hwe_err_clear(); \
-} while (0)
+#define assert_err fx_consume_err
 
 #define assert_b64_err(text, sub) do { \
 	unsigned char *o_ = NULL; \
@@ -56,21 +47,13 @@ static EVP_PKEY *ca_key;
 
 static X509 *make_cert(const char *cn, EVP_PKEY *key)
 {
-	X509 *x = X509_new();
-	X509_NAME *n = X509_NAME_new();
+	const char *name[] = { "CN", cn, NULL };
+	struct fx_cert spec = {
+		.name = name, .pub = key, .sign_key = ca_key, .not_before = -3600,
+		.serial = (long)(cn[0] + 1000 * (long)strlen(cn)),
+	};
 
-	assert_non_null(x);
-	assert_true(X509_set_version(x, 2));
-	ASN1_INTEGER_set(X509_get_serialNumber(x), (long)(cn[0] + 1000 * (long)strlen(cn)));
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-	X509_set_subject_name(x, n);
-	X509_set_issuer_name(x, n);
-	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-	X509_set_pubkey(x, key);
-	assert_true(X509_sign(x, ca_key, EVP_sha256()) > 0);
-	X509_NAME_free(n);
-	return x;
+	return fx_cert(&spec);
 }
 
 /* What `openssl crl2pkcs7 -nocrl` builds: SignedData, no signers, certs. */
@@ -272,8 +255,8 @@ static int p7_setup(void **state)
 	hwe_err_clear();
 	if (!f)
 		return -1;
-	ca_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	f->key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	ca_key = fx_key("EC", "P-256");
+	f->key = fx_key("EC", "P-256");
 	if (!ca_key || !f->key)
 		return -1;
 	f->certs[0] = make_cert("leaf", f->key);
