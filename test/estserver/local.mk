@@ -1,5 +1,5 @@
 # test/estserver: the test EST CA server (hwe-estserver) and its own tests.
-# It links only libcrypto/libssl and pthreads, never src/libhwe.la.
+# It links only libcrypto/libssl and pthreads, never lib/libhwe.la.
 check_PROGRAMS += test/estserver/hwe-estserver
 test_estserver_hwe_estserver_SOURCES = \
 	test/estserver/estserver.h \

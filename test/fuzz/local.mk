@@ -8,7 +8,7 @@ FUZZ_REPLAY = \
 	test/fuzz/replay-retry-after test/fuzz/replay-www-auth test/fuzz/replay-est-url
 check_PROGRAMS += $(FUZZ_REPLAY)
 FUZZ_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS)
-FUZZ_LDADD = src/libhwe.la
+FUZZ_LDADD = lib/libhwe.la
 test_fuzz_replay_csrconf_SOURCES = test/fuzz/replay.c test/fuzz/fuzz-csrconf.c
 test_fuzz_replay_csrconf_CFLAGS = $(FUZZ_CFLAGS)
 test_fuzz_replay_csrconf_LDADD = $(FUZZ_LDADD)
@@ -31,6 +31,6 @@ TESTS += test/fuzz/replay-corpora.sh
 EXTRA_DIST += test/fuzz/replay-corpora.sh test/fuzz/run-fuzz.sh test/fuzz/corpus
 
 FUZZ_SECONDS = 30
-fuzz: src/libhwe.la
+fuzz: lib/libhwe.la
 	HWE_TOP_BUILDDIR='$(abs_top_builddir)' $(SHELL) $(srcdir)/test/fuzz/run-fuzz.sh $(FUZZ_SECONDS)
 .PHONY: fuzz

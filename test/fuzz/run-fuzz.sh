@@ -13,10 +13,10 @@ CC=${FUZZ_CC:-clang}
 command -v "$CC" >/dev/null || { echo "run-fuzz: $CC not found" >&2; exit 77; }
 mkdir -p "$OUT/obj"
 pkgs="libcrypto libssl libcurl tss2-esys tss2-tctildr tss2-rc p11-kit-1"
-flags="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -I$build -I$src/src -I$src/providers/common $(pkg-config --cflags $pkgs)"
+flags="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -I$build -I$src/lib -I$src/providers/common -I$src/providers/tpm2-wrap -I$src/tcti -DHWE_PKGLIBDIR=\"/nonexistent\" $(pkg-config --cflags $pkgs)"
 libs="$(pkg-config --libs $pkgs)"
-# the same sources as src/libhwe.la
-lib_srcs=$(sed -n '/^src_libhwe_la_SOURCES/,/^$/p' "$src/src/local.mk" | grep -oE '(src|providers/common)/[a-z0-9-]*\.c')
+# the same sources as lib/libhwe.la
+lib_srcs=$(sed -n '/^lib_libhwe_la_SOURCES/,/^[^\t]/p' "$src/lib/local.mk" | grep -oE '(lib|providers/[a-z0-9-]*)/[a-z0-9-]*\.c')
 objs=()
 for f in $lib_srcs; do
 	o=$OUT/obj/$(basename "${f%.c}").o

@@ -25,7 +25,7 @@ for pair in enroll:--tpm-handle reenroll:--key-backend cacerts:--estc-server-url
 	grep -q "does not apply" "$T/err" && fail "$cmd --help lists $opt, which it refuses"
 done
 # exit codes: rc.h is the source
-codes=$(sed -n 's/^\tHWE_EXIT_[A-Z]* = \([0-9]*\),.*/\1/p' "$HWE_TOP_SRCDIR/src/rc.h")
+codes=$(sed -n 's/^\tHWE_EXIT_[A-Z]* = \([0-9]*\),.*/\1/p' "$HWE_TOP_SRCDIR/lib/rc.h")
 [ -n "$codes" ] || fail "no exit codes found in rc.h"
 for c in $codes; do
 	grep -qE "^\|  $c\$" "$man" || fail "exit code $c not in hwenroll(1)"

@@ -3,7 +3,7 @@
 check_PROGRAMS += test/tpm/tpm-probe
 test_tpm_tpm_probe_SOURCES = test/tpm/tpm-probe.c
 test_tpm_tpm_probe_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS)
-test_tpm_tpm_probe_LDADD = src/libhwe.la $(CRYPTO_LIBS) $(CURL_LIBS)
+test_tpm_tpm_probe_LDADD = lib/libhwe.la $(CRYPTO_LIBS) $(CURL_LIBS)
 EXTRA_DIST += test/tpm/pcap-commands.py
 # an LD_PRELOAD shim: tpm2-openssl's error text without the decoded TPM code
 check_LTLIBRARIES += test/tpm/rc-nodecode.la

@@ -11,7 +11,7 @@ UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS)
 check_LTLIBRARIES += test/unit/libfixture.la
 test_unit_libfixture_la_SOURCES = test/unit/fixture.h test/unit/fixture.c
 test_unit_libfixture_la_CFLAGS = $(UNIT_CFLAGS)
-UNIT_LDADD = test/unit/libfixture.la src/libhwe.la $(CMOCKA_LIBS)
+UNIT_LDADD = test/unit/libfixture.la lib/libhwe.la $(CMOCKA_LIBS)
 test_unit_test_log_CFLAGS = $(UNIT_CFLAGS)
 test_unit_test_log_LDADD = $(UNIT_LDADD)
 test_unit_test_key_CFLAGS = $(UNIT_CFLAGS)
@@ -34,7 +34,7 @@ test_unit_test_est_url_CFLAGS = $(UNIT_CFLAGS)
 test_unit_test_est_url_LDADD = $(UNIT_LDADD)
 # its own copy of keystore-txn.c with the crash hook (the program has none);
 # the linker then takes no keystore-txn object from libhwe's archive
-test_unit_test_keystore_SOURCES = test/unit/test-keystore.c src/keystore-txn.c
+test_unit_test_keystore_SOURCES = test/unit/test-keystore.c lib/keystore-txn.c
 test_unit_test_keystore_CPPFLAGS = $(AM_CPPFLAGS) -DHWE_TEST_HOOKS
 test_unit_test_keystore_CFLAGS = $(UNIT_CFLAGS)
 test_unit_test_keystore_LDADD = $(UNIT_LDADD)
