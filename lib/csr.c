@@ -332,8 +332,9 @@ static int sign_req(X509_REQ *req, EVP_PKEY *key, const struct hwe_csr_extra *ex
 	hwe_debug("signing the CSR (%s key, %d bits, %s)", EVP_PKEY_get0_type_name(key),
 		  EVP_PKEY_get_bits(key), md ? md : "no digest");
 	if (X509_REQ_sign_ctx(req, mctx) <= 0) {
-		ret = hwe_err_ossl(HWE_EXIT_KEY, HWE_ERR_KEY_BACKEND,
-				   "cannot sign the CSR with the key");
+		/* a hardware backend may have recorded why the device refused */
+		ret = hwe_err_pending() ? hwe_err_context("cannot sign the CSR") :
+			hwe_err_ossl(HWE_EXIT_KEY, HWE_ERR_KEY_BACKEND, "cannot sign the CSR with the key");
 		goto out;
 	}
 	ret = verify_req(req);

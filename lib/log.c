@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* log.c - leveled messages and the single recorded error. */
+/* log.c - leveled messages and the stack of recorded errors. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -18,13 +18,27 @@
 
 static enum hwe_log_level level = HWE_LOG_ERROR;
 
-static struct {
-	int set;
+/* The recorded errors, innermost (first recorded) at f[0], the top at
+ * f[n - 1].  A layer that adds what it was doing records on top of the
+ * cause; main() prints the top and lists the causes at INFO. */
+#define ERR_DEPTH 8
+
+struct err_frame {
 	enum hwe_exit ex;
 	enum hwe_status st;
 	char msg[1024];
 	char hint[512];
-} rec;
+};
+
+static struct {
+	size_t n;
+	struct err_frame f[ERR_DEPTH];
+} stk;
+
+static struct err_frame *top(void)
+{
+	return stk.n ? &stk.f[stk.n - 1] : NULL;
+}
 
 static const struct {
 	const char *name;
@@ -148,34 +162,54 @@ const char *hwe_sanitize(const char *s, size_t len, char *buf, size_t buflen)
 
 int hwe_err(enum hwe_exit ex, enum hwe_status st, const char *fmt, ...)
 {
-	char tmp[sizeof(rec.msg)];
+	char tmp[sizeof(stk.f[0].msg)];
+	struct err_frame *f;
 	va_list ap;
 
-	if (rec.set)
-		return ex;
-	rec.set = 1;
-	rec.ex = ex;
-	rec.st = st;
-	rec.hint[0] = '\0';
+	if (stk.n == ERR_DEPTH) { /* keep the innermost cause, drop the next one */
+		memmove(&stk.f[1], &stk.f[2], (ERR_DEPTH - 2) * sizeof(stk.f[0]));
+		stk.n--;
+	}
+	f = &stk.f[stk.n++];
+	f->ex = ex;
+	f->st = st;
+	f->hint[0] = '\0';
 	va_start(ap, fmt);
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	hwe_redact_text(tmp, rec.msg, sizeof(rec.msg));
-	hwe_debug("error recorded: %s (%s)", rec.msg, hwe_status_name(st));
+	hwe_redact_text(tmp, f->msg, sizeof(f->msg));
+	hwe_debug("error recorded: %s (%s)%s", f->msg, hwe_status_name(st),
+		  stk.n > 1 ? " on top of its cause" : "");
 	return ex;
+}
+
+int hwe_err_context(const char *fmt, ...)
+{
+	const struct err_frame *cause = top();
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (!cause)
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "%s", what);
+	/* the cause's exit class and status: the context does not change what failed */
+	return hwe_err(cause->ex, cause->st, "%s: %s", what, cause->msg);
 }
 
 void hwe_err_hint(const char *fmt, ...)
 {
-	char tmp[sizeof(rec.hint)];
+	struct err_frame *f = top();
+	char tmp[sizeof(stk.f[0].hint)];
 	va_list ap;
 
-	if (!rec.set || rec.hint[0])
+	if (!f || f->hint[0])
 		return;
 	va_start(ap, fmt);
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	hwe_redact_text(tmp, rec.hint, sizeof(rec.hint));
+	hwe_redact_text(tmp, f->hint, sizeof(f->hint));
 }
 
 static int print_ossl_error(const char *str, size_t len, void *u)
@@ -206,34 +240,52 @@ int hwe_err_ossl(enum hwe_exit ex, enum hwe_status st, const char *what)
 
 int hwe_err_pending(void)
 {
-	return rec.set;
+	return stk.n != 0;
 }
 
 enum hwe_exit hwe_err_code(void)
 {
-	return rec.set ? rec.ex : HWE_OK;
+	return stk.n ? top()->ex : HWE_OK;
 }
 
 enum hwe_status hwe_err_status(void)
 {
-	return rec.st;
+	return stk.n ? top()->st : HWE_ERR_GENERAL;
 }
 
 const char *hwe_err_message(void)
 {
-	return rec.set ? rec.msg : "";
+	return stk.n ? top()->msg : "";
 }
 
+/* the top's fix, else the nearest cause's: the fix of what really failed */
 const char *hwe_err_hint_text(void)
 {
-	return rec.set && rec.hint[0] ? rec.hint : NULL;
+	size_t i;
+
+	for (i = stk.n; i > 0; i--)
+		if (stk.f[i - 1].hint[0])
+			return stk.f[i - 1].hint;
+	return NULL;
+}
+
+size_t hwe_err_depth(void)
+{
+	return stk.n;
+}
+
+const char *hwe_err_cause(size_t i, enum hwe_status *st)
+{
+	if (i >= stk.n)
+		return NULL;
+	if (st)
+		*st = stk.f[i].st;
+	return stk.f[i].msg;
 }
 
 void hwe_err_clear(void)
 {
-	rec.set = 0;
-	rec.msg[0] = '\0';
-	rec.hint[0] = '\0';
+	stk.n = 0;
 }
 
 const char *hwe_status_name(enum hwe_status st)
@@ -260,10 +312,17 @@ const char *hwe_exit_name(enum hwe_exit ex)
 
 void hwe_err_print(void)
 {
-	if (!rec.set)
+	const struct err_frame *f = top();
+	const char *hint = hwe_err_hint_text();
+	size_t i;
+
+	if (!f)
 		return;
-	fprintf(stderr, TAG " ERROR: %s. Status: %d (%s)\n", rec.msg,
-		hwe_status_number(rec.st), hwe_status_name(rec.st));
-	if (rec.hint[0])
-		fprintf(stderr, TAG " HINT: %s\n", rec.hint);
+	fprintf(stderr, TAG " ERROR: %s. Status: %d (%s)\n", f->msg, hwe_status_number(f->st),
+		hwe_status_name(f->st));
+	if (hint)
+		fprintf(stderr, TAG " HINT: %s\n", hint);
+	for (i = stk.n - 1; i > 0; i--)
+		hwe_info("caused by: %s. Status: %d (%s)", stk.f[i - 1].msg,
+			 hwe_status_number(stk.f[i - 1].st), hwe_status_name(stk.f[i - 1].st));
 }

@@ -3,9 +3,12 @@
  *
  * Every function that can fail returns an int: HWE_OK (0) or one of the
  * exit classes below, which are also the process exit codes (documented in
- * hwenroll(1)).  The layer that sees the failure first records it with
- * hwe_err(); layers above only pass the code up.  main() prints the record
- * once, in the reference workflow's style:
+ * hwenroll(1)).  The layer that sees the failure records it with hwe_err();
+ * a layer above passes the code up, or records what it was doing on top of
+ * it when that tells the user more (a stack: the cause stays underneath).
+ * Outcomes that are not failures (an absent optional file, a pending 202)
+ * are return values, never recorded errors.  main() prints the top error
+ * once, in the reference workflow's style, and its causes at INFO:
  *
  *   [HWENROLL-EST] ERROR: <what failed>. Status: -7629 (ERR_CERT_CHAIN_NO_TRUST_ANCHOR)
  *   [HWENROLL-EST] HINT: <the fix>
@@ -96,24 +99,36 @@ enum hwe_status {
 #define HWE_PRINTF(f, a)
 #endif
 
-/* Record an error (the first one recorded wins) and return ex, so that
+/* Record an error on top of the stack (the errors already recorded become
+ * its causes) and return ex, so that
  * `return hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_OPEN_FAILED, "...");` works. */
 int hwe_err(enum hwe_exit ex, enum hwe_status st, const char *fmt, ...) HWE_PRINTF(3, 4);
-/* Attach the fix to the recorded error (only if none is attached yet). */
+/* Record what the caller was doing on top of the recorded error:
+ * "<what>: <the top's message>", with the top's exit class and status (its
+ * hint stays the one shown).  Returns that exit class (HWE_EXIT_INTERNAL if
+ * nothing was recorded: a bug, recorded as such). */
+int hwe_err_context(const char *fmt, ...) HWE_PRINTF(1, 2);
+/* Attach the fix to the top error (only if none is attached yet). */
 void hwe_err_hint(const char *fmt, ...) HWE_PRINTF(1, 2);
 /* Append OpenSSL's error queue (first reason) to the message of the recorded
  * error and clear the queue; returns ex for convenience. */
 int hwe_err_ossl(enum hwe_exit ex, enum hwe_status st, const char *what);
 int hwe_err_pending(void);            /* nonzero if an error is recorded */
-enum hwe_exit hwe_err_code(void);
+enum hwe_exit hwe_err_code(void);     /* the top error's */
 enum hwe_status hwe_err_status(void);
 const char *hwe_err_message(void);
-const char *hwe_err_hint_text(void);  /* NULL if none */
+const char *hwe_err_hint_text(void);  /* the top's hint, else the nearest cause's; NULL if none */
+size_t hwe_err_depth(void);           /* errors on the stack */
+/* The i-th recorded error, 0 = the innermost cause; NULL past the top. */
+const char *hwe_err_cause(size_t i, enum hwe_status *st);
+/* Forget every recorded error: the caller has handled the failure (turned
+ * it into a warning, or into one alias's result of renew --all). */
 void hwe_err_clear(void);
 const char *hwe_status_name(enum hwe_status st);
 int hwe_status_number(enum hwe_status st);
 const char *hwe_exit_name(enum hwe_exit ex);  /* "usage", "network", ... */
-/* Print the recorded error once (to stderr); no-op if none. */
+/* Print the top error and its hint once (to stderr), then each cause at
+ * INFO, outermost first; no-op if none. */
 void hwe_err_print(void);
 
 #endif

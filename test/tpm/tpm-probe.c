@@ -119,7 +119,9 @@ static int cmd_sign(struct hwe_key_opts *o, const char *path, int pss)
 	    (pss && (EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) <= 0 ||
 		     EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_DIGEST) <= 0)) ||
 	    EVP_DigestSign(m, sig, &siglen, msg, sizeof(msg)) <= 0) {
-		ret = hwe_err_ossl(HWE_EXIT_KEY, HWE_ERR_TPM, "signature failed");
+		/* the wrapper recorded why the TPM refused; else OpenSSL's reason */
+		ret = hwe_err_pending() ? hwe_err_context("signature failed") :
+			hwe_err_ossl(HWE_EXIT_KEY, HWE_ERR_TPM, "signature failed");
 		goto out;
 	}
 	n = i2d_PUBKEY(pk, &der);

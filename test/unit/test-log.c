@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* test-log.c - the error record (first error wins, hint, status table)
+/* test-log.c - the error stack (top and causes, hints, printing), the status table
  * and the display sanitizer. */
 #include "config.h"
 
@@ -17,27 +17,99 @@
 #include "rc.h"
 #include "redact.h"
 
-static void test_first_error_wins(void **state)
+static void test_error_stack(void **state)
 {
+	enum hwe_status st;
+
+	(void)state;
 	hwe_err_clear();
 	assert_false(hwe_err_pending());
+	assert_int_equal(hwe_err_depth(), 0);
+	assert_int_equal(hwe_err(HWE_EXIT_NETWORK, HWE_ERR_NETWORK_CONNECT, "cannot connect to '%s'", "h"),
+			 HWE_EXIT_NETWORK);
+	hwe_err_hint("check the host");
+	/* a layer above records what it was doing on top of the cause */
 	assert_int_equal(hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_OPEN_FAILED, "cannot open '%s'", "a.conf"),
 			 HWE_EXIT_INPUT);
-	assert_int_equal(hwe_err(HWE_EXIT_NETWORK, HWE_ERR_NETWORK_CONNECT, "later"), HWE_EXIT_NETWORK);
 	assert_true(hwe_err_pending());
+	assert_int_equal(hwe_err_depth(), 2);
 	assert_int_equal(hwe_err_code(), HWE_EXIT_INPUT);
 	assert_int_equal(hwe_err_status(), HWE_ERR_FILE_OPEN_FAILED);
 	assert_string_equal(hwe_err_message(), "cannot open 'a.conf'");
-	assert_null(hwe_err_hint_text());
+	/* no hint of its own: the cause's fix is the one shown */
+	assert_string_equal(hwe_err_hint_text(), "check the host");
 	hwe_err_hint("Ensure you created the CSR %s", "file");
 	hwe_err_hint("second hint ignored");
 	assert_string_equal(hwe_err_hint_text(), "Ensure you created the CSR file");
+	assert_string_equal(hwe_err_cause(0, &st), "cannot connect to 'h'");
+	assert_int_equal(st, HWE_ERR_NETWORK_CONNECT);
+	assert_string_equal(hwe_err_cause(1, NULL), "cannot open 'a.conf'");
+	assert_null(hwe_err_cause(2, NULL));
+	/* context keeps the cause's class, status and message */
+	assert_int_equal(hwe_err_context("cannot enroll '%s'", "dev1"), HWE_EXIT_INPUT);
+	assert_int_equal(hwe_err_status(), HWE_ERR_FILE_OPEN_FAILED);
+	assert_string_equal(hwe_err_message(), "cannot enroll 'dev1': cannot open 'a.conf'");
+	assert_int_equal(hwe_err_depth(), 3);
 	hwe_err_clear();
 	assert_false(hwe_err_pending());
 	assert_int_equal(hwe_err_code(), HWE_OK);
 	/* a hint without an error is dropped */
 	hwe_err_hint("orphan");
 	assert_null(hwe_err_hint_text());
+	/* context without a recorded error is itself the bug */
+	assert_int_equal(hwe_err_context("cannot enroll"), HWE_EXIT_INTERNAL);
+	assert_string_equal(hwe_err_message(), "cannot enroll");
+	hwe_err_clear();
+}
+
+static void test_error_stack_full(void **state)
+{
+	int i;
+
+	(void)state;
+	hwe_err_clear();
+	for (i = 0; i < 20; i++)
+		hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "frame %d", i);
+	/* bounded; the innermost cause and the top survive */
+	assert_true(hwe_err_depth() < 20);
+	assert_string_equal(hwe_err_cause(0, NULL), "frame 0");
+	assert_string_equal(hwe_err_message(), "frame 19");
+	hwe_err_clear();
+}
+
+/* main's output: the top error and the fix, then the causes at INFO */
+static void test_error_print(void **state)
+{
+	char buf[4096] = "";
+	FILE *f = tmpfile(), *saved = stderr;
+	size_t n;
+
+	(void)state;
+	assert_non_null(f);
+	hwe_err_clear();
+	hwe_err(HWE_EXIT_NETWORK, HWE_ERR_NETWORK_CONNECT, "connection refused");
+	hwe_err_hint("start the server");
+	hwe_err(HWE_EXIT_NETWORK, HWE_ERR_NETWORK_CONNECT, "cannot renew 'dev1'");
+	stderr = f;
+	hwe_log_set_level(HWE_LOG_ERROR);
+	hwe_err_print();
+	hwe_log_set_level(HWE_LOG_INFO);
+	hwe_err_print();
+	hwe_log_set_level(HWE_LOG_ERROR);
+	stderr = saved;
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(buf, "ERROR: cannot renew 'dev1'. Status: "));
+	assert_non_null(strstr(buf, "HINT: start the server\n"));
+	/* the cause only at INFO: once in two prints */
+	assert_non_null(strstr(buf, "caused by: connection refused. Status: "));
+	assert_null(strstr(strstr(buf, "caused by:") + 1, "caused by:"));
+	assert_non_null(strstr(strstr(buf, "ERROR: cannot renew") + 1, "ERROR: cannot renew"));
+	assert_true(strstr(buf, "caused by:") >
+		    strstr(strstr(buf, "ERROR: cannot renew") + 1, "ERROR: cannot renew"));
+	hwe_err_clear();
 }
 
 static void test_status_table(void **state)
@@ -142,7 +214,9 @@ static void test_redact(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_first_error_wins),
+		cmocka_unit_test(test_error_stack),
+		cmocka_unit_test(test_error_stack_full),
+		cmocka_unit_test(test_error_print),
 		cmocka_unit_test(test_status_table),
 		cmocka_unit_test(test_ossl_error),
 		cmocka_unit_test(test_levels),
