@@ -20,6 +20,7 @@ src_hwenroll_SOURCES = \
 	src/hwenroll.h src/hwenroll.c src/opts.c src/cmdutil.c src/enroll.c \
 	src/profile.h src/profile.c src/hook.c src/cmd-renew.c \
 	src/cmd-cacerts.c src/cmd-csrattrs.c src/cmd-keygen.c src/cmd-enroll.c \
-	src/cmd-reenroll.c src/cmd-show.c src/cmd-certificate.c src/cmd-tpm.c
+	src/cmd-reenroll.c src/cmd-show.c src/cmd-certificate.c src/cmd-tpm.c \
+	src/attest.h src/attest.c
 src_hwenroll_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(TSS2_CFLAGS) $(TCTILDR_CFLAGS)
 src_hwenroll_LDADD = src/libhwe.la

@@ -27,6 +27,7 @@ INTEGRATION_TESTS = \
 	test/integration/tpm2_key_probe.sh \
 	test/integration/tpm2_key_errors.sh \
 	test/integration/tpm2_tpm_check.sh \
+	test/integration/tpm2_attest_ak.sh \
 	test/integration/tpm2_enroll_reenroll.sh \
 	test/integration/tpm2_certificate_est.sh \
 	test/integration/pkcs11_tpmtoken_enroll.sh \
