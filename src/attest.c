@@ -509,6 +509,7 @@ out:
 
 /* ---- the evidence ------------------------------------------------------- */
 
+
 void hwe_attest_qualifying(const unsigned char *binding, size_t len, unsigned char out[32])
 {
 	unsigned int n = 32;
@@ -703,7 +704,7 @@ int hwe_attest_keygen(struct hwe_tpm *t, uint32_t parent, const struct hwe_keysp
 	TPM2B_DATA outside = { 0 }, qdata = { 0 };
 	TPML_PCR_SELECTION pcrs = { 0 };
 	TPM2B_PRIVATE *priv = NULL;
-	TPM2B_PUBLIC *pub = NULL;
+	TPM2B_PUBLIC *pub = NULL, *epub = NULL;  /* the new key's; the one the evidence shows */
 	TPM2B_ATTEST *info = NULL;
 	TPMT_SIGNATURE *sig = NULL;
 	TPMT_SIG_SCHEME scheme = { .scheme = TPM2_ALG_NULL };
@@ -752,7 +753,8 @@ int hwe_attest_keygen(struct hwe_tpm *t, uint32_t parent, const struct hwe_keysp
 	hwe_debug("attest: TPM2_Certify by AK 0x%08x, %u bytes TPMS_ATTEST", ai->handle, (unsigned)info->size);
 	if (t->t->Tss2_MU_TPM2B_PUBLIC_Marshal(pub, pubm, sizeof(pubm), &publen) ||
 	    t->t->Tss2_MU_TPM2B_PRIVATE_Marshal(priv, privm, sizeof(privm), &privlen) ||
-	    t->t->Tss2_MU_TPMT_PUBLIC_Marshal(&pub->publicArea, tpubm, sizeof(tpubm), &tpublen) ||
+	    t->t->Tss2_MU_TPMT_PUBLIC_Marshal(epub ? &epub->publicArea : &pub->publicArea, tpubm, sizeof(tpubm),
+					      &tpublen) ||
 	    t->t->Tss2_MU_TPMT_SIGNATURE_Marshal(sig, sigm, sizeof(sigm), &siglen)) {
 		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "cannot marshal the TPM structures");
 		goto out;
@@ -779,9 +781,125 @@ out:
 		t->t->Esys_TR_Close(t->esys, &ptr);
 	t->t->Esys_Free(priv);
 	t->t->Esys_Free(pub);
+	t->t->Esys_Free(epub);
 	t->t->Esys_Free(info);
 	t->t->Esys_Free(sig);
 	OPENSSL_free(bundle.p);
 	OPENSSL_cleanse(privm, sizeof(privm));
+	return ret;
+}
+
+/* ---- enroll --attest ---------------------------------------------------- */
+
+int hwe_attest_plan(const struct hwe_opts *o, const struct hwe_key_backend *be,
+		    const struct hwe_key_opts *ko, int existing, struct hwe_attest_req *r)
+{
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if (be == &hwe_key_pkcs11) {
+		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+			"--attest: PKCS#11 tokens have no standard key attestation");
+		hwe_err_hint("attestation is for TPM keys: --key-backend tpm2");
+		return HWE_EXIT_USAGE;
+	}
+	if (be != &hwe_key_tpm2) {
+		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+			"--attest: a %s key cannot be attested (no hardware vouches for it)", be->name);
+		hwe_err_hint("attestation is for TPM keys: --key-backend tpm2");
+		return HWE_EXIT_USAGE;
+	}
+	if (ko->tpm_handle)
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+			       "--attest certifies a key this run creates, not the persistent key --tpm-handle names");
+	if (existing) {
+		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+			"--attest certifies a key this run creates; alias '%s' already has a key", ko->alias);
+		hwe_err_hint("enroll a new alias with --attest");
+		return HWE_EXIT_USAGE;
+	}
+	if (!o->val[HWE_OPT_AK_CERT]) {
+		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+			"--attest needs the attestation key's certificate (--ak-cert FILE|nv:INDEX, config key ak-cert)");
+		hwe_err_hint("'hwenroll tpm --create-ak --ak-csr' prints a CSR for the AK that a CA can certify");
+		return HWE_EXIT_USAGE;
+	}
+	r->tcti = ko->tcti;
+	r->parent = ko->tpm_parent ? ko->tpm_parent : 0x81000001u;
+	r->ak_handle = HWE_AK_DEFAULT_HANDLE;
+	r->ak_cert = o->val[HWE_OPT_AK_CERT];
+	if (o->val[HWE_OPT_AK_HANDLE] &&
+	    (ret = hwe_opts_handle(o->val[HWE_OPT_AK_HANDLE], "ak-handle", &r->ak_handle)))
+		return ret;
+	return HWE_OK;
+}
+
+static char *record_text(const struct hwe_attest_req *r, const STACK_OF(X509) *certs, const char *binding)
+{
+	X509 *ak = sk_X509_value(certs, 0);
+	char subj[256], iss[256], fp[2 * EVP_MAX_MD_SIZE + 1];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	char s[1200];
+
+	X509_NAME_oneline(X509_get_subject_name(ak), subj, sizeof(subj));
+	X509_NAME_oneline(X509_get_issuer_name(ak), iss, sizeof(iss));
+	X509_digest(ak, EVP_sha256(), md, &mdlen);
+	for (i = 0; i < mdlen; i++)
+		snprintf(fp + 2 * i, 3, "%02x", md[i]);
+	fp[2 * mdlen] = '\0';
+	snprintf(s, sizeof(s),
+		     "# hwenroll: the key of this alias was attested when it was enrolled\n"
+		     "format=tcg-attest-tpm-certify\n"
+		     "ak-handle=0x%08x\n"
+		     "ak-subject=%s\n"
+		     "ak-issuer=%s\n"
+		     "ak-sha256=%s\n"
+		     "qualifying-data=sha256(%s)\n",
+		     r->ak_handle, subj, iss, fp, binding);
+	return strdup(s);
+}
+
+int hwe_attest_make(const struct hwe_attest_req *r, const struct hwe_keyspec *spec,
+		    const struct hwe_http_binding *b, struct hwe_attest_out *out, char **record)
+{
+	struct hwe_tpm *t = NULL;
+	struct hwe_ak_info ai = { 0 };
+	STACK_OF(X509) *certs = NULL;
+	unsigned char qual[32];
+	int ret;
+
+	*record = NULL;
+	memset(out, 0, sizeof(*out));
+	if ((ret = hwe_tpm_open(r->tcti, &t)) || (ret = hwe_ak_read(t, r->ak_handle, &ai)))
+		goto out;
+	if (!ai.usable) {
+		ret = hwe_err(HWE_EXIT_KEY, HWE_ERR_TPM, "--attest: no attestation key at 0x%08x on the TPM at '%s' (%s)",
+			      r->ak_handle, r->tcti, ai.desc);
+		hwe_err_hint("create one with 'hwenroll tpm --create-ak', or pass --ak-handle");
+		goto out;
+	}
+	if ((ret = hwe_ak_certs(t, r->ak_cert, &ai, &certs)))
+		goto out;
+	hwe_attest_qualifying(b->data, b->len, qual);
+	if ((ret = hwe_attest_keygen(t, r->parent, spec, &ai, certs, qual, sizeof(qual), out)))
+		goto out;
+	if (!(*record = record_text(r, certs, b->type))) {
+		ret = no_memory();
+		goto out;
+	}
+	hwe_info("attestation: TPM2_Certify of the new key by the AK 0x%08x over SHA-256 of this connection's %s",
+		 r->ak_handle, b->type);
+	ret = HWE_OK;
+out:
+	if (ret != HWE_OK) {
+		OPENSSL_clear_free(out->blob, out->bloblen);
+		OPENSSL_free(out->evidence);
+		memset(out, 0, sizeof(*out));
+	}
+	/* the TPM connection ends here, before the tpm2 provider opens its own */
+	hwe_tpm_close(t);
+	sk_X509_pop_free(certs, X509_free);
+	EVP_PKEY_free(ai.pub);
 	return ret;
 }

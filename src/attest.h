@@ -25,9 +25,7 @@
 #include "key.h"
 
 #define HWE_AK_DEFAULT_HANDLE 0x81000100u
-/* draft-ietf-lamps-csr-attestation: id-aa-attestation (id-aa 59, early-
- * allocated as id-aa-evidence) */
-#define HWE_OID_ATTESTATION "1.2.840.113549.1.9.16.2.59"
+/* the attribute's OID, id-aa-attestation: HWE_OID_ATTESTATION_ATTR in csr.h */
 /* TCG: tcg-attest-tpm-certify { tcg-attest(2.23.133.20) 1 } */
 #define HWE_OID_TPM_CERTIFY "2.23.133.20.1"
 
@@ -79,5 +77,31 @@ struct hwe_attest_out {
 int hwe_attest_keygen(struct hwe_tpm *t, uint32_t parent, const struct hwe_keyspec *spec,
 		      const struct hwe_ak_info *ai, const STACK_OF(X509) *akcerts,
 		      const unsigned char *qual, size_t quallen, struct hwe_attest_out *out);
+
+/* ---- enroll --attest ---------------------------------------------------- */
+
+struct hwe_opts;
+struct hwe_http_binding;
+
+struct hwe_attest_req {
+	const char *tcti;
+	uint32_t parent;
+	uint32_t ak_handle;
+	const char *ak_cert;      /* FILE or nv:INDEX */
+};
+
+/* --attest, --ak-handle, --ak-cert against the alias's backend: a TPM key
+ * made by this run (not a persistent --tpm-handle key, not an alias that
+ * has a key or a pending request).  Exit 2 otherwise, with the reason. */
+int hwe_attest_plan(const struct hwe_opts *o, const struct hwe_key_backend *be,
+		    const struct hwe_key_opts *ko, int existing, struct hwe_attest_req *r);
+
+/* Make the key and its evidence bound to the connection's binding b; the
+ * keystore record text (certs/<alias>.attest) in *record (malloc'd). */
+int hwe_attest_make(const struct hwe_attest_req *r, const struct hwe_keyspec *spec,
+		    const struct hwe_http_binding *b, struct hwe_attest_out *out, char **record);
+
+/* The keystore record's suffix: certs/<alias>.attest */
+#define HWE_ATTEST_SUFFIX ".attest"
 
 #endif

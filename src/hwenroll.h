@@ -178,6 +178,11 @@ int hwe_cmd_url(const struct hwe_opts *o, struct hwe_est_url *u);
 int hwe_cmd_backend(const struct hwe_opts *o, const struct hwe_keystore *ks, const char *alias,
 		    const struct hwe_key_backend **be, struct hwe_key_opts *ko, char **pin,
 		    int *existing);
+/* The same without the backend's init (enroll --attest: the TPM is used
+ * directly before the tpm2 provider connects). */
+int hwe_cmd_backend_pick(const struct hwe_opts *o, const struct hwe_keystore *ks, const char *alias,
+			 const struct hwe_key_backend **be, struct hwe_key_opts *ko, char **pin,
+			 int *existing);
 /* malloc'd alias + suffix: a keystore file name ("dev1", ".pem"). */
 char *hwe_cmd_fname(const char *alias, const char *suffix);
 /* Load the key file of an alias with its backend. */

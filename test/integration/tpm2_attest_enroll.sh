@@ -1,0 +1,81 @@
+#!/bin/bash
+# enroll --attest with the server verifying the evidence
+# (--require-attestation): ECC P-256 and RSA 2048 keys, TLS 1.3 and 1.2, an
+# ECC and an RSA attestation key, directly on swtpm (one connection: the
+# evidence is made before the tpm2 provider connects) and through
+# tpm2-abrmd; the certificate carries the attested-key policy, the server
+# logs attest=ok, the keystore records the AK; the evidence in the CSR is
+# checked without hwenroll: tpm2_print reads TPMS_ATTEST, the certified name
+# is nameAlg || SHA-256(TPMT_PUBLIC), openssl verifies the AK's signature.
+. "$(dirname "$0")/lib.sh"
+. "$HWE_TOP_SRCDIR/swtpm-fixtures/test-lib.sh"
+. "$HWE_TOP_SRCDIR/test/integration/lib-attest.sh"
+set -e
+tpm_need python3 tpm2_print
+attest_pki
+
+run() { # ALIAS AKHANDLE KEYARGS... : enroll --attest, check everything
+	local alias=$1 h=$2
+	shift 2
+	: >"$T/srv/requests.log"
+	ok enroll --uri "$(est_url "$T/srv" "" simpleenroll)" --csr-conf device.conf --key-backend tpm2 \
+		--tcti "$TPM_TCTI" --key-alias "$alias" --attest --ak-handle "$h" --ak-cert "$T/ak-$h-mfg-ca.pem" "$@"
+	check_cert "$alias" "$T/srv"
+	openssl x509 -in "$KS/certs/$alias.pem" -noout -text | grep -A1 "Certificate Policies" |
+		grep -q "Policy: 1.3.6.1.4.1.32473.1.13.1" || fail "[$alias] no attested-key policy"
+	grep -q "POST /.well-known/est/simpleenroll 200 .* attest=ok$" "$T/srv/requests.log" ||
+		fail "[$alias] server log: $(cat "$T/srv/requests.log")"
+	grep -q "attestation verified" "$T/srv/server.log" || fail "[$alias] server did not verify"
+	grep -qx "ak-handle=$h" "$KS/certs/$alias.attest" || fail "[$alias] record: $(cat "$KS/certs/$alias.attest")"
+	[ "$(stat -c %a "$KS/certs/$alias.attest")" = 644 ] || fail "[$alias] record mode"
+
+	# the evidence, independently
+	local ev=$T/ev-$alias
+	mkdir -p "$ev"
+	openssl req -in "$KS/req/$alias.csr" -outform DER -out "$ev/csr.der"
+	python3 "$HWE_TOP_SRCDIR/test/integration/attest-evidence.py" "$ev/csr.der" "$ev" >"$ev/info"
+	grep -qx "type=2.23.133.20.1 certs=2" "$ev/info" || fail "[$alias] bundle: $(cat "$ev/info")"
+	# tpm2-tools 5.4 prints the TPMS_ATTEST header, then stops at the certify body
+	tpm2_print -t TPMS_ATTEST "$ev/attest.bin" >"$ev/print" 2>&1 || true
+	grep -qx "magic: ff544347" "$ev/print" || fail "[$alias] tpm2_print: $(cat "$ev/print")"
+	grep -qx "type: 8017" "$ev/print" || fail "[$alias] not TPM_ST_ATTEST_CERTIFY"
+	grep -Eqx "extraData: [0-9a-f]{64}" "$ev/print" || fail "[$alias] qualifyingData is not 32 bytes"
+	# the certified name: 0022 000b SHA-256(TPMT_PUBLIC), then the qualified name
+	local name
+	name=0022000b$(openssl dgst -sha256 -binary "$ev/pub.tpmt" | od -An -tx1 | tr -d ' \n')
+	od -An -tx1 "$ev/attest.bin" | tr -d ' \n' | grep -q "${name}0022000b" || fail "[$alias] certified name"
+	# the TPMT_PUBLIC is the certificate's key (its x coordinate / modulus)
+	openssl x509 -in "$KS/certs/$alias.pem" -noout -pubkey | openssl pkey -pubin -outform DER |
+		od -An -tx1 | tr -d ' \n' >"$ev/spki.hex"
+	local uniq
+	uniq=$(od -An -tx1 -j $(($(stat -c %s "$ev/pub.tpmt") - 32)) "$ev/pub.tpmt" | tr -d ' \n')
+	grep -q "$uniq" "$ev/spki.hex" || fail "[$alias] TPMT_PUBLIC is not the certificate's key"
+	tpm2_readpublic -c "$h" -f pem -o "$ev/ak.pub" >/dev/null
+	openssl x509 -in "$ev/certs.pem" -noout -pubkey | cmp -s - "$ev/ak.pub" || fail "[$alias] the bundle's AK certificate"
+	openssl dgst -sha256 -verify "$ev/ak.pub" -signature "$ev/sig.der" "$ev/attest.bin" | grep -q "Verified OK" ||
+		fail "[$alias] openssl does not verify the AK signature"
+}
+
+for mode in direct abrmd; do
+	args=
+	[ $mode = abrmd ] && args=--abrmd
+	tpm_fixture "$T/tpm-$mode" $args
+	attest_ak 0x81000100 ECC mfg-ca
+	[ $mode = direct ] && attest_ak 0x81000101 RSA mfg-ca
+
+	step "[$mode] TLS 1.3: ECC P-256 key, ECC AK"
+	attest_srv "$T/srv"
+	run "ec13-$mode" 0x81000100 --algorithm ECC
+	if [ $mode = direct ]; then
+		step "[$mode] TLS 1.3: RSA 2048 key, RSA AK"
+		run rsa13 0x81000101 --algorithm RSA --size 2048
+		est_stop "$T/srv"
+		step "[$mode] TLS 1.2: ECC key (RSA AK) and RSA key (ECC AK)"
+		attest_srv "$T/srv" --tls-max 1.2
+		run ec12 0x81000101 --algorithm ECC
+		grep -qx "qualifying-data=sha256(tls-unique)" "$KS/certs/ec12.attest" || fail "TLS 1.2 binding"
+		run rsa12 0x81000100 --algorithm RSA --size 2048
+	fi
+	est_stop "$T/srv"
+done
+exit 0
