@@ -509,6 +509,17 @@ out:
 
 /* ---- the evidence ------------------------------------------------------- */
 
+#ifdef HWE_ATTEST_FAULTS
+/* Test builds only (test/tpm/hwenroll-attest-faults, never installed):
+ * HWE_ATTEST_FAULT=other-key|duplicable|bad-signature makes the
+ * evidence wrong in that one way, for the server's refusal tests. */
+static int fault_is(const char *name)
+{
+	const char *f = getenv("HWE_ATTEST_FAULT");
+
+	return f && strcmp(f, name) == 0;
+}
+#endif
 
 void hwe_attest_qualifying(const unsigned char *binding, size_t len, unsigned char out[32])
 {
@@ -722,6 +733,10 @@ int hwe_attest_keygen(struct hwe_tpm *t, uint32_t parent, const struct hwe_keysp
 	qdata.size = (UINT16)quallen;
 	memcpy(qdata.buffer, qual, quallen);
 	key_template(spec, &in_public);
+#ifdef HWE_ATTEST_FAULTS
+	if (fault_is("duplicable"))
+		in_public.publicArea.objectAttributes &= ~(TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT);
+#endif
 	rc = t->t->Esys_TR_FromTPMPublic(t->esys, parent, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &ptr);
 	if (rc) {
 		tss_fail(t, rc, "cannot use the parent key");
@@ -744,6 +759,29 @@ int hwe_attest_keygen(struct hwe_tpm *t, uint32_t parent, const struct hwe_keysp
 		tss_fail(t, rc, "cannot use the attestation key");
 		goto out;
 	}
+#ifdef HWE_ATTEST_FAULTS
+	if (fault_is("other-key")) {
+		/* certify a second key of the same template instead */
+		TPM2B_PRIVATE *priv2 = NULL;
+		ESYS_TR key2 = ESYS_TR_NONE;
+
+		rc = t->t->Esys_Create(t->esys, ptr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &in_sensitive,
+				       &in_public, &outside, &pcrs, &priv2, &epub, NULL, NULL, NULL);
+		if (!rc)
+			rc = t->t->Esys_Load(t->esys, ptr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, priv2, epub,
+					     &key2);
+		if (!rc) {
+			/* the evidence shows the other key; the key file keeps the first */
+			t->t->Esys_FlushContext(t->esys, key);
+			key = key2;
+		}
+		t->t->Esys_Free(priv2);
+		if (rc) {
+			tss_fail(t, rc, "fault other-key");
+			goto out;
+		}
+	}
+#endif
 	rc = t->t->Esys_Certify(t->esys, key, ak, ESYS_TR_PASSWORD, ESYS_TR_PASSWORD, ESYS_TR_NONE, &qdata,
 				&scheme, &info, &sig);
 	if (rc) {
@@ -759,6 +797,10 @@ int hwe_attest_keygen(struct hwe_tpm *t, uint32_t parent, const struct hwe_keysp
 		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "cannot marshal the TPM structures");
 		goto out;
 	}
+#ifdef HWE_ATTEST_FAULTS
+	if (fault_is("bad-signature"))
+		sigm[siglen - 1] ^= 0x01;
+#endif
 	if (!tss2_pem(parent, pubm, publen, privm, privlen, &out->blob, &out->bloblen) ||
 	    !build_bundle(info->attestationData, info->size, sigm, siglen, tpubm, tpublen, akcerts, &bundle)) {
 		ret = no_memory();

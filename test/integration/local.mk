@@ -29,6 +29,7 @@ INTEGRATION_TESTS = \
 	test/integration/tpm2_tpm_check.sh \
 	test/integration/tpm2_attest_ak.sh \
 	test/integration/tpm2_attest_enroll.sh \
+	test/integration/tpm2_attest_refusals.sh \
 	test/integration/tpm2_enroll_reenroll.sh \
 	test/integration/tpm2_certificate_est.sh \
 	test/integration/pkcs11_tpmtoken_enroll.sh \
