@@ -4,7 +4,8 @@
 # ECC and an RSA attestation key, directly on swtpm (one connection: the
 # evidence is made before the tpm2 provider connects) and through
 # tpm2-abrmd; the certificate carries the attested-key policy, the server
-# logs attest=ok, the keystore records the AK; the evidence in the CSR is
+# logs attest=ok, the keystore records the AK (show, show --json; kept by a
+# renewal with the same key, dropped by a re-key); the evidence in the CSR is
 # checked without hwenroll: tpm2_print reads TPMS_ATTEST, the certified name
 # is nameAlg || SHA-256(TPMT_PUBLIC), openssl verifies the AK's signature.
 . "$(dirname "$0")/lib.sh"
@@ -67,6 +68,25 @@ for mode in direct abrmd; do
 	attest_srv "$T/srv"
 	run "ec13-$mode" 0x81000100 --algorithm ECC
 	if [ $mode = direct ]; then
+		step "show: which AK attested the key; a key that was not attested"
+		ok keygen --key-alias plain --key-backend tpm2 --tcti "$TPM_TCTI"
+		ok show --key-alias ec13-direct
+		grep -qx "attested:   yes, by the AK 0x81000100 (/CN=hwenroll attestation key 0x81000100, issued by /CN=mfg-ca, SHA-256 [0-9a-f]\{16\}...), bound to sha256(tls-exporter)" "$T/out" ||
+			{ cat "$T/out"; fail "show: attested line"; }
+		fp=$(openssl x509 -in "$T/ak-0x81000100-mfg-ca.cert" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr A-F a-f)
+		ok show --json
+		python3 - "$T/out" "$fp" <<'PY' || fail "show --json"
+import json, sys
+d = {a["alias"]: a for a in json.load(open(sys.argv[1]))}
+att = d["ec13-direct"]["attestation"]
+assert att["ak_handle"] == "0x81000100" and att["ak_issuer"] == "/CN=mfg-ca", att
+assert att["ak_sha256"] == sys.argv[2] and att["qualifying_data"] == "sha256(tls-exporter)", att
+assert d["plain"]["attestation"] is None, d["plain"]
+PY
+		ok show --key-alias plain
+		grep -qx "attested:   no" "$T/out" || fail "show: not attested"
+	fi
+	if [ $mode = direct ]; then
 		step "[$mode] TLS 1.3: RSA 2048 key, RSA AK"
 		run rsa13 0x81000101 --algorithm RSA --size 2048
 		est_stop "$T/srv"
@@ -75,6 +95,23 @@ for mode in direct abrmd; do
 		run ec12 0x81000101 --algorithm ECC
 		grep -qx "qualifying-data=sha256(tls-unique)" "$KS/certs/ec12.attest" || fail "TLS 1.2 binding"
 		run rsa12 0x81000100 --algorithm RSA --size 2048
+		est_stop "$T/srv"
+		step "[$mode] the record follows the key: reenroll keeps it, reenroll --rekey (no evidence) drops it"
+		est_start "$T/srv2" || fail "est_start"
+		rm -rf "$KS"
+		ks_init "$T/srv2"
+		ok enroll --uri "$(est_url "$T/srv2" "" simpleenroll)" --csr-conf device.conf --key-backend tpm2 \
+			--tcti "$TPM_TCTI" --key-alias rk --attest --ak-cert "$T/ak-0x81000100-mfg-ca.pem" --json
+		python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["attested"] is True' "$T/out" || fail "enroll --json"
+		[ -f "$KS/certs/rk.attest" ] || fail "no record"
+		ok reenroll --uri "$(est_url "$T/srv2" "" simplereenroll)" --key-alias rk --tcti "$TPM_TCTI"
+		[ -f "$KS/certs/rk.attest" ] || fail "renewal with the same key dropped the record"
+		ok reenroll --uri "$(est_url "$T/srv2" "" simplereenroll)" --key-alias rk --tcti "$TPM_TCTI" --rekey
+		[ ! -e "$KS/certs/rk.attest" ] || fail "a new key kept the old key's attestation record"
+		ok show --key-alias rk
+		grep -qx "attested:   no" "$T/out" || fail "show after rekey"
+		est_stop "$T/srv2"
+		continue
 	fi
 	est_stop "$T/srv"
 done
