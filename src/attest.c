@@ -2,9 +2,11 @@
 /* attest.c - the attestation key and TPM2_Certify evidence (attest.h). */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
@@ -15,6 +17,7 @@
 #include <openssl/x509.h>
 
 #include "attest.h"
+#include "filecheck.h"
 #include "hwenroll.h"
 #include "log.h"
 #include "rc.h"
@@ -469,11 +472,26 @@ int hwe_ak_certs(struct hwe_tpm *t, const char *spec, const struct hwe_ak_info *
 			goto out;
 		}
 	} else {
-		BIO *bio = BIO_new_file(spec, "r");
+		FILE *fp = fopen(spec, "r");
+		struct stat st;
+		BIO *bio;
 
-		if (!bio) {
-			hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_OPEN_FAILED, "cannot open the AK certificate file '%s'",
-				spec);
+		if (!fp) {
+			hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_OPEN_FAILED, "cannot open the AK certificate file '%s': %s",
+				spec, strerror(errno));
+			goto out;
+		}
+		/* whoever can write it chooses the chain the CA is shown */
+		if (fstat(fileno(fp), &st) != 0 ||
+		    hwe_file_check("AK certificate file", spec, &st, 0, HWE_EXIT_INPUT) != HWE_OK) {
+			if (!hwe_err_code())
+				hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_READ_FAILED, "cannot read '%s'", spec);
+			fclose(fp);
+			goto out;
+		}
+		if (!(bio = BIO_new_fp(fp, BIO_CLOSE))) {
+			fclose(fp);
+			ret = no_memory();
 			goto out;
 		}
 		while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {

@@ -3,7 +3,8 @@
 # 2048) persistent at the default or --ak-handle, reuses it on a second run,
 # shows it (table and --json); --ak-csr prints a CSR signed by the AK that
 # openssl verifies; --ak-cert checks a certificate file or an NV index
-# against the AK and refuses another key's certificate; a non-AK at the
+# against the AK and refuses another key's certificate and a file others
+# can write; a non-AK at the
 # handle is refused.
 . "$(dirname "$0")/lib.sh"
 . "$HWE_TOP_SRCDIR/swtpm-fixtures/test-lib.sh"
@@ -64,6 +65,11 @@ tpm2_nvdefine -Q -C o -s "$(stat -c %s "$T/ak.der")" -a "ownerread|ownerwrite|au
 tpm2_nvwrite -Q -C o -i "$T/ak.der" 0x01c00100
 ok tpm --ak-cert nv:0x01c00100 --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "(1 certificate, matches the AK)" in d["ak_certificate"], d' "$T/out" || fail "nv json"
+chmod g+w "$T/akchain.pem"
+hwe tpm --ak-cert "$T/akchain.pem"
+[ "$rc" = 3 ] || fail "a group-writable AK certificate file exited $rc"
+grep -q "AK certificate file '$T/akchain.pem'" "$T/err" || fail "permission message: $(cat "$T/err")"
+chmod g-w "$T/akchain.pem"
 hwe tpm --ak-cert "$T/ca.pem"
 [ "$rc" = 3 ] || fail "a foreign certificate exited $rc"
 grep -q "the first certificate of '$T/ca.pem' is not for the attestation key 0x81000100" "$T/err" || fail "mismatch message"
