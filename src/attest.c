@@ -851,8 +851,16 @@ out:
 
 /* ---- enroll --attest ---------------------------------------------------- */
 
+/* A TCTI that serves one client at a time: the simulators' sockets and
+ * the raw device (not the kernel resource manager, not tpm2-abrmd). */
+static int single_client(const char *tcti)
+{
+	return strncmp(tcti, "swtpm", 5) == 0 || strncmp(tcti, "mssim", 5) == 0 ||
+	       (strncmp(tcti, "device", 6) == 0 && !strstr(tcti, "tpmrm"));
+}
+
 int hwe_attest_plan(const struct hwe_opts *o, const struct hwe_key_backend *be,
-		    const struct hwe_key_opts *ko, int existing, struct hwe_attest_req *r)
+		    const struct hwe_key_opts *ko, int existing, int rekey, struct hwe_attest_req *r)
 {
 	int ret;
 
@@ -872,7 +880,14 @@ int hwe_attest_plan(const struct hwe_opts *o, const struct hwe_key_backend *be,
 	if (ko->tpm_handle)
 		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
 			       "--attest certifies a key this run creates, not the persistent key --tpm-handle names");
-	if (existing) {
+	if (rekey && single_client(ko->tcti)) {
+		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+			"reenroll --rekey --attest needs a TCTI that serves two clients, not '%s': the TLS client "
+			"key's TPM connection stays open while the new key is certified", ko->tcti);
+		hwe_err_hint("use the kernel resource manager (device:/dev/tpmrm0) or tpm2-abrmd (tabrmd:)");
+		return HWE_EXIT_USAGE;
+	}
+	if (existing && !rekey) {
 		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
 			"--attest certifies a key this run creates; alias '%s' already has a key", ko->alias);
 		hwe_err_hint("enroll a new alias with --attest");

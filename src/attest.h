@@ -92,9 +92,11 @@ struct hwe_attest_req {
 
 /* --attest, --ak-handle, --ak-cert against the alias's backend: a TPM key
  * made by this run (not a persistent --tpm-handle key, not an alias that
- * has a key or a pending request).  Exit 2 otherwise, with the reason. */
+ * has a key: existing).  rekey: reenroll --rekey, whose TLS client key
+ * keeps the tpm2 provider's TPM connection open, so the TCTI must serve a
+ * second client (a resource manager).  Exit 2 otherwise, with the reason. */
 int hwe_attest_plan(const struct hwe_opts *o, const struct hwe_key_backend *be,
-		    const struct hwe_key_opts *ko, int existing, struct hwe_attest_req *r);
+		    const struct hwe_key_opts *ko, int existing, int rekey, struct hwe_attest_req *r);
 
 /* Make the key and its evidence bound to the connection's binding b; the
  * keystore record text (certs/<alias>.attest) in *record (malloc'd). */

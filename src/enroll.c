@@ -673,11 +673,18 @@ int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_e
 		goto out;
 	if ((ret = hwe_cmd_net_trust(j.ks, &j.net)))
 		goto out;
-	j.attest = !j.reenroll && o->val[HWE_OPT_ATTEST];
-	if ((ret = (j.attest ? hwe_cmd_backend_pick : hwe_cmd_backend)(o, j.ks, j.alias, &j.be, &j.ko, &j.pin,
-									&j.existing)))
+	j.attest = o->val[HWE_OPT_ATTEST] != NULL;
+	if (j.attest && j.reenroll && !j.rekey) {
+		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+			      "--attest certifies a new key: re-enroll with --rekey --attest");
 		goto out;
-	if (j.attest && (ret = hwe_attest_plan(o, j.be, &j.ko, j.existing, &j.areq)))
+	}
+	/* enroll --attest: the tpm2 provider connects only after the evidence
+	 * is made (attested_key); reenroll's TLS key needs it from the start */
+	if ((ret = (j.attest && !j.reenroll ? hwe_cmd_backend_pick : hwe_cmd_backend)(o, j.ks, j.alias, &j.be, &j.ko,
+											&j.pin, &j.existing)))
+		goto out;
+	if (j.attest && (ret = hwe_attest_plan(o, j.be, &j.ko, j.existing, j.rekey, &j.areq)))
 		goto out;
 	if (!j.reenroll && o->val[HWE_OPT_AUTH_ALIAS] &&
 	    (ret = load_auth_alias(&j, o->val[HWE_OPT_AUTH_ALIAS])))

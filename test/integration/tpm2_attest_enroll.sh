@@ -4,7 +4,8 @@
 # ECC and an RSA attestation key, directly on swtpm (one connection: the
 # evidence is made before the tpm2 provider connects) and through
 # tpm2-abrmd; the certificate carries the attested-key policy, the server
-# logs attest=ok, the keystore records the AK (show, show --json; kept by a
+# logs attest=ok, reenroll --rekey --attest through tpm2-abrmd (refused
+# with a clear reason on a single-client TCTI), the keystore records the AK (show, show --json; kept by a
 # renewal with the same key, dropped by a re-key); the evidence in the CSR is
 # checked without hwenroll: tpm2_print reads TPMS_ATTEST, the certified name
 # is nameAlg || SHA-256(TPMT_PUBLIC), openssl verifies the AK's signature.
@@ -67,6 +68,27 @@ for mode in direct abrmd; do
 	step "[$mode] TLS 1.3: ECC P-256 key, ECC AK"
 	attest_srv "$T/srv"
 	run "ec13-$mode" 0x81000100 --algorithm ECC
+	RE=(reenroll --uri "$(est_url "$T/srv" "" simplereenroll)" --key-alias "ec13-$mode" --tcti "$TPM_TCTI")
+	if [ $mode = abrmd ]; then
+		step "[$mode] reenroll --rekey --attest: the new key attested, TLS client auth with the old one"
+		pub1=$(cert_pub "ec13-$mode")
+		: >"$T/srv/requests.log"
+		ok "${RE[@]}" --rekey --attest --ak-cert "$T/ak-0x81000100-mfg-ca.pem"
+		[ "$(cert_pub "ec13-$mode")" != "$pub1" ] || fail "no new key"
+		grep -q "POST /.well-known/est/simplereenroll 200 client=.* attest=ok$" "$T/srv/requests.log" ||
+			fail "reenroll log: $(cat "$T/srv/requests.log")"
+		openssl x509 -in "$KS/certs/ec13-$mode.pem" -noout -text | grep -q "Policy: 1.3.6.1.4.1.32473.1.13.1" ||
+			fail "re-keyed certificate lacks the policy"
+		[ -f "$KS/certs/ec13-$mode.attest" ] || fail "record after reenroll --rekey --attest"
+	else
+		step "[$mode] reenroll --attest: only with --rekey, and only through a resource manager"
+		ks_snapshot before
+		expect 2 "--attest certifies a new key: re-enroll with --rekey --attest" "${RE[@]}" --attest \
+			--ak-cert "$T/ak-0x81000100-mfg-ca.pem"
+		expect 2 "reenroll --rekey --attest needs a TCTI that serves two clients" "${RE[@]}" --rekey --attest \
+			--ak-cert "$T/ak-0x81000100-mfg-ca.pem"
+		ks_unchanged before "reenroll --attest refused"
+	fi
 	if [ $mode = direct ]; then
 		step "show: which AK attested the key; a key that was not attested"
 		ok keygen --key-alias plain --key-backend tpm2 --tcti "$TPM_TCTI"
