@@ -117,6 +117,11 @@ PY
 		run ec12 0x81000101 --algorithm ECC
 		grep -qx "qualifying-data=sha256(tls-unique)" "$KS/certs/ec12.attest" || fail "TLS 1.2 binding"
 		run rsa12 0x81000100 --algorithm RSA --size 2048
+		step "[$mode] the AK from the config file (ak-handle, ak-cert)"
+		printf 'ak-handle=0x81000101\nak-cert=%s\n' "$T/ak-0x81000101-mfg-ca.pem" >"$T/hwenroll.conf"
+		ok --config "$T/hwenroll.conf" enroll --uri "$(est_url "$T/srv" "" simpleenroll)" --csr-conf device.conf \
+			--key-backend tpm2 --tcti "$TPM_TCTI" --key-alias conf12 --attest
+		grep -qx "ak-handle=0x81000101" "$KS/certs/conf12.attest" || fail "config ak-handle not used"
 		est_stop "$T/srv"
 		step "[$mode] the record follows the key: reenroll keeps it, reenroll --rekey (no evidence) drops it"
 		est_start "$T/srv2" || fail "est_start"
