@@ -2,7 +2,9 @@
 # demo.sh BUILD_DIR - the main job end to end, on loopback, in a temp dir:
 # swtpm (+ tpm2-abrmd) and the test EST server are started, a key is
 # generated inside the TPM, enrolled with HTTP Basic, re-enrolled over
-# mutual TLS signed by the TPM key (renew, then --rekey), and shown.
+# mutual TLS signed by the TPM key (renew, then --rekey), and shown; then an
+# attestation key is made and a second key enrolled with TPM key attestation
+# at a server that verifies it.
 # Every process started here is stopped by its PID on exit.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,5 +60,28 @@ say hwenroll show
 hwe show
 say "tail -3 requests.log   # the EST server saw the TPM-held client certificate"
 tail -3 "$T/est/requests.log"
+
 echo
-echo "demo complete: TPM key enrolled and re-enrolled over mutual TLS"
+echo "== key attestation: an attestation key (AK) in the TPM, certified by a lab \"manufacturer\" CA,"
+echo "   and an EST server that issues only to keys the AK proves were born in this TPM"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/mfg-ca.key" -out "$T/mfg-ca.pem" \
+	-subj /CN=demo-manufacturer-CA -days 30 -addext basicConstraints=critical,CA:TRUE 2>/dev/null
+est_start "$T/est-att" --user demo --pass-file "$T/pass" --require-attestation --attestation-ca "$T/mfg-ca.pem"
+cp "$T/est-att/tls-ca.pem" "$KS/ca/tls-root-attest.pem"
+AURI=$(est_url "$T/est-att" simpleenroll)
+say "hwenroll tpm --create-ak"
+hwe tpm --create-ak | grep '^attestation'
+say "hwenroll tpm --ak-csr > ak.csr   # a CSR signed by the AK; the lab CA certifies it"
+hwe tpm --ak-csr >"$T/ak.csr"
+openssl x509 -req -in "$T/ak.csr" -CA "$T/mfg-ca.pem" -CAkey "$T/mfg-ca.key" -days 30 -out "$T/ak.pem" 2>/dev/null
+cat "$T/ak.pem" "$T/mfg-ca.pem" >"$T/ak-chain.pem"
+say "hwenroll enroll --uri \$ATTEST_URI --key-alias attested --csr-conf sample_est_csr.conf --key-backend tpm2 --attest --ak-cert ak-chain.pem --estc-user demo --estc-pass-file pass --log-level INFO"
+hwe enroll --uri "$AURI" --key-alias attested --csr-conf sample_est_csr.conf --key-backend tpm2 --attest \
+	--ak-cert "$T/ak-chain.pem" --estc-user demo --estc-pass-file "$T/pass" --log-level INFO |
+	openssl x509 -noout -subject -ext certificatePolicies
+say "grep attestation est-att/server.log   # what the EST server verified"
+grep "attestation verified" "$T/est-att/server.log"
+say "hwenroll show --key-alias attested | grep attested"
+hwe show --key-alias attested | grep '^attested'
+echo
+echo "demo complete: TPM key enrolled and re-enrolled over mutual TLS; a TPM key attested to the CA"

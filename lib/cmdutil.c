@@ -304,6 +304,17 @@ int hwe_cmd_backend(const struct hwe_opts *o, const struct hwe_keystore *ks, con
 		    const struct hwe_key_backend **be, struct hwe_key_opts *ko, char **pin,
 		    int *existing)
 {
+	int ret = hwe_cmd_backend_pick(o, ks, alias, be, ko, pin, existing);
+
+	if (ret == HWE_OK && (*be)->init)
+		ret = (*be)->init(ko);
+	return ret;
+}
+
+int hwe_cmd_backend_pick(const struct hwe_opts *o, const struct hwe_keystore *ks, const char *alias,
+			 const struct hwe_key_backend **be, struct hwe_key_opts *ko, char **pin,
+			 int *existing)
+{
 	const struct hwe_key_backend *have = NULL, *want = NULL;
 	const char *name = o->val[HWE_OPT_KEY_BACKEND];
 	int ret;
@@ -330,8 +341,6 @@ int hwe_cmd_backend(const struct hwe_opts *o, const struct hwe_keystore *ks, con
 	if ((ret = hwe_opts_key(o, ko, pin)))
 		return ret;
 	ko->alias = alias;
-	if ((*be)->init && (ret = (*be)->init(ko)))
-		return ret;
 	return HWE_OK;
 }
 

@@ -406,6 +406,19 @@ static int add_attrs(X509_REQ *req, const struct hwe_csr_extra *extra)
 		if (!ok)
 			return no_memory("cannot add the macAddress attribute");
 	}
+	if (extra->evidence) {
+		/* draft-ietf-lamps-csr-attestation: one id-aa-attestation
+		 * attribute, its value the DER AttestationBundle */
+		ASN1_STRING *seq = ASN1_STRING_type_new(V_ASN1_SEQUENCE);
+
+		ok = seq && ASN1_STRING_set(seq, extra->evidence, (int)extra->evidence_len) &&
+		     (obj = OBJ_txt2obj(HWE_OID_ATTESTATION_ATTR, 1)) != NULL &&
+		     X509_REQ_add1_attr_by_OBJ(req, obj, V_ASN1_SEQUENCE, (const unsigned char *)seq, -1);
+		ASN1_OBJECT_free(obj);
+		ASN1_STRING_free(seq);
+		if (!ok)
+			return no_memory("cannot add the attestation attribute");
+	}
 	return HWE_OK;
 }
 

@@ -20,7 +20,13 @@ struct hwe_csr_extra {
 	const STACK_OF(X509_EXTENSION) *exts;   /* extensions with the server's values: each
 						   replaces the config's of its type */
 	const STACK_OF(ASN1_OBJECT) *critical;  /* extensions to mark critical */
+	/* draft-ietf-lamps-csr-attestation evidence: the DER AttestationBundle
+	 * of the id-aa-attestation attribute, or NULL */
+	const unsigned char *evidence;
+	size_t evidence_len;
 };
+
+#define HWE_OID_ATTESTATION_ATTR "1.2.840.113549.1.9.16.2.59"
 
 /* Build a request from a CSR config, with key's public key, signed by key
  * (SHA-256 for P-256/RSA, SHA-384 for P-384, SHA-512 for P-521, or

@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "attest.h"
 #include "certcheck.h"
 #include "csr.h"
 #include "csrconf.h"
@@ -66,6 +67,12 @@ struct job {
 	STACK_OF(X509) *resp;
 	X509 *issued;
 	STACK_OF(X509) *chain;
+	/* --attest: TPM2_Certify evidence for the new key */
+	int attest;
+	struct hwe_attest_req areq;
+	struct hwe_attest_out aout;
+	struct hwe_http_binding attest_bound;  /* the binding the evidence is made for */
+	char *arecord;                /* certs/<alias>.attest */
 };
 
 /* A 202-pending request saved by an earlier run: req/<alias>.csr plus,
@@ -119,6 +126,13 @@ static int load_auth_alias(struct job *j, const char *auth_alias)
 		return ret;
 	if ((ret = hwe_keystore_find_key(j->ks, auth_alias, &j->auth_be)))
 		return ret;
+	if (j->attest && j->auth_be == &hwe_key_tpm2) {
+		/* its provider would hold the TPM connection the evidence needs */
+		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+			"--attest with a TPM key for --auth-alias '%s' is not supported", auth_alias);
+		hwe_err_hint("authenticate with a user name, a token or a software-key alias");
+		return HWE_EXIT_USAGE;
+	}
 	ko.alias = auth_alias;
 	if (j->auth_be != j->be && j->auth_be->init) {
 		struct hwe_opts o2 = *j->o;
@@ -210,6 +224,27 @@ static int new_keyspec(struct job *j, struct hwe_keyspec *spec)
 	return HWE_OK;
 }
 
+/* --attest: the key made and certified over this connection's binding
+ * with the TPM used directly, then loaded through the tpm2 provider (which
+ * connects only now: a single-connection TCTI serves one client). */
+static int attested_key(struct job *j, const struct hwe_keyspec *spec)
+{
+	int ret;
+
+	if (hwe_http_channel_binding(j->net.http, &j->attest_bound) != HWE_OK)
+		return hwe_err(HWE_EXIT_TLS, HWE_ERR_TLS_HANDSHAKE,
+			       "--attest: the TLS connection gives no channel binding to bind the evidence to");
+	if ((ret = hwe_attest_make(&j->areq, spec, &j->attest_bound, &j->aout, &j->arecord)))
+		return ret;
+	j->fresh_blob = j->aout.blob;
+	j->fresh_len = j->aout.bloblen;
+	j->aout.blob = NULL;
+	j->fresh_generated = 1;
+	j->extra.evidence = j->aout.evidence;
+	j->extra.evidence_len = j->aout.evidencelen;
+	return j->be->load(&j->ko, j->fresh_blob, j->fresh_len, &j->fresh);
+}
+
 static int generate_key(struct job *j)
 {
 	struct hwe_keyspec spec;
@@ -225,6 +260,8 @@ static int generate_key(struct job *j)
 		hwe_info("generating the key of alias '%s': %s, %s backend",
 			 j->alias, hwe_keyspec_describe(&spec, d, sizeof(d)), j->be->name);
 	}
+	if (j->attest)
+		return attested_key(j, &spec);
 	ret = j->be->generate(&j->ko, &spec, &j->fresh, &j->fresh_blob, &j->fresh_len);
 	if (ret == HWE_OK)
 		j->fresh_generated = 1;
@@ -252,6 +289,12 @@ static int bind_cb(void *arg, const struct hwe_http_binding *b, X509_REQ *req)
 {
 	struct job *j = arg;
 
+	if (j->attest && (b->len != j->attest_bound.len || memcmp(b->data, j->attest_bound.data, b->len) != 0)) {
+		hwe_err(HWE_EXIT_NETWORK, HWE_ERR_NETWORK_IO,
+			"--attest: the connection changed after the attestation evidence was made for it");
+		hwe_err_hint("the evidence is bound to one TLS connection and cannot move: run the command again");
+		return HWE_EXIT_NETWORK;
+	}
 	set_challenge(j, b);
 	return hwe_csr_rebind(req, signer(j), &j->extra);
 }
@@ -416,11 +459,12 @@ static int commit(struct job *j, int pending)
 	char *certname = hwe_cmd_fname(j->alias, ".pem");
 	char *chainname = hwe_cmd_fname(j->alias, "-chain.pem");
 	char *profname = hwe_cmd_fname(j->alias, HWE_PROFILE_SUFFIX);
+	char *attname = hwe_cmd_fname(j->alias, HWE_ATTEST_SUFFIX);
 	char *proftext = NULL;
 	size_t proflen = 0;
 	STACK_OF(X509) *one = NULL;
 
-	if (!csrname || !keyname || !pendname || !certname || !chainname || !profname) {
+	if (!csrname || !keyname || !pendname || !certname || !chainname || !profname || !attname) {
 		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 		goto out;
 	}
@@ -457,6 +501,13 @@ static int commit(struct job *j, int pending)
 		}
 		if ((ret = hwe_keystore_txn_remove(t, "req", pendname)))
 			goto out;
+		/* the attestation record describes the key it came with */
+		if (j->arecord) {
+			if ((ret = hwe_keystore_txn_put(t, "certs", attname, j->arecord, strlen(j->arecord), 0644)))
+				goto out;
+		} else if (j->fresh && (ret = hwe_keystore_txn_remove(t, "certs", attname))) {
+			goto out;
+		}
 		/* what a later renew needs, in the same commit as the certificate */
 		if (j->res->save_profile &&
 		    ((ret = hwe_profile_text(j->o, j->be->name, &proftext, &proflen)) ||
@@ -477,6 +528,7 @@ out:
 	free(certname);
 	free(chainname);
 	free(profname);
+	free(attname);
 	free(proftext);
 	return ret;
 }
@@ -496,7 +548,8 @@ static void print_result(struct job *j)
 		hwe_json_str(j->alias);
 		printf(",\"operation\":\"%s\",\"backend\":", j->reenroll ? "simplereenroll" : "simpleenroll");
 		hwe_json_str(j->be->name);
-		printf(",\"rekeyed\":%s,\"subject\":", j->reenroll && j->fresh ? "true" : "false");
+		printf(",\"rekeyed\":%s,\"attested\":%s,\"subject\":", j->reenroll && j->fresh ? "true" : "false",
+		       j->arecord ? "true" : "false");
 		hwe_json_str(subj);
 		printf(",\"serial\":");
 		hwe_json_str(hex ? hex : "");
@@ -534,6 +587,8 @@ static void job_clear(struct job *j)
 	EVP_PKEY_free(j->cur);
 	EVP_PKEY_free(j->fresh);
 	OPENSSL_clear_free(j->fresh_blob, j->fresh_len);
+	OPENSSL_free(j->aout.evidence);
+	free(j->arecord);
 	X509_free(j->cert);
 	sk_X509_pop_free(j->cert_chain, X509_free);
 	EVP_PKEY_free(j->auth_key);
@@ -618,7 +673,18 @@ int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_e
 		goto out;
 	if ((ret = hwe_cmd_net_trust(j.ks, &j.net)))
 		goto out;
-	if ((ret = hwe_cmd_backend(o, j.ks, j.alias, &j.be, &j.ko, &j.pin, &j.existing)))
+	j.attest = o->val[HWE_OPT_ATTEST] != NULL;
+	if (j.attest && j.reenroll && !j.rekey) {
+		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+			      "--attest certifies a new key: re-enroll with --rekey --attest");
+		goto out;
+	}
+	/* enroll --attest: the tpm2 provider connects only after the evidence
+	 * is made (attested_key); reenroll's TLS key needs it from the start */
+	if ((ret = (j.attest && !j.reenroll ? hwe_cmd_backend_pick : hwe_cmd_backend)(o, j.ks, j.alias, &j.be, &j.ko,
+											&j.pin, &j.existing)))
+		goto out;
+	if (j.attest && (ret = hwe_attest_plan(o, j.be, &j.ko, j.existing, j.rekey, &j.areq)))
 		goto out;
 	if (!j.reenroll && o->val[HWE_OPT_AUTH_ALIAS] &&
 	    (ret = load_auth_alias(&j, o->val[HWE_OPT_AUTH_ALIAS])))
@@ -629,6 +695,13 @@ int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_e
 		goto out;
 	if ((ret = prepare_keys(&j)))
 		goto out;
+	if (j.attest && j.fresh_pending) {
+		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+			      "--attest: alias '%s' has a pending request, whose key cannot be attested for a new connection",
+			      j.alias);
+		hwe_err_hint("resume it without --attest, or remove %s/req/%s.csr and enroll again", hwe_keystore_dir(j.ks), j.alias);
+		goto out;
+	}
 
 	/* connect (with the client certificate, if any), ask /csrattrs, then
 	 * make the key and sign the CSR for this connection, and POST it on

@@ -87,6 +87,11 @@ enum hwe_opt {
 	HWE_OPT_PROXY_USER,     /* --proxy-user U (with --proxy-pass-file) */
 	HWE_OPT_PROXY_PASS_FILE,/* --proxy-pass-file FILE */
 	HWE_OPT_PROXY_CACERT,   /* --proxy-cacert FILE (an https:// proxy's trust; else the system store) */
+	HWE_OPT_ATTEST,         /* --attest (enroll: TPM2_Certify evidence in the CSR) */
+	HWE_OPT_AK_HANDLE,      /* --ak-handle HANDLE (attestation key; default 0x81000100) */
+	HWE_OPT_AK_CERT,        /* --ak-cert FILE|nv:INDEX (the AK's certificate and chain) */
+	HWE_OPT_CREATE_AK,      /* --create-ak (tpm) */
+	HWE_OPT_AK_CSR,         /* --ak-csr (tpm: print a CSR for the AK, signed by it) */
 	HWE_OPT_COUNT
 };
 #define HWE_OPTBIT(o) (1ull << (o))
@@ -173,6 +178,11 @@ int hwe_cmd_url(const struct hwe_opts *o, struct hwe_est_url *u);
 int hwe_cmd_backend(const struct hwe_opts *o, const struct hwe_keystore *ks, const char *alias,
 		    const struct hwe_key_backend **be, struct hwe_key_opts *ko, char **pin,
 		    int *existing);
+/* The same without the backend's init (enroll --attest: the TPM is used
+ * directly before the tpm2 provider connects). */
+int hwe_cmd_backend_pick(const struct hwe_opts *o, const struct hwe_keystore *ks, const char *alias,
+			 const struct hwe_key_backend **be, struct hwe_key_opts *ko, char **pin,
+			 int *existing);
 /* malloc'd alias + suffix: a keystore file name ("dev1", ".pem"). */
 char *hwe_cmd_fname(const char *alias, const char *suffix);
 /* Load the key file of an alias with its backend. */

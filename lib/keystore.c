@@ -149,7 +149,7 @@ int ks_in_scope(const char *alias, int sub, const char *name)
 	switch (sub) {
 	case SUB_CERTS:
 		return strcmp(rest, ".pem") == 0 || strcmp(rest, "-chain.pem") == 0 ||
-		       strcmp(rest, ".profile") == 0;
+		       strcmp(rest, ".profile") == 0 || strcmp(rest, ".attest") == 0;
 	case SUB_KEYS:
 		return backend_ext(rest);
 	case SUB_REQ:

@@ -14,7 +14,8 @@ lib_libhwe_la_SOURCES = \
 	lib/pkcs7.h lib/pkcs7.c lib/csrattrs.h lib/csrattrs.c \
 	lib/ossl-fetch.h lib/ossl-fetch.c lib/http.h lib/http.c lib/http-parse.c lib/http-proxy.c \
 	lib/est.h lib/est.c lib/certcheck.h lib/certcheck.c \
-	lib/hwenroll.h lib/opts.c lib/cmdutil.c lib/enroll.c lib/profile.h lib/profile.c lib/hook.c
+	lib/hwenroll.h lib/opts.c lib/cmdutil.c lib/enroll.c lib/profile.h lib/profile.c lib/hook.c \
+	lib/attest.h lib/attest.c
 lib_libhwe_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/providers/tpm2-wrap -I$(top_srcdir)/tcti -DHWE_PKGLIBDIR='"$(pkglibdir)"'
 lib_libhwe_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(TSS2_CFLAGS) $(TCTILDR_CFLAGS) $(P11KIT_CFLAGS)
 # tss2: headers only; tss2-dl.c dlopens libtss2-* when the TPM is used

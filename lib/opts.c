@@ -78,6 +78,11 @@ static const struct {
 	[HWE_OPT_PROXY] = { "proxy", required_argument, NULL, 1 },
 	[HWE_OPT_PROXY_USER] = { "proxy-user", required_argument, NULL, 1 },
 	[HWE_OPT_PROXY_PASS_FILE] = { "proxy-pass-file", required_argument, NULL, 1 },
+	[HWE_OPT_ATTEST] = { "attest", no_argument, NULL, 0 },
+	[HWE_OPT_AK_HANDLE] = { "ak-handle", required_argument, NULL, 1 },
+	[HWE_OPT_AK_CERT] = { "ak-cert", required_argument, NULL, 1 },
+	[HWE_OPT_CREATE_AK] = { "create-ak", no_argument, NULL, 0 },
+	[HWE_OPT_AK_CSR] = { "ak-csr", no_argument, NULL, 0 },
 	[HWE_OPT_PROXY_CACERT] = { "proxy-cacert", required_argument, NULL, 1 },
 };
 

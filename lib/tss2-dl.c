@@ -9,7 +9,7 @@
 #include "rc.h"
 #include "tss2-dl.h"
 
-enum { LIB_TCTILDR, LIB_RC, LIB_ESYS, LIB_COUNT };
+enum { LIB_TCTILDR, LIB_RC, LIB_ESYS, LIB_MU, LIB_COUNT };
 
 static const struct {
 	const char *soname;
@@ -18,6 +18,7 @@ static const struct {
 	[LIB_TCTILDR] = { "libtss2-tctildr.so.0", "libtss2-tctildr0" },
 	[LIB_RC] = { "libtss2-rc.so.0", "libtss2-rc0" },
 	[LIB_ESYS] = { "libtss2-esys.so.0", "libtss2-esys-3.0.2-0" },
+	[LIB_MU] = { "libtss2-mu.so.0", "libtss2-mu0" },
 };
 
 _Static_assert(sizeof(void *) == sizeof(void (*)(void)), "dlsym needs code and data pointers of one size");
@@ -42,6 +43,17 @@ static const struct {
 	SYM(LIB_ESYS, Esys_CreatePrimary),
 	SYM(LIB_ESYS, Esys_EvictControl),
 	SYM(LIB_ESYS, Esys_FlushContext),
+	SYM(LIB_ESYS, Esys_Create),
+	SYM(LIB_ESYS, Esys_Load),
+	SYM(LIB_ESYS, Esys_Certify),
+	SYM(LIB_ESYS, Esys_Hash),
+	SYM(LIB_ESYS, Esys_Sign),
+	SYM(LIB_ESYS, Esys_NV_ReadPublic),
+	SYM(LIB_ESYS, Esys_NV_Read),
+	SYM(LIB_MU, Tss2_MU_TPMT_PUBLIC_Marshal),
+	SYM(LIB_MU, Tss2_MU_TPM2B_PUBLIC_Marshal),
+	SYM(LIB_MU, Tss2_MU_TPM2B_PRIVATE_Marshal),
+	SYM(LIB_MU, Tss2_MU_TPMT_SIGNATURE_Marshal),
 };
 
 static struct hwe_tss2 table;

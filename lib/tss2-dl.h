@@ -10,6 +10,7 @@
 #define HWE_TSS2_DL_H
 
 #include <tss2/tss2_esys.h>
+#include <tss2/tss2_mu.h>
 #include <tss2/tss2_rc.h>
 #include <tss2/tss2_tctildr.h>
 
@@ -32,9 +33,22 @@ struct hwe_tss2 {
 	HWE_TSS2_FN(Esys_CreatePrimary);
 	HWE_TSS2_FN(Esys_EvictControl);
 	HWE_TSS2_FN(Esys_FlushContext);
+	/* attestation (attest.c) */
+	HWE_TSS2_FN(Esys_Create);
+	HWE_TSS2_FN(Esys_Load);
+	HWE_TSS2_FN(Esys_Certify);
+	HWE_TSS2_FN(Esys_Hash);
+	HWE_TSS2_FN(Esys_Sign);
+	HWE_TSS2_FN(Esys_NV_ReadPublic);
+	HWE_TSS2_FN(Esys_NV_Read);
+	/* libtss2-mu.so.0 */
+	HWE_TSS2_FN(Tss2_MU_TPMT_PUBLIC_Marshal);
+	HWE_TSS2_FN(Tss2_MU_TPM2B_PUBLIC_Marshal);
+	HWE_TSS2_FN(Tss2_MU_TPM2B_PRIVATE_Marshal);
+	HWE_TSS2_FN(Tss2_MU_TPMT_SIGNATURE_Marshal);
 };
 
-/* Load libtss2-tctildr, libtss2-rc and libtss2-esys (once per process; they
+/* Load libtss2-tctildr, libtss2-rc, libtss2-esys and libtss2-mu (once per process; they
  * stay loaded) and set *out to the filled table.  Returns HWE_OK, or records
  * HWE_EXIT_KEY/HWE_ERR_TPM naming the missing library and its Debian package
  * and returns HWE_EXIT_KEY (*out is then NULL).  Not thread-safe: call it

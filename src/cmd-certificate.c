@@ -45,7 +45,8 @@ int cmd_certificate(int argc, char **argv, struct hwe_ctx *ctx)
 			     HWE_OPTS_NET | HWE_OPTS_AUTH | HWE_OPTS_KEYGEN | HWE_OPTS_CSR | HWE_OPTS_POLICY |
 				     HWE_OPTBIT(HWE_OPT_KEY_ALIAS) | HWE_OPTBIT(HWE_OPT_CSR_CONF) |
 				     HWE_OPTBIT(HWE_OPT_MAX_WAIT) | HWE_OPTBIT(HWE_OPT_REKEY) |
-				     HWE_OPTBIT(HWE_OPT_AUTH_ALIAS),
+				     HWE_OPTBIT(HWE_OPT_AUTH_ALIAS) | HWE_OPTBIT(HWE_OPT_ATTEST) |
+				     HWE_OPTBIT(HWE_OPT_AK_HANDLE) | HWE_OPTBIT(HWE_OPT_AK_CERT),
 			     &usage, &o);
 	if (ret < 0)
 		return HWE_OK;

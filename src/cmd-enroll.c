@@ -32,6 +32,11 @@ static const struct hwe_usage usage = {
 		"                        tunnel (default: https_proxy/all_proxy unless no_proxy names the host)\n"
 		"  --proxy-user U --proxy-pass-file F   proxy credentials, sent only to answer the proxy's 407\n"
 		"  --proxy-cacert FILE   trust for an https:// proxy (default: the system store, never <ks>/ca/)\n"
+		"  --attest              TPM key attestation (hwenroll(1) ATTESTATION): the new TPM key is\n"
+		"                        certified by the attestation key (TPM2_Certify over SHA-256 of this\n"
+		"                        connection's channel binding) and the CSR carries the evidence\n"
+		"  --ak-handle HANDLE    the attestation key (default 0x81000100)\n"
+		"  --ak-cert FILE|nv:INDEX   its certificate and chain (required with --attest)\n"
 		"  --json                print a JSON result instead of the certificate PEM\n"
 		"Remembered in the alias's profile (certs/A.profile) for 'hwenroll renew':\n"
 		"  --before DAYS         renew when fewer than DAYS days remain (default: the last third)\n"
@@ -49,7 +54,8 @@ int cmd_enroll(int argc, char **argv, struct hwe_ctx *ctx)
 	ret = hwe_cmd_parse(argc, argv, ctx,
 			     HWE_OPTS_NET | HWE_OPTS_AUTH | HWE_OPTS_KEYGEN | HWE_OPTS_CSR | HWE_OPTS_POLICY |
 				     HWE_OPTBIT(HWE_OPT_KEY_ALIAS) | HWE_OPTBIT(HWE_OPT_CSR_CONF) |
-				     HWE_OPTBIT(HWE_OPT_MAX_WAIT) | HWE_OPTBIT(HWE_OPT_AUTH_ALIAS),
+				     HWE_OPTBIT(HWE_OPT_MAX_WAIT) | HWE_OPTBIT(HWE_OPT_AUTH_ALIAS) |
+				     HWE_OPTBIT(HWE_OPT_ATTEST) | HWE_OPTBIT(HWE_OPT_AK_HANDLE) | HWE_OPTBIT(HWE_OPT_AK_CERT),
 			     &usage, &o);
 	if (ret)
 		return ret < 0 ? HWE_OK : ret;

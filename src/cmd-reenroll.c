@@ -15,6 +15,8 @@ static const struct hwe_usage usage = {
 		"  --key-alias A         the enrolled alias\n"
 		"  --rekey               sign the request with a new key of the same backend and type;\n"
 		"                        the old key is replaced only after the new certificate verifies\n"
+		"  --attest              with --rekey: the new TPM key is attested as for enroll --attest\n"
+		"                        (needs a resource manager TCTI); --ak-handle HANDLE --ak-cert SPEC\n"
 		"  --csr-conf FILE       extensions to request; subject and SAN always come from the current certificate\n"
 		"  --tcti STR --tpm-parent HANDLE --pkcs11-module PATH --token-uri URI --pin-file FILE\n"
 		"                        how to reach the key's device (the alias knows its backend)\n"
@@ -39,6 +41,7 @@ int cmd_reenroll(int argc, char **argv, struct hwe_ctx *ctx)
 			     HWE_OPTS_NET | HWE_OPTS_AUTH | HWE_OPTS_DEVICE | HWE_OPTS_CSR |
 				     HWE_OPTBIT(HWE_OPT_KEY_ALIAS) | HWE_OPTBIT(HWE_OPT_CSR_CONF) |
 				     HWE_OPTBIT(HWE_OPT_REKEY) | HWE_OPTBIT(HWE_OPT_MAX_WAIT) |
+				     HWE_OPTBIT(HWE_OPT_ATTEST) | HWE_OPTBIT(HWE_OPT_AK_HANDLE) | HWE_OPTBIT(HWE_OPT_AK_CERT) |
 				     HWE_OPTBIT(HWE_OPT_DEPLOY_HOOK) | HWE_OPTBIT(HWE_OPT_HOOK_TIMEOUT),
 			     &usage, &o);
 	if (ret)

@@ -2,6 +2,7 @@
 /* cmd-show.c - hwenroll show: what the keystore holds, per alias. */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "attest.h"
 #include "hwenroll.h"
 #include "log.h"
 #include "profile.h"
@@ -19,7 +21,7 @@
 static const struct hwe_usage usage = {
 	.name = "show",
 	.synopsis = "show [--key-alias A] [--json]",
-	.summary = "Show each alias (or one): key backend and location, certificate subject, issuer, serial, validity.",
+	.summary = "Show each alias (or one): key backend and location, certificate subject, issuer, serial, validity, attestation.",
 	.details =
 		"  --key-alias A         only this alias (exit code 12 if it does not exist)\n"
 		"  --json                a JSON array instead of the table\n"
@@ -36,9 +38,52 @@ struct info {
 	const char *status;
 	long days_left;
 	struct hwe_profile *profile;  /* certs/<alias>.profile, or NULL */
+	/* certs/<alias>.attest: the AK that attested the key at enrollment */
+	int attested;                 /* 0 no record, 1 read, -1 unreadable */
+	char ak_handle[16], ak_subject[256], ak_issuer[256], ak_sha256[72], att_binding[40];
 	int locked;      /* another run holds the alias */
 	int unlocked;    /* could not take the lock (read-only keystore) */
 };
+
+/* certs/<alias>.attest (enroll.c writes it with the certificate): key=value
+ * lines; a record without its AK handle is shown as unreadable */
+static void read_attest(struct hwe_keystore *ks, const char *alias, struct info *in)
+{
+	static const struct { const char *key; size_t off, len; } f[] = {
+		{ "ak-handle", offsetof(struct info, ak_handle), sizeof(((struct info *)0)->ak_handle) },
+		{ "ak-subject", offsetof(struct info, ak_subject), sizeof(((struct info *)0)->ak_subject) },
+		{ "ak-issuer", offsetof(struct info, ak_issuer), sizeof(((struct info *)0)->ak_issuer) },
+		{ "ak-sha256", offsetof(struct info, ak_sha256), sizeof(((struct info *)0)->ak_sha256) },
+		{ "qualifying-data", offsetof(struct info, att_binding), sizeof(((struct info *)0)->att_binding) },
+	};
+	unsigned char *blob = NULL;
+	size_t len = 0, i;
+	char name[128], *text, *line, *save = NULL;
+
+	snprintf(name, sizeof(name), "%s%s", alias, HWE_ATTEST_SUFFIX);
+	if (!hwe_keystore_exists(ks, "certs", name))
+		return;
+	in->attested = -1;
+	if (hwe_keystore_read(ks, "certs", name, &blob, &len) != HWE_OK || !(text = OPENSSL_strndup((char *)blob, len))) {
+		hwe_err_clear();
+		OPENSSL_free(blob);
+		return;
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+
+		if (*line == '#' || !eq)
+			continue;
+		*eq = '\0';
+		for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+			if (strcmp(line, f[i].key) == 0)
+				snprintf((char *)in + f[i].off, f[i].len, "%s", eq + 1);
+	}
+	if (in->ak_handle[0])
+		in->attested = 1;
+	OPENSSL_free(text);
+	OPENSSL_free(blob);
+}
 
 static int gather(struct hwe_keystore *ks, const char *alias, struct info *in)
 {
@@ -97,6 +142,7 @@ static int gather(struct hwe_keystore *ks, const char *alias, struct info *in)
 		}
 		hwe_err_clear();
 	}
+	read_attest(ks, alias, in);
 	if (in->be) {
 		snprintf(name, sizeof(name), "%s.pending%s", alias, in->be->ext);
 		in->pending = hwe_keystore_exists(ks, "req", name);
@@ -189,6 +235,21 @@ static void print_info(const struct info *in, int json, int first)
 		} else {
 			printf(",\"profile\":null");
 		}
+		if (in->attested > 0) {
+			printf(",\"attestation\":{\"ak_handle\":");
+			hwe_json_str(in->ak_handle);
+			printf(",\"ak_subject\":");
+			hwe_json_str(in->ak_subject);
+			printf(",\"ak_issuer\":");
+			hwe_json_str(in->ak_issuer);
+			printf(",\"ak_sha256\":");
+			hwe_json_str(in->ak_sha256);
+			printf(",\"qualifying_data\":");
+			hwe_json_str(in->att_binding);
+			printf("}");
+		} else {
+			printf(",\"attestation\":%s", in->attested < 0 ? "\"unreadable\"" : "null");
+		}
 		printf("}");
 	} else {
 		printf("alias:      %s\n", in->alias);
@@ -220,6 +281,13 @@ static void print_info(const struct info *in, int json, int first)
 		} else if (in->cert) {
 			printf("profile:    none (renew needs options: hwenroll renew --key-alias %s --uri URL --save)\n", in->alias);
 		}
+		if (in->attested > 0)
+			printf("attested:   yes, by the AK %s (%s, issued by %s, SHA-256 %.16s...), bound to %s\n",
+			       in->ak_handle, in->ak_subject, in->ak_issuer, in->ak_sha256, in->att_binding);
+		else if (in->attested < 0)
+			printf("attested:   record certs/%s%s unreadable\n", in->alias, HWE_ATTEST_SUFFIX);
+		else if (in->be)
+			printf("attested:   no\n");
 		printf("\n");
 	}
 	OPENSSL_free(serial);

@@ -6,7 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include <openssl/pem.h>
+
+#include "attest.h"
 #include "hwenroll.h"
 #include "log.h"
 #include "rc.h"
@@ -19,13 +23,20 @@ static const struct hwe_tss2 *tss;
 
 static const struct hwe_usage tpm_usage = {
 	"tpm",
-	"tpm [--tcti STR] [--tpm-parent HANDLE] [--create-parent] [--json]",
-	"Check the TPM: reachable, manufacturer and firmware, lockout, persistent parent key.",
+	"tpm [--tcti STR] [--tpm-parent HANDLE] [--create-parent] [--create-ak [--algorithm ECC|RSA]] "
+	"[--ak-handle HANDLE] [--ak-cert FILE|nv:INDEX] [--ak-csr] [--json]",
+	"Check the TPM: reachable, manufacturer and firmware, lockout, persistent parent key, attestation key.",
 	"  --tcti STR          how to reach the TPM (HWENROLL_TCTI, TPM2OPENSSL_TCTI,\n"
 	"                      default device:/dev/tpmrm0)\n"
 	"  --tpm-parent HANDLE persistent parent key to check (default 0x81000001)\n"
 	"  --create-parent     create the parent (ECC P-256 storage key under the owner\n"
 	"                      hierarchy, empty owner authorization) if it is missing\n"
+	"  --create-ak         create the attestation key (AK: restricted signing key, owner\n"
+	"                      hierarchy) if it is missing; --algorithm ECC (P-256, default) or RSA (2048)\n"
+	"  --ak-handle HANDLE  persistent attestation key (default 0x81000100; a manufacturer's IAK)\n"
+	"  --ak-cert FILE|nv:INDEX  the AK's certificate (first) and chain: PEM file or DER in an NV index;\n"
+	"                      checked against the AK\n"
+	"  --ak-csr            print a CSR for the AK, signed by the AK, instead of the report\n"
 	"  --json              machine-readable output\n",
 };
 
@@ -45,6 +56,9 @@ struct tpm_info {
 	int parent_usable;
 	int parent_created;
 	char parent_desc[96];
+	/* attestation key */
+	struct hwe_ak_info ak;
+	char ak_cert[256];      /* the --ak-cert subject, or "" */
 };
 
 static void put4(char *dst, uint32_t v)
@@ -298,7 +312,15 @@ static void print_info(const char *tcti, const struct tpm_info *ti, int json)
 		printf("  \"parent_present\": %s,\n", ti->parent_present ? "true" : "false");
 		printf("  \"parent_usable\": %s,\n", ti->parent_usable ? "true" : "false");
 		printf("  \"parent_created\": %s,\n", ti->parent_created ? "true" : "false");
-		json_str("parent_description", ti->parent_desc, 0);
+		json_str("parent_description", ti->parent_desc, 1);
+		snprintf(handle, sizeof(handle), "0x%08x", ti->ak.handle);
+		json_str("ak", handle, 1);
+		printf("  \"ak_present\": %s,\n", ti->ak.present ? "true" : "false");
+		printf("  \"ak_usable\": %s,\n", ti->ak.usable ? "true" : "false");
+		printf("  \"ak_created\": %s,\n", ti->ak.created ? "true" : "false");
+		if (ti->ak_cert[0])
+			json_str("ak_certificate", ti->ak_cert, 1);
+		json_str("ak_description", ti->ak.desc, 0);
 		printf("}\n");
 		return;
 	}
@@ -312,6 +334,63 @@ static void print_info(const char *tcti, const struct tpm_info *ti, int json)
 	       ti->lockout_recovery);
 	printf("%-14s %s: %s%s\n", "parent", handle, ti->parent_desc,
 	       ti->parent_created ? " (created now)" : "");
+	printf("%-14s 0x%08x: %s%s\n", "attestation", ti->ak.handle, ti->ak.desc,
+	       ti->ak.created ? " (created now)" : "");
+	if (ti->ak_cert[0])
+		printf("%-14s %s\n", "ak certificate", ti->ak_cert);
+}
+
+/* --create-ak, --ak-cert, --ak-csr: the attestation key's part */
+static int do_ak(struct hwe_tpm *tp, const struct hwe_opts *o, struct tpm_info *ti, X509_REQ **csr)
+{
+	int ret, rsa = 0;
+
+	if ((ret = hwe_ak_read(tp, ti->ak.handle, &ti->ak)))
+		return ret;
+	if (o->given & HWE_OPTBIT(HWE_OPT_CREATE_AK)) {
+		const char *a = o->val[HWE_OPT_ALGORITHM];
+
+		if (a && strcasecmp(a, "RSA") == 0)
+			rsa = 1;
+		else if (a && strcasecmp(a, "ECC") != 0 && strcasecmp(a, "EC") != 0)
+			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+				       "unknown --algorithm '%s' for the attestation key (expected ECC or RSA)", a);
+		if (!ti->ak.present) {
+			uint32_t h = ti->ak.handle;
+
+			if ((ret = hwe_ak_create(tp, h, rsa)) || (ret = hwe_ak_read(tp, h, &ti->ak)))
+				return ret;
+			ti->ak.created = 1;
+		} else if (ti->ak.usable) {
+			hwe_info("tpm: the attestation key 0x%08x exists: reusing it", ti->ak.handle);
+		}
+	}
+	if (ti->ak.present && !ti->ak.usable) {
+		hwe_err(HWE_EXIT_KEY, HWE_ERR_TPM, "the key at 0x%08x is not an attestation key (%s)",
+			ti->ak.handle, ti->ak.desc);
+		hwe_err_hint("pass --ak-handle with the handle of a restricted signing key, "
+			     "or free the handle (tpm2_evictcontrol) and run --create-ak");
+		return HWE_EXIT_KEY;
+	}
+	if (!ti->ak.present && (o->val[HWE_OPT_AK_CERT] || (o->given & HWE_OPTBIT(HWE_OPT_AK_CSR)))) {
+		hwe_err(HWE_EXIT_KEY, HWE_ERR_TPM, "the attestation key 0x%08x does not exist", ti->ak.handle);
+		hwe_err_hint("create it with 'hwenroll tpm --create-ak --ak-handle 0x%08x'", ti->ak.handle);
+		return HWE_EXIT_KEY;
+	}
+	if (o->val[HWE_OPT_AK_CERT]) {
+		STACK_OF(X509) *sk = NULL;
+		char subj[200];
+
+		if ((ret = hwe_ak_certs(tp, o->val[HWE_OPT_AK_CERT], &ti->ak, &sk)))
+			return ret;
+		X509_NAME_oneline(X509_get_subject_name(sk_X509_value(sk, 0)), subj, sizeof(subj));
+		snprintf(ti->ak_cert, sizeof(ti->ak_cert), "%s (%d certificate%s, matches the AK)", subj,
+			 sk_X509_num(sk), sk_X509_num(sk) == 1 ? "" : "s");
+		sk_X509_pop_free(sk, X509_free);
+	}
+	if (o->given & HWE_OPTBIT(HWE_OPT_AK_CSR))
+		return hwe_ak_csr(tp, &ti->ak, csr);
+	return HWE_OK;
 }
 
 int cmd_tpm(int argc, char **argv, struct hwe_ctx *ctx)
@@ -319,15 +398,17 @@ int cmd_tpm(int argc, char **argv, struct hwe_ctx *ctx)
 	struct hwe_opts o;
 	struct hwe_key_opts ko;
 	struct tpm_info ti;
-	TSS2_TCTI_CONTEXT *tcti = NULL;
+	struct hwe_tpm *tp = NULL;
 	ESYS_CONTEXT *esys = NULL;
+	X509_REQ *csr = NULL;
 	char *pin = NULL;
-	TSS2_RC rc;
 	int ret;
 
 	ret = hwe_opts_parse(argc, argv, ctx,
 			     HWE_OPTBIT(HWE_OPT_TCTI) | HWE_OPTBIT(HWE_OPT_TPM_PARENT) |
-			     HWE_OPTBIT(HWE_OPT_CREATE_PARENT) | HWE_OPTBIT(HWE_OPT_JSON),
+			     HWE_OPTBIT(HWE_OPT_CREATE_PARENT) | HWE_OPTBIT(HWE_OPT_JSON) |
+			     HWE_OPTBIT(HWE_OPT_CREATE_AK) | HWE_OPTBIT(HWE_OPT_AK_HANDLE) |
+			     HWE_OPTBIT(HWE_OPT_AK_CERT) | HWE_OPTBIT(HWE_OPT_AK_CSR) | HWE_OPTBIT(HWE_OPT_ALGORITHM),
 			     &tpm_usage, &o);
 	if (ret < 0)
 		return HWE_OK;
@@ -339,28 +420,28 @@ int cmd_tpm(int argc, char **argv, struct hwe_ctx *ctx)
 		goto out;
 	memset(&ti, 0, sizeof(ti));
 	ti.parent = ko.tpm_parent ? ko.tpm_parent : DEFAULT_PARENT;
-	if (!hwe_log_enabled(HWE_LOG_DEBUG))
-		setenv("TSS2_LOG", "all+NONE", 0);
-	if ((ret = hwe_tpm2_tcti_check(ko.tcti)))
+	ti.ak.handle = HWE_AK_DEFAULT_HANDLE;
+	if (o.val[HWE_OPT_AK_HANDLE] && (ret = hwe_opts_handle(o.val[HWE_OPT_AK_HANDLE], "ak-handle", &ti.ak.handle)))
 		goto out;
-	if ((ret = hwe_tss2_load(&tss)))
-		goto out;
-	ret = HWE_EXIT_KEY;
-	rc = tss->Tss2_TctiLdr_Initialize(ko.tcti, &tcti);
-	if (rc) {
-		ret = tss_fail(rc, "cannot open the TCTI", ko.tcti);
+	if ((o.given & HWE_OPTBIT(HWE_OPT_ALGORITHM)) && !(o.given & HWE_OPTBIT(HWE_OPT_CREATE_AK))) {
+		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "--algorithm is for --create-ak");
 		goto out;
 	}
-	rc = tss->Esys_Initialize(&esys, tcti, NULL);
-	if (rc) {
-		ret = tss_fail(rc, "cannot initialize the TPM connection", ko.tcti);
+	if ((ret = hwe_tss2_load(&tss)) || (ret = hwe_tpm_open(ko.tcti, &tp)))
 		goto out;
-	}
+	esys = hwe_tpm_esys(tp);
 	if ((ret = read_properties(esys, ko.tcti, &ti)) || (ret = check_parent(esys, ko.tcti, &ti)))
 		goto out;
 	if ((o.given & HWE_OPTBIT(HWE_OPT_CREATE_PARENT)) && !ti.parent_present) {
 		if ((ret = create_parent(esys, ko.tcti, &ti)) || (ret = check_parent(esys, ko.tcti, &ti)))
 			goto out;
+	}
+	if ((ret = do_ak(tp, &o, &ti, &csr)))
+		goto out;
+	if (csr) {
+		ret = PEM_write_X509_REQ(stdout, csr) ? HWE_OK :
+		      hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "cannot write the CSR");
+		goto out;
 	}
 	print_info(ko.tcti, &ti, (o.given & HWE_OPTBIT(HWE_OPT_JSON)) != 0);
 	if (!ti.parent_present) {
@@ -382,10 +463,9 @@ int cmd_tpm(int argc, char **argv, struct hwe_ctx *ctx)
 		ret = HWE_OK;
 	}
 out:
-	if (esys)
-		tss->Esys_Finalize(&esys);
-	if (tcti)
-		tss->Tss2_TctiLdr_Finalize(&tcti);
+	hwe_tpm_close(tp);
+	X509_REQ_free(csr);
+	EVP_PKEY_free(ti.ak.pub);
 	hwe_secret_free(pin);
 	return ret;
 }

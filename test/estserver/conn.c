@@ -80,7 +80,7 @@ int conn_tls_policy(const struct est_server *srv, SSL_CTX *ctx)
 	}
 	/* tls-unique names the latest handshake: none after the first (OpenSSL
 	 * 3.0 already refuses client-initiated renegotiation by default) */
-	if (srv->require_pop)
+	if (srv->require_pop || srv->require_attestation)
 		SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
 	/* ours: what the server signs with; client: what CertificateRequest
 	 * offers and the client's CertificateVerify must use */
@@ -206,14 +206,16 @@ static void log_request(struct est_conn *c, const struct http_req *rq, int statu
 	sanitize(user, sizeof(user), rq ? rq->user : NULL);
 	pthread_mutex_lock(&srv->lock);
 	fprintf(srv->log, "%ld conn=%lu req=%lu tls=%s %s %s %d client=%s user=%s proto=%s group=%s"
-		"%s%s%s%s\n",
+		"%s%s%s%s%s%s\n",
 		(long)time(NULL), c->number, c->requests,
 		SSL_session_reused(c->ssl) ? "resumed" : "new",
 		method, path, status, client, user, c->tls_proto, c->tls_group,
 		srv->require_pop ? " pop=" : "",
 		srv->require_pop ? (rq && rq->pop ? rq->pop : "-") : "",
 		srv->enforce_csrattrs ? " attrs=" : "",
-		srv->enforce_csrattrs ? (rq && rq->attrs ? rq->attrs : "-") : "");
+		srv->enforce_csrattrs ? (rq && rq->attrs ? rq->attrs : "-") : "",
+		srv->require_attestation ? " attest=" : "",
+		srv->require_attestation ? (rq && rq->attest ? rq->attest : "-") : "");
 	fflush(srv->log);
 	pthread_mutex_unlock(&srv->lock);
 }

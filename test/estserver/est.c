@@ -405,6 +405,14 @@ static void do_enroll(struct est_conn *c, struct http_req *rq, struct http_resp 
 	}
 	if (!strict_checks(c, rq, rs, req))
 		goto out;
+	if (srv->require_attestation) {
+		char why[512];
+
+		if (!attest_check(c, req, why, sizeof(why), &rq->attest)) {
+			resp_text(rs, 403, "attestation refused: %s", why);
+			goto out;
+		}
+	}
 	if (reenroll) {
 		if (X509_NAME_cmp(X509_REQ_get_subject_name(req),
 				  X509_get_subject_name(c->client_cert)) != 0) {
@@ -424,7 +432,7 @@ static void do_enroll(struct est_conn *c, struct http_req *rq, struct http_resp 
 	if (fault == FAULT_SUBJECT_CHANGE && !reenroll)
 		fault = FAULT_NONE;
 	pthread_mutex_lock(&srv->lock);
-	certs[0] = pki_issue(srv, req, fault);
+	certs[0] = pki_issue(srv, req, fault, rq->attest && strcmp(rq->attest, "ok") == 0);
 	pthread_mutex_unlock(&srv->lock);
 	if (!certs[0]) {
 		resp_text(rs, 500, "issuance failed");

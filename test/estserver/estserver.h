@@ -73,6 +73,8 @@ struct est_server {
 	struct csrattrs *csrattrs;	/* csrattrs_der parsed (csrattrs.c) */
 	int enforce_csrattrs;		/* --enforce-csrattrs */
 	int require_pop;		/* --require-pop */
+	int require_attestation;	/* --require-attestation */
+	X509_STORE *attest_store;	/* --attestation-ca: trusts only the AK's CA */
 	char *bearer;			/* --bearer / --bearer-file token, or NULL */
 	int b64_oneline;		/* base64 bodies without line breaks */
 	enum est_fault fault;
@@ -128,6 +130,7 @@ struct http_req {
 	char user[128];			/* authenticated user name for the log, or "" */
 	const char *pop;		/* log pop=: "ok", "bad" or NULL ("-", not checked) */
 	const char *attrs;		/* log attrs=: "ok", "missing" or NULL ("-") */
+	const char *attest;		/* log attest=: "ok" or the refusal's word, NULL ("-") */
 };
 
 /* A response under construction. */
@@ -147,7 +150,7 @@ struct http_resp {
 int pki_setup(struct est_server *srv);
 int pki_bootstrap(struct est_server *srv, const char *name);
 int pki_key_hash(X509_REQ *req, unsigned char out[32]);
-X509 *pki_issue(struct est_server *srv, X509_REQ *req, enum est_fault fault);
+X509 *pki_issue(struct est_server *srv, X509_REQ *req, enum est_fault fault, int attested);
 int pki_certs_only(X509 **certs, int n, unsigned char **der, size_t *len);
 int pki_verify_client(struct est_server *srv, SSL *ssl, X509 **cert_out);
 int pki_san_equal(X509_REQ *req, X509 *cert);
@@ -163,7 +166,14 @@ void csrattrs_free(struct csrattrs *ca);
 int csrattrs_enforce(const struct csrattrs *ca, X509_REQ *req, char **text);
 
 /* pop.c */
+#define POP_BINDING_MAX 64
 int pop_check(struct est_conn *c, X509_REQ *req, char *msg, size_t msglen);
+int pop_binding(SSL *ssl, unsigned char *out, size_t *len, const char **type);
+
+/* attest.c */
+#define ATTEST_POLICY_OID "1.3.6.1.4.1.32473.1.13.1"
+int attest_load_ca(struct est_server *srv, const char *file, char *err, size_t errlen);
+int attest_check(struct est_conn *c, X509_REQ *req, char *msg, size_t msglen, const char **logword);
 
 /* est.c */
 int est_b64token(const char *s);

@@ -10,6 +10,7 @@ test_estserver_hwe_estserver_SOURCES = \
 	test/estserver/csrattrs-int.h \
 	test/estserver/csrtmpl.c \
 	test/estserver/pop.c \
+	test/estserver/attest.c \
 	test/estserver/pki.c
 test_estserver_hwe_estserver_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 test_estserver_hwe_estserver_LDADD = $(CRYPTO_LIBS) $(PTHREAD_LIBS)

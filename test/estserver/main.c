@@ -14,7 +14,7 @@
  * TLS side as far as a FIPS-mode server does.  It appends one line per
  * request to DIR/requests.log:
  *
- *   <unix-time> conn=N req=N tls=new|resumed METHOD PATH STATUS client=SUBJ|- user=U|- proto=V group=G|-[ pop=P][ attrs=A]
+ *   <unix-time> conn=N req=N tls=new|resumed METHOD PATH STATUS client=SUBJ|- user=U|- proto=V group=G|-[ pop=P][ attrs=A][ attest=W]
  *
  * e.g. "1767225600 conn=3 req=1 tls=new GET /.well-known/est/cacerts 200
  * client=- user=- proto=TLSv1.3 group=P-256" (one line).  SUBJ is the client
@@ -26,7 +26,10 @@
  * --require-pop does " pop=P" follow (ok: the CSR's challengePassword holds
  * the channel binding, bad: it does not, -: not checked, e.g. a 401 or a
  * GET), only with --enforce-csrattrs " attrs=A" (ok, missing: the CSR lacks
- * an item of /csrattrs, -: not checked); without these switches the line
+ * an item of /csrattrs, -: not checked), only with --require-attestation
+ * " attest=W" (ok, or the refusal's word: none, malformed, untrusted-ak,
+ * bad-signature, not-certify, name-mismatch, other-key, duplicable,
+ * replayed; -: not checked, see attest.c); without these switches the line
  * ends in group=G as before.  New fields go at the end.
  * Spaces and control characters in any field become '_'; a stalled request
  * logs status 0.  A refused handshake logs no request line, only
@@ -118,6 +121,15 @@ static const char usage_text[] =
 "                          TLS 1.2 tls-unique (RFC 5929; extended master secret\n"
 "                          required), TLS 1.3 tls-exporter (RFC 9266: 32 bytes,\n"
 "                          label EXPORTER-Channel-Binding, no context = empty one)\n"
+"  --require-attestation   /simpleenroll and /simplereenroll answer 403\n"
+"                          \"attestation refused: REASON\" unless the CSR carries TPM\n"
+"                          key attestation (draft-ietf-lamps-csr-attestation,\n"
+"                          tcg-attest-tpm-certify) by an AK certified by\n"
+"                          --attestation-ca, for the CSR's key, fixedTPM,\n"
+"                          fixedParent, sensitiveDataOrigin, with qualifyingData =\n"
+"                          SHA-256 of this connection's channel binding; the\n"
+"                          certificate then gets the policy 1.3.6.1.4.1.32473.1.13.1\n"
+"  --attestation-ca FILE   PEM CA certificate(s) the AK certificates must chain to\n"
 "  --bearer TOKEN          /simpleenroll and /simplereenroll require\n"
 "                          \"Authorization: Bearer TOKEN\" (RFC 6750): 401 with\n"
 "                          WWW-Authenticate: Bearer realm=\"hwe-est\" without it,\n"
@@ -318,7 +330,7 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 	enum { O_DIR = 256, O_PORT, O_USER, O_PASSFILE, O_AUTH, O_REQCC, O_PENDING,
 	       O_RETRY, O_SEPTLS, O_DAYS, O_KEYTYPE, O_CHAIN, O_BOOT, O_TLSMAX,
 	       O_TLSMIN, O_GROUPS, O_SIGALGS, O_FAULT, O_FAULTOP, O_CSREMPTY, O_ONELINE,
-	       O_CSRATTRS, O_ENFORCE, O_POP, O_BEARER, O_BEARERFILE, O_SECS, O_HELP };
+	       O_CSRATTRS, O_ENFORCE, O_POP, O_BEARER, O_BEARERFILE, O_SECS, O_ATTEST, O_ATTESTCA, O_HELP };
 	static const struct option longopts[] = {
 		{ "dir", required_argument, NULL, O_DIR },
 		{ "port", required_argument, NULL, O_PORT },
@@ -345,12 +357,15 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 		{ "csrattrs", required_argument, NULL, O_CSRATTRS },
 		{ "enforce-csrattrs", no_argument, NULL, O_ENFORCE },
 		{ "require-pop", no_argument, NULL, O_POP },
+		{ "require-attestation", no_argument, NULL, O_ATTEST },
+		{ "attestation-ca", required_argument, NULL, O_ATTESTCA },
 		{ "bearer", required_argument, NULL, O_BEARER },
 		{ "bearer-file", required_argument, NULL, O_BEARERFILE },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *pass_file = NULL, *csrattrs = NULL, *bearer = NULL, *bearer_file = NULL;
+	const char *attest_ca = NULL;
 	char err[512];
 	int ch, auth_given = 0;
 
@@ -403,6 +418,8 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 		case O_CSRATTRS: csrattrs = optarg; break;
 		case O_ENFORCE: srv->enforce_csrattrs = 1; break;
 		case O_POP: srv->require_pop = 1; break;
+		case O_ATTEST: srv->require_attestation = 1; break;
+		case O_ATTESTCA: attest_ca = optarg; break;
 		case O_BEARER: bearer = optarg; break;
 		case O_BEARERFILE: bearer_file = optarg; break;
 		case O_HELP: fputs(usage_text, stdout); exit(0);
@@ -422,6 +439,10 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 	if ((bearer || bearer_file) && (srv->user || pass_file || auth_given))
 		usage_error("%s %s", bearer ? "--bearer" : "--bearer-file",
 			    "cannot be combined with --user/--pass-file/--auth (one HTTP auth scheme)");
+	if (!!srv->require_attestation != !!attest_ca)
+		usage_error("%s", "--require-attestation and --attestation-ca go together");
+	if (attest_ca && !attest_load_ca(srv, attest_ca, err, sizeof(err)))
+		usage_error("%s", err);
 	check_tls_policy(srv);
 	if (!csrattrs_load(srv, csrattrs, err, sizeof(err)))
 		usage_error("invalid --csrattrs '%s': %s", csrattrs ? csrattrs : "(built-in)", err);
@@ -614,6 +635,7 @@ int main(int argc, char **argv)
 	free(srv.csrattrs_der);
 	SSL_CTX_free(srv.ssl_ctx);
 	X509_STORE_free(srv.client_store);
+	X509_STORE_free(srv.attest_store);
 	X509_free(srv.ca_cert);
 	EVP_PKEY_free(srv.ca_key);
 	X509_free(srv.other_cert);

@@ -30,6 +30,21 @@ static EVP_PKEY *gen_key(int rsa)
 	return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 }
 
+/* certificatePolicies with one policy OID, no qualifiers */
+static int add_policy(X509 *cert, const char *oid)
+{
+	CERTIFICATEPOLICIES *cp = CERTIFICATEPOLICIES_new();
+	POLICYINFO *pi = POLICYINFO_new();
+	int ok = cp && pi && (pi->policyid = OBJ_txt2obj(oid, 1)) != NULL && sk_POLICYINFO_push(cp, pi);
+
+	if (ok)
+		pi = NULL;
+	ok = ok && X509_add1_ext_i2d(cert, NID_certificate_policies, cp, 0, X509V3_ADD_DEFAULT) == 1;
+	POLICYINFO_free(pi);
+	CERTIFICATEPOLICIES_free(cp);
+	return ok;
+}
+
 static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 {
 	X509V3_CTX v3;
@@ -368,7 +383,7 @@ static int copy_request_exts(X509 *cert, X509_REQ *req)
 
 /* Issue a certificate for req, signed by the EST CA (or as fault says;
  * the caller passes FAULT_NONE where the fault does not apply). */
-X509 *pki_issue(struct est_server *srv, X509_REQ *req, enum est_fault fault)
+X509 *pki_issue(struct est_server *srv, X509_REQ *req, enum est_fault fault, int attested)
 {
 	X509 *issuer = srv->ca_cert, *cert = NULL;
 	EVP_PKEY *issuer_key = srv->ca_key, *pub = NULL, *fresh = NULL;
@@ -412,6 +427,8 @@ X509 *pki_issue(struct est_server *srv, X509_REQ *req, enum est_fault fault)
 	if (!X509_set_subject_name(cert, subj) ||
 	    !X509_set_issuer_name(cert, X509_get_subject_name(issuer)) ||
 	    !copy_request_exts(cert, req) ||
+	    /* the key was attested in hardware (attest.c) */
+	    (attested && !add_policy(cert, ATTEST_POLICY_OID)) ||
 	    !add_ext(cert, issuer, NID_subject_key_identifier, "hash") ||
 	    !add_ext(cert, issuer, NID_authority_key_identifier, "keyid:always") ||
 	    !X509_sign(cert, issuer_key, EVP_sha256()))

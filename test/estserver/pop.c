@@ -40,10 +40,11 @@
 #include "estserver.h"
 
 #define EXPORTER_LABEL "EXPORTER-Channel-Binding"
-#define BINDING_MAX 64
+#define BINDING_MAX POP_BINDING_MAX
 
-/* The connection's binding in out (*len bytes); its name in *type. */
-static int channel_binding(SSL *ssl, unsigned char *out, size_t *len, const char **type)
+/* The connection's binding in out (*len bytes, out has BINDING_MAX); its
+ * name in *type.  attest.c uses it for the attestation's qualifyingData. */
+int pop_binding(SSL *ssl, unsigned char *out, size_t *len, const char **type)
 {
 	if (SSL_version(ssl) >= TLS1_3_VERSION) {
 		*type = "tls-exporter";
@@ -96,7 +97,7 @@ int pop_check(struct est_conn *c, X509_REQ *req, char *msg, size_t msglen)
 	int idx, ret = 0;
 
 	msg[0] = '\0';
-	if (!channel_binding(c->ssl, bind, &blen, &type)) {
+	if (!pop_binding(c->ssl, bind, &blen, &type)) {
 		snprintf(msg, msglen, "proof-of-possession failed: cannot compute the TLS "
 			 "channel binding (%s)", type);
 		ret = -1;

@@ -27,6 +27,9 @@ INTEGRATION_TESTS = \
 	test/integration/tpm2_key_probe.sh \
 	test/integration/tpm2_key_errors.sh \
 	test/integration/tpm2_tpm_check.sh \
+	test/integration/tpm2_attest_ak.sh \
+	test/integration/tpm2_attest_enroll.sh \
+	test/integration/tpm2_attest_refusals.sh \
 	test/integration/tpm2_enroll_reenroll.sh \
 	test/integration/tpm2_certificate_est.sh \
 	test/integration/pkcs11_tpmtoken_enroll.sh \
@@ -44,4 +47,5 @@ PLAIN_ONLY_TESTS = test/integration/tpm2_tls_clientauth.sh \
 TESTS += $(INTEGRATION_TESTS) $(PLAIN_ONLY_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) $(PLAIN_ONLY_TESTS) test/integration/lib.sh test/integration/lib-interop.sh \
 	test/integration/lib-kill9.sh test/integration/lib-strict.sh test/integration/lib-proxy.sh \
+	test/integration/lib-attest.sh test/integration/attest-evidence.py \
 	test/integration/https-proxy.py test/valgrind.supp test/integration/cacerts-srv.py
