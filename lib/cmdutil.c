@@ -324,14 +324,9 @@ int hwe_cmd_backend_pick(const struct hwe_opts *o, const struct hwe_keystore *ks
 		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
 			       "unknown key backend '%s' (expected software, tpm2 or pkcs11)", name);
 	if (ks && alias) {
-		ret = hwe_keystore_find_key(ks, alias, &have);
-		if (ret == HWE_OK) {
-			*existing = 1;
-		} else if (hwe_err_status() == HWE_ERR_KEYSTORE_NO_ALIAS) {
-			hwe_err_clear();
-		} else {
+		if ((ret = hwe_keystore_find_key_opt(ks, alias, &have)))
 			return ret;
-		}
+		*existing = have != NULL;
 	}
 	if (have && want && have != want)
 		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
@@ -373,8 +368,8 @@ int hwe_cmd_load_key(const struct hwe_keystore *ks, const char *alias,
 	return ret;
 }
 
-int hwe_cmd_load_cert(const struct hwe_keystore *ks, const char *alias, X509 **cert,
-		      STACK_OF(X509) **chain)
+static int load_cert(const struct hwe_keystore *ks, const char *alias, int optional, X509 **cert,
+		     STACK_OF(X509) **chain)
 {
 	int ret = HWE_EXIT_KEYSTORE;
 	unsigned char *data = NULL;
@@ -390,12 +385,14 @@ int hwe_cmd_load_cert(const struct hwe_keystore *ks, const char *alias, X509 **c
 		goto out;
 	}
 	snprintf(name, n, "%s.pem", alias);
-	if ((ret = hwe_keystore_read(ks, "certs", name, &data, &len))) {
+	if ((ret = (optional ? hwe_keystore_read_opt : hwe_keystore_read)(ks, "certs", name, &data, &len))) {
 		if (hwe_err_status() == HWE_ERR_KEYSTORE_NO_ALIAS)
 			hwe_err_hint("enroll alias '%s' first: hwenroll enroll --key-alias %s ...",
 				     alias, alias);
 		goto out;
 	}
+	if (!data)
+		goto out; /* optional and absent: HWE_OK, *cert NULL */
 	bio = BIO_new_mem_buf(data, (int)len);
 	*cert = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
 	if (!*cert) {
@@ -408,16 +405,15 @@ int hwe_cmd_load_cert(const struct hwe_keystore *ks, const char *alias, X509 **c
 	OPENSSL_free(data);
 	data = NULL;
 	snprintf(name, n, "%s-chain.pem", alias);
-	if (hwe_keystore_read(ks, "certs", name, &data, &len) == HWE_OK) {
+	/* the chain file may be absent; one we must not read (mode, owner,
+	 * symlink) is an error */
+	if ((ret = hwe_keystore_read_opt(ks, "certs", name, &data, &len)))
+		goto out;
+	if (data) {
 		bio = BIO_new_mem_buf(data, (int)len);
 		while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)))
 			sk_X509_push(*chain, x);
 		ERR_clear_error();
-	} else if (hwe_err_status() == HWE_ERR_KEYSTORE_NO_ALIAS) {
-		hwe_err_clear(); /* no chain file */
-	} else {
-		ret = hwe_err_code(); /* one we must not read (mode, owner, symlink) */
-		goto out;
 	}
 	ret = HWE_OK;
 out:
@@ -431,6 +427,18 @@ out:
 	OPENSSL_free(data);
 	free(name);
 	return ret;
+}
+
+int hwe_cmd_load_cert(const struct hwe_keystore *ks, const char *alias, X509 **cert,
+		      STACK_OF(X509) **chain)
+{
+	return load_cert(ks, alias, 0, cert, chain);
+}
+
+int hwe_cmd_load_cert_opt(const struct hwe_keystore *ks, const char *alias, X509 **cert,
+			  STACK_OF(X509) **chain)
+{
+	return load_cert(ks, alias, 1, cert, chain);
 }
 
 void hwe_json_str(const char *s)

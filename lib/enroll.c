@@ -736,26 +736,14 @@ int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_e
 		hwe_err_hint(j.pop ? "the server checked the proof-of-possession and rejected it: a TLS-terminating proxy or load balancer in between changes the channel binding; connect to the EST server itself" :
 			     "the server requires proof-of-possession: leave out --no-pop (or pop-policy=never), or pass --pop");
 	if (ret == HWE_EXIT_PENDING) {
-		/* keep the request (and a new key) so the next run resumes it.
-		 * The pending error is set aside while the commit runs, so that
-		 * a failing commit reports its own cause (the first recorded
-		 * error wins), and restored when the commit succeeds. */
-		char msg[512], hint[512];
-		const char *h = hwe_err_hint_text();
-		int r2;
+		/* keep the request (and a new key) so the next run resumes it;
+		 * a failing commit's error goes on top of the pending answer */
+		int r2 = commit(&j, 1);
 
-		snprintf(msg, sizeof(msg), "%s", hwe_err_message());
-		snprintf(hint, sizeof(hint), "%s", h ? h : "");
-		hwe_err_clear();
-		r2 = commit(&j, 1);
-		if (r2 == HWE_OK) {
+		if (r2 == HWE_OK)
 			j.fresh_generated = 0;
-			hwe_err(HWE_EXIT_PENDING, HWE_ERR_EST_PENDING, "%s", msg);
-			if (hint[0])
-				hwe_err_hint("%s", hint);
-		} else {
+		else
 			ret = r2;
-		}
 		goto out;
 	}
 	if (ret)
@@ -771,9 +759,11 @@ int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_e
 		/* read the old key file now: after the commit it holds the new key */
 		char *kn = hwe_cmd_fname(j.alias, j.be->ext);
 
-		if (!kn || hwe_keystore_read(j.ks, "keys", kn, &oldblob, &oldlen) != HWE_OK)
-			hwe_err_clear();
+		ret = kn ? hwe_keystore_read(j.ks, "keys", kn, &oldblob, &oldlen) :
+			   hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 		free(kn);
+		if (ret) /* the key to replace must be readable to be removed */
+			goto out;
 	}
 	if ((ret = commit(&j, 0)))
 		goto out;

@@ -94,8 +94,12 @@ int hwe_deploy_hook(const struct hwe_keystore *ks, const char *alias, const char
 	long long deadline;
 	pid_t pid = -1;
 
-	if (hwe_keystore_find_key(ks, alias, &be) != HWE_OK)
+	/* the key file is named when there is one; the hook runs anyway */
+	if (hwe_keystore_find_key_opt(ks, alias, &be) != HWE_OK) {
+		hwe_debug("deploy hook: no key file named for alias '%s': %s", alias, hwe_err_message());
 		hwe_err_clear();
+		be = NULL;
+	}
 	snprintf(name, sizeof(name), "%s.pem", alias);
 	cert = hwe_keystore_path(ks, "certs", name);
 	snprintf(name, sizeof(name), "%s-chain.pem", alias);

@@ -192,6 +192,9 @@ int hwe_cmd_load_key(const struct hwe_keystore *ks, const char *alias,
 /* Load certs/<alias>.pem (first certificate) and certs/<alias>-chain.pem (may be absent). */
 int hwe_cmd_load_cert(const struct hwe_keystore *ks, const char *alias, X509 **cert,
 		      STACK_OF(X509) **chain);
+/* The same for an alias that may have no certificate: HWE_OK, *cert NULL. */
+int hwe_cmd_load_cert_opt(const struct hwe_keystore *ks, const char *alias, X509 **cert,
+			  STACK_OF(X509) **chain);
 /* The network side of a command: URL, trust anchors from <ks>/ca/,
  * credentials (--estc-pass-file, --estc-pass, EST_PASS; --estc-token-file,
  * EST_TOKEN), the proxy (--proxy, --proxy-user, --proxy-pass-file,

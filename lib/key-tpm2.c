@@ -155,8 +155,11 @@ enum tpm_op {
 	OP_SIGN,          /* a signature with a loaded key */
 };
 
-/* Record a failed TPM operation: name the TCTI and the fix. */
-static int tpm_fail(const struct hwe_key_opts *o, enum tpm_op op, uint32_t handle, const char *what)
+/* Record a failed TPM operation: name the TCTI and the fix.  unusual_key
+ * names a key type the TPM may not implement (RSA 4096, P-521): a failure
+ * with no more specific cause is then reported as that. */
+static int tpm_fail(const struct hwe_key_opts *o, enum tpm_op op, uint32_t handle, const char *what,
+		    const char *unusual_key)
 {
 	const struct hwe_tss2 *tss;
 	char detail[1024];
@@ -207,6 +210,10 @@ static int tpm_fail(const struct hwe_key_opts *o, enum tpm_op op, uint32_t handl
 		hwe_err(HWE_EXIT_KEY, HWE_ERR_TPM, "%s: lost the connection to the TPM at '%s' (%s)",
 			what, o->tcti, detail);
 		hwe_err_hint("check that the TPM (or resource manager) at '%s' is still running", o->tcti);
+	} else if (unusual_key) {
+		hwe_err(HWE_EXIT_KEY, HWE_ERR_KEY_UNSUPPORTED, "the TPM at '%s' does not support %s keys (%s)",
+			o->tcti, unusual_key, *detail ? detail : "no details from the provider");
+		hwe_err_hint("choose ECC P256/P384 or RSA 2048/3072");
 	} else {
 		hwe_err(HWE_EXIT_KEY, HWE_ERR_TPM, "%s on the TPM at '%s': %s", what, o->tcti,
 			*detail ? detail : "no details from the provider");
@@ -221,7 +228,7 @@ static void sign_failed(void)
 
 	memset(&o, 0, sizeof(o));
 	o.tcti = cur_tcti;
-	tpm_fail(&o, OP_SIGN, 0, "the TPM did not sign");
+	tpm_fail(&o, OP_SIGN, 0, "the TPM did not sign", NULL);
 }
 
 static const struct hwe_tpm2_wrap_hooks wrap_hooks = { tpm_begin, sign_failed };
@@ -388,7 +395,7 @@ static int load_handle(const struct hwe_key_opts *o, uint32_t handle, EVP_PKEY *
 	tpm_begin();
 	st = OSSL_STORE_open_ex(uri, NULL, "provider=tpm2", NULL, NULL, NULL, NULL, NULL);
 	if (!st)
-		return tpm_fail(o, OP_HANDLE, handle, "cannot open the persistent TPM key");
+		return tpm_fail(o, OP_HANDLE, handle, "cannot open the persistent TPM key", NULL);
 	while (!*out && (info = OSSL_STORE_load(st)) != NULL) {
 		if (OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY)
 			*out = OSSL_STORE_INFO_get1_PKEY(info);
@@ -399,7 +406,7 @@ static int load_handle(const struct hwe_key_opts *o, uint32_t handle, EVP_PKEY *
 		char msg[80];
 
 		snprintf(msg, sizeof(msg), "cannot use the persistent TPM key 0x%08x", handle);
-		return tpm_fail(o, OP_HANDLE, handle, msg);
+		return tpm_fail(o, OP_HANDLE, handle, msg, NULL);
 	}
 	return HWE_OK;
 }
@@ -440,7 +447,7 @@ static int load_tss2_pem(const struct hwe_key_opts *o, const unsigned char *blob
 	p = der;
 	plen = (size_t)derlen;
 	if (!dc || !OSSL_DECODER_from_data(dc, &p, &plen) || !*out) {
-		ret = tpm_fail(o, OP_UNDER_PARENT, 0, "cannot load the TPM key");
+		ret = tpm_fail(o, OP_UNDER_PARENT, 0, "cannot load the TPM key", NULL);
 		goto out;
 	}
 	ret = HWE_OK;
@@ -533,7 +540,7 @@ static int tpm2_generate(const struct hwe_key_opts *o, const struct hwe_keyspec 
 	tpm_begin();
 	c = EVP_PKEY_CTX_new_from_name(NULL, spec->alg == HWE_ALG_EC ? "EC" : "RSA", "provider=tpm2");
 	if (!c || EVP_PKEY_keygen_init(c) <= 0 || !EVP_PKEY_CTX_set_params(c, params)) {
-		ret = tpm_fail(o, OP_UNDER_PARENT, 0, "cannot start TPM key generation");
+		ret = tpm_fail(o, OP_UNDER_PARENT, 0, "cannot start TPM key generation", NULL);
 		goto out;
 	}
 	hwe_debug("tpm2: generating %s under parent 0x%08x", hwe_keyspec_describe(spec, desc, sizeof(desc)),
@@ -541,17 +548,10 @@ static int tpm2_generate(const struct hwe_key_opts *o, const struct hwe_keyspec 
 	if (EVP_PKEY_generate(c, &tpm) <= 0 || !tpm) {
 		snprintf(msg, sizeof(msg), "TPM key generation (%s) failed",
 			 hwe_keyspec_describe(spec, desc, sizeof(desc)));
-		ret = tpm_fail(o, OP_UNDER_PARENT, 0, msg);
-		if ((spec->alg == HWE_ALG_RSA && spec->bits > 3072) || spec->curve_nid == NID_secp521r1) {
-			/* the usual reason: the TPM does not implement the size */
-			if (!strstr(hwe_err_message(), "parent key") && !strstr(hwe_err_message(), "lockout") &&
-			    !strstr(hwe_err_message(), "memory") && !strstr(hwe_err_message(), "connection")) {
-				hwe_err_clear();
-				hwe_err(HWE_EXIT_KEY, HWE_ERR_KEY_UNSUPPORTED,
-					"the TPM at '%s' does not support %s keys", o->tcti, desc);
-				hwe_err_hint("choose ECC P256/P384 or RSA 2048/3072");
-			}
-		}
+		/* the usual reason for these: the TPM does not implement the size */
+		ret = tpm_fail(o, OP_UNDER_PARENT, 0, msg,
+			       (spec->alg == HWE_ALG_RSA && spec->bits > 3072) || spec->curve_nid == NID_secp521r1 ?
+				       desc : NULL);
 		goto out;
 	}
 	ec = OSSL_ENCODER_CTX_new_for_pkey(tpm, OSSL_KEYMGMT_SELECT_KEYPAIR, "PEM", "PrivateKeyInfo",

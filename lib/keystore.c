@@ -593,8 +593,8 @@ out:
 	return ret;
 }
 
-int hwe_keystore_read(const struct hwe_keystore *ks, const char *sub, const char *name,
-		      unsigned char **data, size_t *len)
+static int ks_read_sub(const struct hwe_keystore *ks, const char *sub, const char *name, int *missing,
+		       unsigned char **data, size_t *len)
 {
 	int s = ks_sub_index(sub);
 
@@ -603,7 +603,21 @@ int hwe_keystore_read(const struct hwe_keystore *ks, const char *sub, const char
 	if (s < 0)
 		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "unknown keystore directory '%s'",
 			       sub ? sub : "");
-	return ks_read(ks, s, name, NULL, data, len);
+	return ks_read(ks, s, name, missing, data, len);
+}
+
+int hwe_keystore_read(const struct hwe_keystore *ks, const char *sub, const char *name,
+		      unsigned char **data, size_t *len)
+{
+	return ks_read_sub(ks, sub, name, NULL, data, len);
+}
+
+int hwe_keystore_read_opt(const struct hwe_keystore *ks, const char *sub, const char *name,
+			  unsigned char **data, size_t *len)
+{
+	int missing;
+
+	return ks_read_sub(ks, sub, name, &missing, data, len);
 }
 
 int hwe_keystore_exists(const struct hwe_keystore *ks, const char *sub, const char *name)
@@ -616,8 +630,8 @@ int hwe_keystore_exists(const struct hwe_keystore *ks, const char *sub, const ch
 	return fstatat(ks->fd[s], name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-int hwe_keystore_find_key(const struct hwe_keystore *ks, const char *alias,
-			  const struct hwe_key_backend **be)
+int hwe_keystore_find_key_opt(const struct hwe_keystore *ks, const char *alias,
+			      const struct hwe_key_backend **be)
 {
 	const struct hwe_key_backend *const *all = hwe_key_backends();
 	const struct hwe_key_backend *found = NULL;
@@ -641,14 +655,22 @@ int hwe_keystore_find_key(const struct hwe_keystore *ks, const char *alias,
 		}
 		found = all[i];
 	}
-	if (!found) {
-		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_NO_ALIAS, "no key for alias '%s' in '%s'",
-			alias, ks_kpath(ks, SUB_KEYS, NULL, p, sizeof(p)));
-		hwe_err_hint("create it with hwenroll keygen --key-alias %s (or enroll)", alias);
-		return HWE_EXIT_KEYSTORE;
-	}
-	*be = found;
+	*be = found; /* NULL: no key file */
 	return HWE_OK;
+}
+
+int hwe_keystore_find_key(const struct hwe_keystore *ks, const char *alias,
+			  const struct hwe_key_backend **be)
+{
+	char p[PATH_MAX];
+	int ret = hwe_keystore_find_key_opt(ks, alias, be);
+
+	if (ret || *be)
+		return ret;
+	hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_NO_ALIAS, "no key for alias '%s' in '%s'", alias,
+		ks_kpath(ks, SUB_KEYS, NULL, p, sizeof(p)));
+	hwe_err_hint("create it with hwenroll keygen --key-alias %s (or enroll)", alias);
+	return HWE_EXIT_KEYSTORE;
 }
 
 /* ---- CA certificates ----------------------------------------------------- */

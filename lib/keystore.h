@@ -84,12 +84,20 @@ int hwe_keystore_recover(struct hwe_keystore *ks, const char *alias);
  * OPENSSL_clear_free(*data, *len) - key files are secret. */
 int hwe_keystore_read(const struct hwe_keystore *ks, const char *sub, const char *name,
 		      unsigned char **data, size_t *len);
+/* The same for a file that may be absent: HWE_OK with *data NULL, *len 0
+ * when it does not exist (nothing recorded); every other failure as above. */
+int hwe_keystore_read_opt(const struct hwe_keystore *ks, const char *sub, const char *name,
+			  unsigned char **data, size_t *len);
 int hwe_keystore_exists(const struct hwe_keystore *ks, const char *sub, const char *name);
 
 /* Which backend holds <alias>: finds keys/<alias><ext> for each backend.
  * Returns HWE_OK and *be, or HWE_EXIT_KEYSTORE/ERR_KEYSTORE_NO_ALIAS. */
 int hwe_keystore_find_key(const struct hwe_keystore *ks, const char *alias,
 			  const struct hwe_key_backend **be);
+/* The same where an alias without a key is an answer, not an error:
+ * HWE_OK with *be NULL (nothing recorded). */
+int hwe_keystore_find_key_opt(const struct hwe_keystore *ks, const char *alias,
+			      const struct hwe_key_backend **be);
 
 /* Every certificate in <ks>/ca/ (PEM, possibly several per file, or DER;
  * files ending .pem .crt .cer .der); an unreadable file is an input error

@@ -141,7 +141,8 @@ out:
 	return ret;
 }
 
-int hwe_profile_load(const struct hwe_keystore *ks, const char *alias, struct hwe_profile **out)
+static int profile_load(const struct hwe_keystore *ks, const char *alias, int optional,
+			struct hwe_profile **out)
 {
 	struct hwe_profile *p = NULL;
 	char name[128], *line, *next, *eq, **nk, **nv;
@@ -151,8 +152,13 @@ int hwe_profile_load(const struct hwe_keystore *ks, const char *alias, struct hw
 	snprintf(name, sizeof(name), "%s%s", alias, HWE_PROFILE_SUFFIX);
 	if (!(p = calloc(1, sizeof(*p))))
 		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
-	if ((ret = hwe_keystore_read(ks, "certs", name, &p->raw, &p->rawlen)))
+	if ((ret = (optional ? hwe_keystore_read_opt : hwe_keystore_read)(ks, "certs", name, &p->raw,
+									 &p->rawlen)))
 		goto out;
+	if (!p->raw) { /* optional and absent */
+		free(p);
+		return HWE_OK;
+	}
 	for (line = (char *)p->raw; line && *line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
@@ -185,6 +191,16 @@ int hwe_profile_load(const struct hwe_keystore *ks, const char *alias, struct hw
 out:
 	hwe_profile_free(p);
 	return ret;
+}
+
+int hwe_profile_load(const struct hwe_keystore *ks, const char *alias, struct hwe_profile **out)
+{
+	return profile_load(ks, alias, 0, out);
+}
+
+int hwe_profile_load_opt(const struct hwe_keystore *ks, const char *alias, struct hwe_profile **out)
+{
+	return profile_load(ks, alias, 1, out);
 }
 
 const char *hwe_profile_get(const struct hwe_profile *p, const char *key)

@@ -21,6 +21,8 @@ int hwe_profile_text(const struct hwe_opts *o, const char *backend, char **text,
 /* Read certs/<alias>.profile.  Absent: HWE_EXIT_KEYSTORE with status
  * ERR_KEYSTORE_NO_ALIAS (the caller decides whether that is an error). */
 int hwe_profile_load(const struct hwe_keystore *ks, const char *alias, struct hwe_profile **out);
+/* The same for an alias that may have no profile: HWE_OK with *out NULL. */
+int hwe_profile_load_opt(const struct hwe_keystore *ks, const char *alias, struct hwe_profile **out);
 const char *hwe_profile_get(const struct hwe_profile *p, const char *key);
 size_t hwe_profile_count(const struct hwe_profile *p);
 void hwe_profile_item(const struct hwe_profile *p, size_t i, const char **key, const char **val);

@@ -63,18 +63,12 @@ int cmd_keygen(int argc, char **argv, struct hwe_ctx *ctx)
 		goto out;
 	if ((ret = hwe_keystore_lock(ks, alias, 30, &lk)))
 		goto out;
-	if (hwe_keystore_find_key(ks, alias, &old_be) == HWE_OK) {
-		if (!o.val[HWE_OPT_FORCE]) {
-			ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
-				      "alias '%s' already has a %s key", alias, old_be->name);
-			hwe_err_hint("use another alias, or --force to replace the key (and drop its certificate)");
-			goto out;
-		}
-	} else if (hwe_err_status() == HWE_ERR_KEYSTORE_NO_ALIAS) {
-		hwe_err_clear();
-		old_be = NULL;
-	} else {
-		ret = hwe_err_code();
+	if ((ret = hwe_keystore_find_key_opt(ks, alias, &old_be)))
+		goto out;
+	if (old_be && !o.val[HWE_OPT_FORCE]) {
+		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "alias '%s' already has a %s key", alias,
+			      old_be->name);
+		hwe_err_hint("use another alias, or --force to replace the key (and drop its certificate)");
 		goto out;
 	}
 	/* --force may switch backends: pick by option, not by the old file */
@@ -85,8 +79,8 @@ int cmd_keygen(int argc, char **argv, struct hwe_ctx *ctx)
 		oldname = malloc(n);
 		if (oldname) {
 			snprintf(oldname, n, "%s%s", alias, old_be->ext);
-			if (hwe_keystore_read(ks, "keys", oldname, &oldblob, &oldlen) != HWE_OK)
-				hwe_err_clear();
+			if ((ret = hwe_keystore_read(ks, "keys", oldname, &oldblob, &oldlen)))
+				goto out; /* the key to replace must be readable to be removed */
 		}
 	}
 	hwe_info("generating the key of alias '%s': %s, %s backend",
@@ -123,7 +117,8 @@ int cmd_keygen(int argc, char **argv, struct hwe_ctx *ctx)
 		goto out;
 	committed = 1;
 	if (oldblob && old_be->destroy(&ko, oldblob, oldlen) != HWE_OK) {
-		hwe_warn("the replaced key of alias '%s' could not be removed from its device", alias);
+		hwe_warn("the replaced key of alias '%s' could not be removed from its device: %s", alias,
+			 hwe_err_message());
 		hwe_err_clear();
 	}
 	if (o.val[HWE_OPT_JSON]) {

@@ -61,11 +61,16 @@ static void read_attest(struct hwe_keystore *ks, const char *alias, struct info 
 	char name[128], *text, *line, *save = NULL;
 
 	snprintf(name, sizeof(name), "%s%s", alias, HWE_ATTEST_SUFFIX);
-	if (!hwe_keystore_exists(ks, "certs", name))
-		return;
-	in->attested = -1;
-	if (hwe_keystore_read(ks, "certs", name, &blob, &len) != HWE_OK || !(text = OPENSSL_strndup((char *)blob, len))) {
+	if (hwe_keystore_read_opt(ks, "certs", name, &blob, &len) != HWE_OK) {
+		in->attested = -1; /* a record we cannot read: shown as unknown */
+		hwe_debug("alias '%s': attestation record not read: %s", alias, hwe_err_message());
 		hwe_err_clear();
+		return;
+	}
+	if (!blob)
+		return; /* not attested */
+	in->attested = -1;
+	if (!(text = OPENSSL_strndup((char *)blob, len))) {
 		OPENSSL_free(blob);
 		return;
 	}
@@ -113,35 +118,24 @@ static int gather(struct hwe_keystore *ks, const char *alias, struct info *in)
 		}
 		hwe_err_clear();
 	}
-	ret = hwe_keystore_find_key(ks, alias, &in->be);
-	if (ret == HWE_OK) {
+	if ((ret = hwe_keystore_find_key_opt(ks, alias, &in->be)))
+		goto out;
+	if (in->be && in->be->describe) {
 		snprintf(name, sizeof(name), "%s%s", alias, in->be->ext);
-		if (hwe_keystore_read(ks, "keys", name, &blob, &len) == HWE_OK && in->be->describe)
+		if (hwe_keystore_read(ks, "keys", name, &blob, &len) == HWE_OK) {
 			in->be->describe(blob, len, in->where, sizeof(in->where));
-		else
+		} else { /* shown without where the key lives */
+			hwe_debug("alias '%s': key file not described: %s", alias, hwe_err_message());
 			hwe_err_clear();
+		}
 		OPENSSL_clear_free(blob, len);
 		blob = NULL;
-	} else if (hwe_err_status() == HWE_ERR_KEYSTORE_NO_ALIAS) {
-		hwe_err_clear();
-	} else {
+	}
+	if ((ret = hwe_cmd_load_cert_opt(ks, alias, &in->cert, &chain)))
 		goto out;
-	}
-	if (hwe_cmd_load_cert(ks, alias, &in->cert, &chain) != HWE_OK) {
-		if (hwe_err_status() != HWE_ERR_KEYSTORE_NO_ALIAS) {
-			ret = hwe_err_code();
-			goto out;
-		}
-		hwe_err_clear();
-	}
 	in->chain_len = chain ? sk_X509_num(chain) : 0;
-	if (hwe_profile_load(ks, alias, &in->profile) != HWE_OK) {
-		if (hwe_err_status() != HWE_ERR_KEYSTORE_NO_ALIAS) {
-			ret = hwe_err_code();
-			goto out;
-		}
-		hwe_err_clear();
-	}
+	if ((ret = hwe_profile_load_opt(ks, alias, &in->profile)))
+		goto out;
 	read_attest(ks, alias, in);
 	if (in->be) {
 		snprintf(name, sizeof(name), "%s.pending%s", alias, in->be->ext);
