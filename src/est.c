@@ -29,8 +29,6 @@ static const char *const op_names[] = {
 	[HWE_EST_CSRATTRS] = "csrattrs",
 	[HWE_EST_SIMPLEENROLL] = "simpleenroll",
 	[HWE_EST_SIMPLEREENROLL] = "simplereenroll",
-	[HWE_EST_SERVERKEYGEN] = "serverkeygen",
-	[HWE_EST_FULLCMC] = "fullcmc",
 };
 
 #define N_OPS ((int)(sizeof(op_names) / sizeof(op_names[0])))

@@ -33,7 +33,6 @@ struct hwe_http {
 	CURL *curl;
 	char errbuf[CURL_ERROR_SIZE];
 	size_t max_body;
-	unsigned connections;
 	int check_name;            /* cfg->server_name replaces the URL host check */
 	/* per transfer */
 	struct hwe_http_resp *resp;
@@ -687,11 +686,6 @@ void hwe_http_free(struct hwe_http *h)
 	free(h);
 }
 
-unsigned hwe_http_connections(const struct hwe_http *h)
-{
-	return h ? h->connections : 0;
-}
-
 /* scheme, host and port (default filled in) of an absolute URL */
 struct origin {
 	char *scheme, *host, *port;
@@ -1014,7 +1008,6 @@ static int perform(struct hwe_http *h, const char *method, const char *url,
 		   struct curl_slist *hdrs, const void *body, size_t len,
 		   const struct origin *o, struct hwe_http_resp *resp)
 {
-	long nconn = 0;
 	CURLcode rc;
 	int ret;
 
@@ -1052,8 +1045,6 @@ static int perform(struct hwe_http *h, const char *method, const char *url,
 	else
 		hwe_info("> %s %s", method, url);
 	rc = curl_easy_perform(h->curl);
-	if (curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK && nconn > 0)
-		h->connections += (unsigned)nconn;
 	h->resp = NULL;
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
 	if (rc != CURLE_OK) {

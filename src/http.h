@@ -107,9 +107,6 @@ struct hwe_http_binding {
  * none.  Records no error when none: the caller says what it needed. */
 int hwe_http_channel_binding(const struct hwe_http *h, struct hwe_http_binding *out);
 
-/* Number of TLS handshakes / requests made by this session (for tests and bench logs). */
-unsigned hwe_http_connections(const struct hwe_http *h);
-
 /* --- pure parsers (unit tested, fuzzed) ---
  * They return HWE_OK or HWE_EXIT_RESPONSE and record NO error: the caller
  * decides what a malformed header means (e.g. 202 + bad Retry-After is

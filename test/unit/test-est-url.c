@@ -55,16 +55,19 @@ static void url_bad(const char *url, const char *why)
 static void test_op_names(void **state)
 {
 	static const char *const names[] = {
-		"cacerts", "csrattrs", "simpleenroll", "simplereenroll", "serverkeygen", "fullcmc"
+		"cacerts", "csrattrs", "simpleenroll", "simplereenroll"
 	};
 	int i;
 
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < 4; i++) {
 		assert_string_equal(hwe_est_op_name((enum hwe_est_op)i), names[i]);
 		assert_int_equal(hwe_est_op_from_name(names[i]), i);
 	}
 	assert_null(hwe_est_op_name(HWE_EST_NONE));
-	assert_null(hwe_est_op_name((enum hwe_est_op)6));
+	assert_null(hwe_est_op_name((enum hwe_est_op)4));
+	/* operations hwenroll does not run are label segments */
+	assert_int_equal(hwe_est_op_from_name("serverkeygen"), HWE_EST_NONE);
+	assert_int_equal(hwe_est_op_from_name("fullcmc"), HWE_EST_NONE);
 	assert_int_equal(hwe_est_op_from_name("SimpleEnroll"), HWE_EST_NONE);
 	assert_int_equal(hwe_est_op_from_name("enroll"), HWE_EST_NONE);
 	assert_int_equal(hwe_est_op_from_name(""), HWE_EST_NONE);
@@ -93,12 +96,12 @@ static void test_each_op(void **state)
 	char url[256], want[256], *s;
 	int i, j;
 
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < 4; i++) {
 		snprintf(url, sizeof(url), "https://h:8443/.well-known/est/lbl/%s",
 			 hwe_est_op_name((enum hwe_est_op)i));
 		url_ok(url, "https://h:8443/.well-known/est/lbl", "h", (enum hwe_est_op)i);
 		assert_int_equal(hwe_est_url_parse(url, &u), HWE_OK);
-		for (j = 0; j < 6; j++) {
+		for (j = 0; j < 4; j++) {
 			/* the op segment is replaced by the command's own */
 			s = hwe_est_url_for(&u, (enum hwe_est_op)j);
 			snprintf(want, sizeof(want), "https://h:8443/.well-known/est/lbl/%s",
@@ -126,6 +129,9 @@ static void test_each_op(void **state)
 	url_ok("https://h/.well-known/est/simpleenrollx", "https://h/.well-known/est/simpleenrollx",
 	       "h", HWE_EST_NONE);
 	url_ok("https://h/.well-known/est/SimpleEnroll", "https://h/.well-known/est/SimpleEnroll",
+	       "h", HWE_EST_NONE);
+	/* an operation hwenroll does not run is a label */
+	url_ok("https://h/.well-known/est/serverkeygen", "https://h/.well-known/est/serverkeygen",
 	       "h", HWE_EST_NONE);
 	url_ok("https://h/.well-known/est/cacerts/", "https://h/.well-known/est", "h",
 	       HWE_EST_CACERTS);
