@@ -263,8 +263,8 @@ char *hwe_est_url_for(const struct hwe_est_url *u, enum hwe_est_op op)
 int hwe_est_http_error(const char *what, const struct hwe_http_resp *resp)
 {
 	char body[BODY_EXCERPT + 4], val[160], pre[64] = "";
-	unsigned schemes = 0;
-	int ret, parsed;
+	unsigned schemes = resp->auth_schemes;
+	int ret;
 	long delay;
 
 	if (what)
@@ -273,8 +273,6 @@ int hwe_est_http_error(const char *what, const struct hwe_http_resp *resp)
 	if (resp->body && resp->len)
 		hwe_sanitize((const char *)resp->body, resp->len, body, sizeof(body));
 	if (resp->status == 401) {
-		parsed = resp->www_authenticate &&
-			hwe_http_parse_www_authenticate(resp->www_authenticate, &schemes, NULL) == HWE_OK;
 		if (resp->token_sent) {
 			/* RFC 6750 3.1: error="invalid_token" (wrong, expired, revoked) */
 			hwe_http_bearer_error(resp->www_authenticate, val, sizeof(val));
@@ -295,8 +293,8 @@ int hwe_est_http_error(const char *what, const struct hwe_http_resp *resp)
 			hwe_sanitize(resp->www_authenticate, strlen(resp->www_authenticate), val,
 				     sizeof(val));
 			ret = hwe_err(HWE_EXIT_AUTH, HWE_ERR_HTTP_AUTH_SCHEME,
-				      "%sserver asks for unsupported authentication scheme(s) '%s'%s",
-				      pre, val, parsed ? "" : " (malformed)");
+				      "%sserver asks for unsupported authentication scheme(s) '%s'",
+				      pre, val);
 			hwe_err_hint(schemes & HWE_AUTH_BEARER ?
 				     "hwenroll answers Basic and Digest challenges, and Bearer with an access token: pass it with --estc-token-file FILE or EST_TOKEN" :
 				     "hwenroll answers Basic and Digest challenges, or authenticates with a client certificate");

@@ -259,16 +259,24 @@ static void test_long_url(void **state)
 /* ------------------------------------------------------------------ */
 /* hwe_est_http_error                                                   */
 
-static struct hwe_http_resp mk(long status, const char *www, const char *body)
+/* www: the WWW-Authenticate value; schemes: what libcurl found in it */
+static struct hwe_http_resp mk_auth(long status, const char *www, unsigned schemes,
+				    const char *body)
 {
 	struct hwe_http_resp r;
 
 	memset(&r, 0, sizeof(r));
 	r.status = status;
 	r.www_authenticate = (char *)www;
+	r.auth_schemes = schemes;
 	r.body = (unsigned char *)body;
 	r.len = body ? strlen(body) : 0;
 	return r;
+}
+
+static struct hwe_http_resp mk(long status, const char *www, const char *body)
+{
+	return mk_auth(status, www, 0, body);
 }
 
 static void expect(const struct hwe_http_resp *r, enum hwe_exit ex, enum hwe_status st,
@@ -290,21 +298,22 @@ static void expect(const struct hwe_http_resp *r, enum hwe_exit ex, enum hwe_sta
 
 static void test_err_401(void **state)
 {
-	struct hwe_http_resp r = mk(401, "Basic realm=\"est\"", "Unauthorized");
+	struct hwe_http_resp r = mk_auth(401, "Basic realm=\"est\"", HWE_AUTH_BASIC, "Unauthorized");
 
 	/* no credentials given */
 	expect(&r, HWE_EXIT_AUTH, HWE_ERR_HTTP_UNAUTHORIZED, "server requires authentication",
 	       "set EST_PASS (and EST_USERNAME) or --estc-pass-file, or use a client certificate");
 	r.www_authenticate = NULL;
+	r.auth_schemes = 0;
 	expect(&r, HWE_EXIT_AUTH, HWE_ERR_HTTP_UNAUTHORIZED, "server requires authentication",
 	       "EST_PASS");
 	/* given and sent: rejected */
-	r = mk(401, "Digest realm=\"est\", nonce=\"n\"", NULL);
+	r = mk_auth(401, "Digest realm=\"est\", nonce=\"n\"", HWE_AUTH_DIGEST, NULL);
 	r.creds_given = r.creds_sent = 1;
 	expect(&r, HWE_EXIT_AUTH, HWE_ERR_HTTP_UNAUTHORIZED, "credentials rejected by the server",
 	       NULL);
 	/* a scheme we do not speak, with or without credentials */
-	r = mk(401, "Bearer realm=\"est\", Negotiate", NULL);
+	r = mk_auth(401, "Bearer realm=\"est\", Negotiate", HWE_AUTH_BEARER, NULL);
 	expect(&r, HWE_EXIT_AUTH, HWE_ERR_HTTP_AUTH_SCHEME,
 	       "server asks for unsupported authentication scheme(s) 'Bearer realm=\"est\", Negotiate'",
 	       NULL);
@@ -313,9 +322,18 @@ static void test_err_401(void **state)
 	       NULL);
 	/* the challenge is sanitized */
 	r = mk(401, "Weird\x1b[31m x", NULL);
-	expect(&r, HWE_EXIT_AUTH, HWE_ERR_HTTP_AUTH_SCHEME, "'Weird.[31m x' (malformed)", NULL);
+	expect(&r, HWE_EXIT_AUTH, HWE_ERR_HTTP_AUTH_SCHEME, "'Weird.[31m x'", NULL);
+	/* a Bearer challenge with a token given: the token is what is missing */
+	r = mk_auth(401, "Bearer realm=\"est\"", HWE_AUTH_BEARER, NULL);
+	r.token_given = 1;
+	expect(&r, HWE_EXIT_AUTH, HWE_ERR_HTTP_UNAUTHORIZED, "server requires authentication", NULL);
+	/* the token was sent and rejected: the Bearer error is quoted */
+	r = mk_auth(401, "Bearer realm=\"est\", error=\"invalid_token\"", HWE_AUTH_BEARER, NULL);
+	r.token_given = r.token_sent = 1;
+	expect(&r, HWE_EXIT_AUTH, HWE_ERR_HTTP_UNAUTHORIZED,
+	       "access token rejected by the server (error=\"invalid_token\")", "Bearer token");
 	/* one usable scheme among others: the credentials are what is missing */
-	r = mk(401, "Bearer, Basic realm=x", NULL);
+	r = mk_auth(401, "Bearer, Basic realm=x", HWE_AUTH_BEARER | HWE_AUTH_BASIC, NULL);
 	expect(&r, HWE_EXIT_AUTH, HWE_ERR_HTTP_UNAUTHORIZED, "server requires authentication",
 	       NULL);
 }
