@@ -698,30 +698,34 @@ void hwe_http_free(struct hwe_http *h)
 	free(h);
 }
 
-/* scheme, host and port (default filled in) of an absolute URL */
+/* An absolute URL as libcurl parsed it (the handle it is given,
+ * CURLOPT_CURLU) and its scheme, host and port (default filled in). */
 struct origin {
+	CURLU *cu;
 	char *scheme, *host, *port;
 };
 
 static void origin_clear(struct origin *o)
 {
+	curl_url_cleanup(o->cu);
 	curl_free(o->scheme);
 	curl_free(o->host);
 	curl_free(o->port);
 	memset(o, 0, sizeof(*o));
 }
 
+/* CURLU_PATH_AS_IS: the path sent is the one checked (est.c refuses dot
+ * segments; libcurl would otherwise resolve them) */
 static int origin_get(const char *url, struct origin *o)
 {
-	CURLU *u = curl_url();
 	int ok;
 
 	memset(o, 0, sizeof(*o));
-	ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-		curl_url_get(u, CURLUPART_SCHEME, &o->scheme, 0) == CURLUE_OK &&
-		curl_url_get(u, CURLUPART_HOST, &o->host, 0) == CURLUE_OK &&
-		curl_url_get(u, CURLUPART_PORT, &o->port, CURLU_DEFAULT_PORT) == CURLUE_OK;
-	curl_url_cleanup(u);
+	ok = (o->cu = curl_url()) &&
+		curl_url_set(o->cu, CURLUPART_URL, url, CURLU_PATH_AS_IS) == CURLUE_OK &&
+		curl_url_get(o->cu, CURLUPART_SCHEME, &o->scheme, 0) == CURLUE_OK &&
+		curl_url_get(o->cu, CURLUPART_HOST, &o->host, 0) == CURLUE_OK &&
+		curl_url_get(o->cu, CURLUPART_PORT, &o->port, CURLU_DEFAULT_PORT) == CURLUE_OK;
 	if (!ok)
 		origin_clear(o);
 	return ok ? 0 : -1;
@@ -1015,8 +1019,9 @@ static int is_redirect(long st)
 	return st == 301 || st == 302 || st == 303 || st == 307 || st == 308;
 }
 
-/* One curl transfer: method, url, body -> resp. */
-static int perform(struct hwe_http *h, const char *method, const char *url,
+/* One curl transfer: method, url (parsed: cu), body -> resp; o is the
+ * origin of the request's first URL (for messages). */
+static int perform(struct hwe_http *h, const char *method, const char *url, CURLU *cu,
 		   struct curl_slist *hdrs, const void *body, size_t len,
 		   const struct origin *o, struct hwe_http_resp *resp)
 {
@@ -1050,7 +1055,7 @@ static int perform(struct hwe_http *h, const char *method, const char *url,
 	} else {
 		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
 	}
-	curl_easy_setopt(h->curl, CURLOPT_URL, url);
+	curl_easy_setopt(h->curl, CURLOPT_CURLU, cu);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
 	if (body)
 		hwe_info("> %s %s (%zu bytes)", method, url, len);
@@ -1059,6 +1064,7 @@ static int perform(struct hwe_http *h, const char *method, const char *url,
 	rc = curl_easy_perform(h->curl);
 	h->resp = NULL;
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(h->curl, CURLOPT_CURLU, NULL);
 	if (rc != CURLE_OK) {
 		resp_reset(resp);
 		return transfer_error(h, rc, url, o);
@@ -1160,7 +1166,8 @@ int hwe_http_request(struct hwe_http *h, const char *method, const char *url,
 	if (!(cur = strdup(url)))
 		goto oom;
 	for (hops = 0;; hops++) {
-		if ((ret = perform(h, method, cur, hdrs, body, len, &first, resp)))
+		if ((ret = perform(h, method, cur, hops ? next.cu : first.cu, hdrs, body, len, &first,
+				   resp)))
 			goto out;
 		if (!is_redirect(resp->status))
 			break;
