@@ -7,7 +7,7 @@ src_libhwe_la_SOURCES = \
 	src/tss2-dl.h src/tss2-dl.c \
 	src/keystore.h src/keystore-int.h src/keystore.c src/keystore-txn.c \
 	src/csrconf.h src/csrconf.c src/csrconf-check.h src/csrconf-check.c src/csr.h src/csr.c src/csrreq.h src/csrreq-int.h src/csrreq.c src/csrreq-tmpl.c \
-	src/pkcs7.h src/pkcs7.c src/csrattrs.h src/csrattrs.c \
+	src/pkcs7.h src/pkcs7.c \
 	src/ossl-fetch.h src/ossl-fetch.c src/http.h src/http.c src/http-parse.c src/http-proxy.c src/est.h src/est.c \
 	src/certcheck.h src/certcheck.c src/secmem.h src/secmem.c \
 	providers/common/redact.h providers/common/redact.c
