@@ -168,6 +168,17 @@ static void test_b64_roundtrip(void **state)
 	}
 }
 
+static void assert_b64_decodes(const char *in, const char *want)
+{
+	unsigned char *o = NULL;
+	size_t ol = 0;
+
+	assert_int_equal(hwe_base64_decode(in, strlen(in), &o, &ol), HWE_OK);
+	assert_int_equal(ol, strlen(want));
+	assert_memory_equal(o, want, ol);
+	free(o);
+}
+
 static void test_b64_decode_whitespace(void **state)
 {
 	static const char *ok[] = {
@@ -178,15 +189,8 @@ static void test_b64_decode_whitespace(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		unsigned char *o = NULL;
-		size_t ol = 0;
-
-		assert_int_equal(hwe_base64_decode(ok[i], strlen(ok[i]), &o, &ol), HWE_OK);
-		assert_int_equal(ol, strlen(want[i]));
-		assert_memory_equal(o, want[i], ol);
-		free(o);
-	}
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		assert_b64_decodes(ok[i], want[i]);
 }
 
 /* Bodies longer than one decoder call (49152 characters): the padding at
@@ -223,20 +227,9 @@ static void test_b64_decode_chunks(void **state)
  * bytes are the same, and the PKCS#7 or csrattrs decoder judges them. */
 static void test_b64_decode_noncanonical(void **state)
 {
-	static const char *in[] = { "Zh==", "Zm9=" };
-	static const char *want[] = { "f", "fo" };
-	size_t i;
-
 	(void)state;
-	for (i = 0; i < 2; i++) {
-		unsigned char *o = NULL;
-		size_t ol = 0;
-
-		assert_int_equal(hwe_base64_decode(in[i], strlen(in[i]), &o, &ol), HWE_OK);
-		assert_int_equal(ol, strlen(want[i]));
-		assert_memory_equal(o, want[i], ol);
-		free(o);
-	}
+	assert_b64_decodes("Zh==", "f");
+	assert_b64_decodes("Zm9=", "fo");
 }
 
 static void test_b64_decode_long_lines(void **state)
