@@ -129,7 +129,6 @@ static const char *curl_reason(CURLUcode rc)
 {
 	switch (rc) {
 	case CURLUE_BAD_SCHEME:
-	case CURLUE_BAD_SLASHES:
 		return "no scheme (expected https://)";
 	case CURLUE_NO_HOST:
 		return "no host";

@@ -186,6 +186,7 @@ static void test_rejected(void **state)
 	url_bad(NULL, "empty");
 	url_bad("est.example.com/.well-known/est", "no scheme");
 	url_bad("://h/.well-known/est", "no scheme");
+	url_bad("https:h/.well-known/est", "slashes");          /* libcurl's words */
 	url_bad("http://h/.well-known/est", "not https");
 	url_bad("ftp://h/.well-known/est", "not https");
 	url_bad("httpss://h/.well-known/est", "not https");
