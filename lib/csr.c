@@ -2,7 +2,6 @@
 /* csr.c - build PKCS#10 requests from a CSR config and sign them on any provider's key. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,8 +144,7 @@ int hwe_csr_san_name(const struct hwe_csr_san *s, GENERAL_NAME **out)
 	int ret = HWE_EXIT_INTERNAL;
 	GENERAL_NAME *gn = GENERAL_NAME_new();
 	ASN1_STRING *str = NULL;
-	unsigned char ip[16];
-	int type, iplen = 0;
+	int type;
 
 	*out = NULL;
 	if (!gn) {
@@ -165,24 +163,19 @@ int hwe_csr_san_name(const struct hwe_csr_san *s, GENERAL_NAME **out)
 		break;
 	case HWE_SAN_IP:
 		type = GEN_IPADD;
-		if (inet_pton(AF_INET, s->value, ip) == 1)
-			iplen = 4;
-		else if (inet_pton(AF_INET6, s->value, ip) == 1)
-			iplen = 16;
+		str = a2i_IPADDRESS(s->value);
 		break;
 	default:
 		type = -1;
 		break;
 	}
-	if (type < 0 || (type == GEN_IPADD && iplen == 0)) {
+	if (type < 0 || (type == GEN_IPADD && !str)) {
 		ret = hwe_err(HWE_EXIT_INPUT, HWE_ERR_CONFIG_SYNTAX,
 			      "unusable subjectAltName (type %d)", (int)s->type);
 		goto out;
 	}
-	str = type == GEN_IPADD ? ASN1_OCTET_STRING_new() : ASN1_IA5STRING_new();
-	if (!str ||
-	    (type == GEN_IPADD ? !ASN1_OCTET_STRING_set(str, ip, iplen)
-			       : !ASN1_STRING_set(str, s->value, -1))) {
+	if (type != GEN_IPADD &&
+	    (!(str = ASN1_IA5STRING_new()) || !ASN1_STRING_set(str, s->value, -1))) {
 		ret = no_memory("cannot set a subjectAltName");
 		goto out;
 	}

@@ -2,7 +2,6 @@
 /* csrconf.c - parse the CSR configuration file (key=value, the reference workflow's format). */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,7 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/asn1.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
 
@@ -42,30 +43,28 @@
 
 enum kind { K_SUBJECT, K_ISCA, K_PATHLEN, K_KU, K_EKU, K_SAN, K_MAC, K_COUNT };
 
-/* how a subject attribute is encoded (and so which characters it takes) */
-enum strtype { S_UTF8, S_PRINTABLE, S_IA5 };
-
+/* A subject attribute's upper bound and string type are OpenSSL's
+ * (ASN1_STRING_TABLE_get: the X.520 bounds that X509_NAME_add_entry_by_NID
+ * applies when the CSR is built). */
 static const struct key {
 	const char *name;
 	enum kind kind;
 	int nid;
-	size_t maxchars;       /* subject: upper bound in characters */
-	enum strtype strtype;
 } keys[] = {
-	{ "countryName", K_SUBJECT, NID_countryName, 2, S_PRINTABLE },
-	{ "stateOrProvinceName", K_SUBJECT, NID_stateOrProvinceName, 128, S_UTF8 },
-	{ "localityName", K_SUBJECT, NID_localityName, 128, S_UTF8 },
-	{ "organizationName", K_SUBJECT, NID_organizationName, 64, S_UTF8 },
-	{ "organizationalUnitName", K_SUBJECT, NID_organizationalUnitName, 64, S_UTF8 },
-	{ "commonName", K_SUBJECT, NID_commonName, 64, S_UTF8 },
-	{ "serialNumber", K_SUBJECT, NID_serialNumber, 64, S_PRINTABLE },
-	{ "emailAddress", K_SUBJECT, NID_pkcs9_emailAddress, 128, S_IA5 },
-	{ "isCA", K_ISCA, 0, 0, S_UTF8 },
-	{ "certPathLen", K_PATHLEN, 0, 0, S_UTF8 },
-	{ "keyUsage", K_KU, 0, 0, S_UTF8 },
-	{ "extendedKeyUsage", K_EKU, 0, 0, S_UTF8 },
-	{ "subjectAltNames", K_SAN, 0, 0, S_UTF8 },
-	{ "macAddress", K_MAC, 0, 0, S_UTF8 },
+	{ "countryName", K_SUBJECT, NID_countryName },
+	{ "stateOrProvinceName", K_SUBJECT, NID_stateOrProvinceName },
+	{ "localityName", K_SUBJECT, NID_localityName },
+	{ "organizationName", K_SUBJECT, NID_organizationName },
+	{ "organizationalUnitName", K_SUBJECT, NID_organizationalUnitName },
+	{ "commonName", K_SUBJECT, NID_commonName },
+	{ "serialNumber", K_SUBJECT, NID_serialNumber },
+	{ "emailAddress", K_SUBJECT, NID_pkcs9_emailAddress },
+	{ "isCA", K_ISCA, 0 },
+	{ "certPathLen", K_PATHLEN, 0 },
+	{ "keyUsage", K_KU, 0 },
+	{ "extendedKeyUsage", K_EKU, 0 },
+	{ "subjectAltNames", K_SAN, 0 },
+	{ "macAddress", K_MAC, 0 },
 };
 
 static const struct {
@@ -164,13 +163,20 @@ static int add_subject(struct parser *ps, const struct key *k, const char *v, si
 		       size_t nchars)
 {
 	struct hwe_csrconf *c = ps->c;
+	const ASN1_STRING_TABLE *tbl = ASN1_STRING_TABLE_get(k->nid);
+	long maxchars = tbl ? tbl->maxsize : -1;
 	struct hwe_csr_rdn *r;
+	ASN1_STRING *as;
+	unsigned long e;
 	char shown[64];
 	size_t i;
 
+	if (maxchars <= 0)
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
+			       "OpenSSL has no string table entry for '%s'", k->name);
 	if (n == 0)
-		return syntax(ps, "empty value for '%s' (expected 1 to %zu characters)",
-			      k->name, k->maxchars);
+		return syntax(ps, "empty value for '%s' (expected 1 to %ld characters)",
+			      k->name, maxchars);
 	if (memchr(v, '\t', n))
 		return syntax(ps, "tab character in the value of '%s' (expected printable text)",
 			      k->name);
@@ -180,17 +186,28 @@ static int add_subject(struct parser *ps, const struct key *k, const char *v, si
 				      "(expected an ISO 3166 code such as US)",
 				      hwe_sanitize(v, n, shown, sizeof(shown)));
 	}
-	if (nchars > k->maxchars)
-		return syntax(ps, "'%s' is %zu characters long (expected at most %zu, "
-			      "the X.520 upper bound)", k->name, nchars, k->maxchars);
-	if (k->strtype == S_PRINTABLE) {
-		for (i = 0; i < n; i++)
-			if (!cc_is_printable_string_char(v[i]))
-				return syntax(ps, "'%s' has a character not allowed in a "
-					      "PrintableString at byte %zu (expected A-Z a-z 0-9 "
-					      "space ' ( ) + , - . / : = ?)", k->name, i + 1);
+	/* what X509_NAME_add_entry_by_NID will do with it */
+	ERR_set_mark();
+	as = ASN1_STRING_set_by_NID(NULL, (const unsigned char *)v, (int)n, MBSTRING_UTF8, k->nid);
+	e = as ? 0 : ERR_peek_last_error();
+	ASN1_STRING_free(as);
+	ERR_pop_to_mark();
+	if (e && ERR_GET_REASON(e) == ASN1_R_STRING_TOO_LONG)
+		return syntax(ps, "'%s' is %zu characters long (expected at most %ld, "
+			      "the X.520 upper bound)", k->name, nchars, maxchars);
+	if (e && ERR_GET_REASON(e) == ASN1_R_ILLEGAL_CHARACTERS &&
+	    (tbl->mask & B_ASN1_PRINTABLESTRING)) {
+		/* where, for the message */
+		for (i = 0; i < n && cc_is_printable_string_char(v[i]); i++)
+			;
+		return syntax(ps, "'%s' has a character not allowed in a "
+			      "PrintableString at byte %zu (expected A-Z a-z 0-9 "
+			      "space ' ( ) + , - . / : = ?)", k->name, i + 1);
 	}
-	if (k->strtype == S_IA5 && !cc_valid_email(v, n))
+	if (e && !(tbl->mask & B_ASN1_IA5STRING))
+		return syntax(ps, "'%s' cannot be encoded: %s", k->name,
+			      ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "unknown reason");
+	if (k->nid == NID_pkcs9_emailAddress && (e || !cc_valid_email(v, n)))
 		return syntax(ps, "emailAddress '%s' is not an email address "
 			      "(expected ASCII local@domain)", hwe_sanitize(v, n, shown, sizeof(shown)));
 	if (c->nrdns >= HWE_CSRCONF_MAX_RDNS)

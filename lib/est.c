@@ -2,7 +2,6 @@
 /* est.c - EST (RFC 7030) URLs and operations: cacerts, csrattrs, (re)enroll. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
@@ -29,8 +29,6 @@ static const char *const op_names[] = {
 	[HWE_EST_CSRATTRS] = "csrattrs",
 	[HWE_EST_SIMPLEENROLL] = "simpleenroll",
 	[HWE_EST_SIMPLEREENROLL] = "simplereenroll",
-	[HWE_EST_SERVERKEYGEN] = "serverkeygen",
-	[HWE_EST_FULLCMC] = "fullcmc",
 };
 
 #define N_OPS ((int)(sizeof(op_names) / sizeof(op_names[0])))
@@ -53,11 +51,31 @@ enum hwe_est_op hwe_est_op_from_name(const char *seg)
 /* ---------------------------------------------------------------------- */
 /* URL                                                                      */
 
+/* The URL for a message: a user:password@ in what looks like the
+ * authority is never echoed (reporting only; libcurl parses the URL). */
+static int url_shown(const char *url, char *out, size_t outlen)
+{
+	const char *auth = strstr(url, "://"), *end, *at;
+	char rest[256];
+
+	auth = auth ? auth + 3 : url;
+	end = auth + strcspn(auth, "/?#");
+	if (memchr(auth, '@', (size_t)(end - auth))) {
+		for (at = end; at[-1] != '@'; at--)
+			;
+		hwe_sanitize(at, strlen(at), rest, sizeof(rest));
+		snprintf(out, outlen, "https://[redacted]@%s", rest);
+		return 1;
+	}
+	hwe_sanitize(url, strlen(url), out, outlen);
+	return 0;
+}
+
 static int bad_url(const char *url, const char *why)
 {
 	char shown[300];
 
-	hwe_sanitize(url, strlen(url), shown, sizeof(shown));
+	url_shown(url, shown, sizeof(shown));
 	return hwe_err(HWE_EXIT_USAGE, HWE_ERR_BAD_URI, "invalid EST URL '%s': %s", shown, why);
 }
 
@@ -72,7 +90,8 @@ static int hexval(int c)
 	return isdigit(c) ? c - '0' : isxdigit(c) ? (tolower(c) - 'a' + 10) : -1;
 }
 
-/* Segment [s, s+n): checks percent-encoding and refuses dot segments,
+/* EST path rule (RFC 7030 3.2.2): segment [s, s+n) of the path after
+ * /.well-known/est.  Checks percent-encoding and refuses dot segments,
  * written plainly or percent-encoded, and encoded slashes. */
 static const char *check_segment(const char *s, size_t n)
 {
@@ -105,20 +124,43 @@ static const char *check_segment(const char *s, size_t n)
 	return NULL;
 }
 
-static int host_char(int c)
+/* libcurl's reason for refusing a URL, in the words of this program */
+static const char *curl_reason(CURLUcode rc)
 {
-	return isalnum(c) || c == '-' || c == '.' || c == '_';
+	switch (rc) {
+	case CURLUE_BAD_SCHEME:
+		return "no scheme (expected https://)";
+	case CURLUE_NO_HOST:
+		return "no host";
+	case CURLUE_BAD_PORT_NUMBER:
+		return "bad port (expected 1-65535)";
+	case CURLUE_BAD_IPV6:
+		return "bad IPv6 address";
+	case CURLUE_BAD_HOSTNAME:
+		return "invalid character in the host name";
+	case CURLUE_BAD_LOGIN:
+	case CURLUE_BAD_USER:
+	case CURLUE_BAD_PASSWORD:
+		return "credentials in the URL (user:pass@host) are not allowed";
+	default:
+		return curl_url_strerror(rc);
+	}
 }
 
+/* The URL is parsed by libcurl (curl_url, CURLU_PATH_AS_IS: dot segments
+ * reach the EST rules below instead of being resolved); what is ours is
+ * what RFC 7030 and this program ask on top: https only, no credentials,
+ * query or fragment, a port of 1-65535, the /.well-known/est prefix and
+ * the label segments. */
 int hwe_est_url_parse(const char *url, struct hwe_est_url *out)
 {
 	int ret = HWE_EXIT_USAGE;
-	const char *p, *auth, *auth_end, *path, *h, *h_end, *port = NULL, *seg, *end, *last;
-	char v6[64], shown[300], why[80];
-	const char *err;
-	unsigned char addr[16];
-	size_t n, base_len;
-	long pn = 0;
+	CURLU *cu = NULL;
+	CURLUcode rc;
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *part = NULL, *base = NULL;
+	const char *p, *err, *seg, *end, *last;
+	char why[80], op[16];
+	size_t n, plen;
 
 	memset(out, 0, sizeof(*out));
 	out->op = HWE_EST_NONE;
@@ -129,66 +171,53 @@ int hwe_est_url_parse(const char *url, struct hwe_est_url *out)
 	for (p = url; *p; p++)
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
 			return bad_url(url, "control character, space or non-ASCII character");
-	p = strstr(url, "://");
-	if (!p || p == url)
-		return bad_url(url, "no scheme (expected https://)");
-	if ((size_t)(p - url) != 5 || strncasecmp(url, "https", 5) != 0)
-		return bad_url(url, "not https");
-	auth = p + 3;
-	auth_end = auth + strcspn(auth, "/?#");
-	if (memchr(auth, '@', (size_t)(auth_end - auth))) {
-		/* do not echo the credentials */
-		const char *at = auth_end;
-
-		while (at > auth && at[-1] != '@')
-			at--;
-		hwe_sanitize(at, strlen(at), why, sizeof(why));
-		snprintf(shown, sizeof(shown), "https://[redacted]@%s", why);
-		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_BAD_URI,
-			       "invalid EST URL '%s': credentials in the URL (user:pass@host) are not allowed",
-			       shown);
+	if (!(cu = curl_url()))
+		goto oom;
+	if ((rc = curl_url_set(cu, CURLUPART_URL, url, CURLU_PATH_AS_IS | CURLU_NON_SUPPORT_SCHEME))) {
+		if (rc == CURLUE_OUT_OF_MEMORY)
+			goto oom;
+		/* "a:p@ss@h" is a bad host name to libcurl */
+		bad_url(url, url_shown(url, why, sizeof(why)) ?
+			"credentials in the URL (user:pass@host) are not allowed" : curl_reason(rc));
+		goto out;
 	}
-	h = auth;
-	if (*h == '[') {
-		h_end = memchr(h, ']', (size_t)(auth_end - h));
-		if (!h_end || (size_t)(h_end - h - 1) >= sizeof(v6))
-			return bad_url(url, "bad IPv6 address");
-		memcpy(v6, h + 1, (size_t)(h_end - h - 1));
-		v6[h_end - h - 1] = '\0';
-		if (inet_pton(AF_INET6, v6, addr) != 1)
-			return bad_url(url, "bad IPv6 address");
-		p = h_end + 1;
-		h++;
-		if (p < auth_end && *p != ':')
-			return bad_url(url, "bad IPv6 address");
-	} else {
-		for (p = h; p < auth_end && host_char((unsigned char)*p); p++)
-			;
-		h_end = p;
-		if (p < auth_end && *p != ':')
-			return bad_url(url, "invalid character in the host name");
+	if (curl_url_get(cu, CURLUPART_SCHEME, &scheme, 0) || strcmp(scheme, "https") != 0) {
+		bad_url(url, "not https");
+		goto out;
 	}
-	if (h_end == h)
-		return bad_url(url, "no host");
-	if (p < auth_end) {
-		/* ":port", digits only, 1-65535 */
-		port = ++p;
-		n = (size_t)(auth_end - port);
-		for (; p < auth_end && isdigit((unsigned char)*p) && pn <= 65535; p++)
-			pn = pn * 10 + (*p - '0');
-		if (n == 0 || n > 5 || p != auth_end || pn < 1 || pn > 65535) {
-			snprintf(why, sizeof(why), "bad port '%.*s'", (int)(n > 20 ? 20 : n), port);
-			return bad_url(url, why);
-		}
+	if (!curl_url_get(cu, CURLUPART_USER, &part, 0) || !curl_url_get(cu, CURLUPART_PASSWORD, &part, 0) ||
+	    !curl_url_get(cu, CURLUPART_OPTIONS, &part, 0)) {
+		bad_url(url, "credentials in the URL (user:pass@host) are not allowed");
+		goto out;
 	}
-	path = auth_end;
-	if (strchr(path, '?'))
-		return bad_url(url, "a query ('?') is not allowed");
-	if (strchr(path, '#'))
-		return bad_url(url, "a fragment ('#') is not allowed");
+	if (curl_url_get(cu, CURLUPART_HOST, &host, 0) || !*host || host[0] == '.') {
+		bad_url(url, "no host");
+		goto out;
+	}
+	if (!curl_url_get(cu, CURLUPART_ZONEID, &part, 0)) {
+		bad_url(url, "bad IPv6 address (a zone ID is not supported)");
+		goto out;
+	}
+	if (!curl_url_get(cu, CURLUPART_PORT, &port, 0) && strtol(port, NULL, 10) < 1) {
+		snprintf(why, sizeof(why), "bad port '%s'", port);
+		bad_url(url, why);
+		goto out;
+	}
+	if (!curl_url_get(cu, CURLUPART_QUERY, &part, 0)) {
+		bad_url(url, "a query ('?') is not allowed");
+		goto out;
+	}
+	if (!curl_url_get(cu, CURLUPART_FRAGMENT, &part, 0)) {
+		bad_url(url, "a fragment ('#') is not allowed");
+		goto out;
+	}
+	if (curl_url_get(cu, CURLUPART_PATH, &path, 0))
+		goto oom;
 	if (strncmp(path, EST_PREFIX, strlen(EST_PREFIX)) != 0 ||
-	    (path[strlen(EST_PREFIX)] != '\0' && path[strlen(EST_PREFIX)] != '/'))
-		return bad_url(url, "no /.well-known/est path: an EST operation needs a base URL");
+	    (path[strlen(EST_PREFIX)] != '\0' && path[strlen(EST_PREFIX)] != '/')) {
+		bad_url(url, "no /.well-known/est path: an EST operation needs a base URL");
+		goto out;
+	}
 	end = path + strlen(path);
 	if (end > path + strlen(EST_PREFIX) && end[-1] == '/')
 		end--;          /* one trailing '/' is tolerated */
@@ -199,38 +228,44 @@ int hwe_est_url_parse(const char *url, struct hwe_est_url *out)
 
 		if (!e)
 			e = end;
-		if ((err = check_segment(s, (size_t)(e - s))))
-			return bad_url(url, err);
+		if ((err = check_segment(s, (size_t)(e - s)))) {
+			bad_url(url, err);
+			goto out;
+		}
 		last = s;
 		seg = e;
 	}
-	base_len = (size_t)(end - url);
-	if (last) {
-		char op[16];
-
-		n = (size_t)(end - last);
-		if (n < sizeof(op)) {
-			memcpy(op, last, n);
-			op[n] = '\0';
-			out->op = hwe_est_op_from_name(op);
-			if (out->op != HWE_EST_NONE)
-				base_len = (size_t)(last - 1 - url);
-		}
+	plen = (size_t)(end - path);
+	if (last && (n = (size_t)(end - last)) < sizeof(op)) {
+		memcpy(op, last, n);
+		op[n] = '\0';
+		if ((out->op = hwe_est_op_from_name(op)) != HWE_EST_NONE)
+			plen = (size_t)(last - 1 - path);
 	}
-	out->base = malloc(base_len + 1);
-	out->host = strndup(h, (size_t)(h_end - h));
-	if (!out->base || !out->host) {
-		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
-		goto out;
-	}
-	/* the scheme is written lower-case; the rest as given */
-	memcpy(out->base, "https", 5);
-	memcpy(out->base + 5, url + 5, base_len - 5);
-	out->base[base_len] = '\0';
+	/* the base: libcurl's rendering of the URL with the op cut off */
+	path[plen] = '\0';
+	if (curl_url_set(cu, CURLUPART_PATH, path, CURLU_PATH_AS_IS) ||
+	    curl_url_get(cu, CURLUPART_URL, &base, 0))
+		goto oom;
+	n = strlen(host);
+	out->base = strdup(base);
+	out->host = host[0] == '[' ? strndup(host + 1, n - 2) : strdup(host);
+	if (!out->base || !out->host)
+		goto oom;
 	ret = HWE_OK;
+	goto out;
+oom:
+	ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 out:
 	if (ret)
 		hwe_est_url_clear(out);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_free(part);
+	curl_free(base);
+	curl_url_cleanup(cu);
 	return ret;
 }
 
@@ -265,8 +300,8 @@ char *hwe_est_url_for(const struct hwe_est_url *u, enum hwe_est_op op)
 int hwe_est_http_error(const char *what, const struct hwe_http_resp *resp)
 {
 	char body[BODY_EXCERPT + 4], val[160], pre[64] = "";
-	unsigned schemes = 0;
-	int ret, parsed;
+	unsigned schemes = resp->auth_schemes;
+	int ret;
 	long delay;
 
 	if (what)
@@ -275,8 +310,6 @@ int hwe_est_http_error(const char *what, const struct hwe_http_resp *resp)
 	if (resp->body && resp->len)
 		hwe_sanitize((const char *)resp->body, resp->len, body, sizeof(body));
 	if (resp->status == 401) {
-		parsed = resp->www_authenticate &&
-			hwe_http_parse_www_authenticate(resp->www_authenticate, &schemes, NULL) == HWE_OK;
 		if (resp->token_sent) {
 			/* RFC 6750 3.1: error="invalid_token" (wrong, expired, revoked) */
 			hwe_http_bearer_error(resp->www_authenticate, val, sizeof(val));
@@ -297,8 +330,8 @@ int hwe_est_http_error(const char *what, const struct hwe_http_resp *resp)
 			hwe_sanitize(resp->www_authenticate, strlen(resp->www_authenticate), val,
 				     sizeof(val));
 			ret = hwe_err(HWE_EXIT_AUTH, HWE_ERR_HTTP_AUTH_SCHEME,
-				      "%sserver asks for unsupported authentication scheme(s) '%s'%s",
-				      pre, val, parsed ? "" : " (malformed)");
+				      "%sserver asks for unsupported authentication scheme(s) '%s'",
+				      pre, val);
 			hwe_err_hint(schemes & HWE_AUTH_BEARER ?
 				     "hwenroll answers Basic and Digest challenges, and Bearer with an access token: pass it with --estc-token-file FILE or EST_TOKEN" :
 				     "hwenroll answers Basic and Digest challenges, or authenticates with a client certificate");

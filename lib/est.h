@@ -13,8 +13,6 @@ enum hwe_est_op {
 	HWE_EST_CSRATTRS,
 	HWE_EST_SIMPLEENROLL,
 	HWE_EST_SIMPLEREENROLL,
-	HWE_EST_SERVERKEYGEN,
-	HWE_EST_FULLCMC,
 };
 
 const char *hwe_est_op_name(enum hwe_est_op op);

@@ -23,7 +23,7 @@
 #include "rc.h"
 
 #define MAX_REDIRECTS 3
-#define MAX_HEADER_VALUE 8192      /* longer captured header values are cut */
+#define MAX_HEADER_VALUE 8192      /* a longer header value (all joined) is ignored */
 #define LOW_SPEED_TIME_S 30        /* a transfer below 1 byte/s for this long ends */
 /* OpenSSL 3.0's default client group list (ssl/t1_lib.c supported_groups_default) */
 #define DEFAULT_GROUPS "X25519:P-256:X448:P-521:P-384:ffdhe2048:ffdhe3072:ffdhe4096:ffdhe6144:ffdhe8192"
@@ -33,7 +33,6 @@ struct hwe_http {
 	CURL *curl;
 	char errbuf[CURL_ERROR_SIZE];
 	size_t max_body;
-	unsigned connections;
 	int check_name;            /* cfg->server_name replaces the URL host check */
 	/* per transfer */
 	struct hwe_http_resp *resp;
@@ -66,13 +65,11 @@ void hwe_http_resp_clear(struct hwe_http_resp *resp)
 	free(resp->transfer_encoding);
 	free(resp->retry_after);
 	free(resp->www_authenticate);
-	free(resp->location);
 	free(resp->body);
 	memset(resp, 0, sizeof(*resp));
 }
 
-/* Forget what an earlier response of the same transfer said (the 401 before
- * the authenticated retry, a 100 Continue): only the final one counts. */
+/* Forget the response of a failed transfer, not what was sent. */
 static void resp_reset(struct hwe_http_resp *r)
 {
 	int given = r->creds_given, sent = r->creds_sent;
@@ -107,39 +104,53 @@ static int header_set(char **slot, const char *v, size_t len, int join)
 	return 0;
 }
 
+/* The value of header `name` in the final response of the transfer (all
+ * of them joined with ", " if join, else the first) into *slot. */
+static int header_get(struct hwe_http *h, const char *name, char **slot, int join)
+{
+	struct curl_header *hd;
+	size_t i, amount = 1;
+
+	for (i = 0; i < amount; i++) {
+		if (curl_easy_header(h->curl, name, i, CURLH_HEADER, -1, &hd) != CURLHE_OK)
+			break;
+		amount = join ? hd->amount : 1;
+		if (header_set(slot, hd->value, strlen(hd->value), join))
+			return -1;
+	}
+	return 0;
+}
+
+/* The headers and offered auth schemes of the final response. */
+static int resp_headers(struct hwe_http *h, struct hwe_http_resp *r)
+{
+	long avail = 0;
+
+	if (header_get(h, "Content-Type", &r->content_type, 0) ||
+	    header_get(h, "Content-Transfer-Encoding", &r->transfer_encoding, 0) ||
+	    header_get(h, "Retry-After", &r->retry_after, 0) ||
+	    header_get(h, "WWW-Authenticate", &r->www_authenticate, 1))
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	if (r->status == 401 && curl_easy_getinfo(h->curl, CURLINFO_HTTPAUTH_AVAIL, &avail) == CURLE_OK)
+		r->auth_schemes = ((avail & CURLAUTH_BASIC) ? HWE_AUTH_BASIC : 0) |
+			((avail & CURLAUTH_DIGEST) ? HWE_AUTH_DIGEST : 0) |
+			((avail & CURLAUTH_BEARER) ? HWE_AUTH_BEARER : 0);
+	return HWE_OK;
+}
+
+/* A new response of the same transfer (the 401 before the authenticated
+ * retry): only the final one's body counts.  The headers are read after
+ * the transfer (curl_easy_header). */
 static size_t header_cb(char *buf, size_t size, size_t n, void *arg)
 {
 	struct hwe_http *h = arg;
-	struct hwe_http_resp *r = h->resp;
-	size_t len = size * n, nlen;
-	const char *colon, *v;
-	size_t vlen;
-	char **slot = NULL;
-	int join = 0;
+	size_t len = size * n;
 
 	if (len >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
-		resp_reset(r);
-		return len;
+		free(h->resp->body);
+		h->resp->body = NULL;
+		h->resp->len = 0;
 	}
-	colon = memchr(buf, ':', len);
-	if (!colon)
-		return len;
-	nlen = (size_t)(colon - buf);
-	v = colon + 1;
-	vlen = len - nlen - 1;
-	hwe_http_trim(&v, &vlen);
-	if (hwe_http_name_eq(buf, nlen, "Content-Type"))
-		slot = &r->content_type;
-	else if (hwe_http_name_eq(buf, nlen, "Content-Transfer-Encoding"))
-		slot = &r->transfer_encoding;
-	else if (hwe_http_name_eq(buf, nlen, "Retry-After"))
-		slot = &r->retry_after;
-	else if (hwe_http_name_eq(buf, nlen, "Location"))
-		slot = &r->location;
-	else if (hwe_http_name_eq(buf, nlen, "WWW-Authenticate"))
-		slot = &r->www_authenticate, join = 1;
-	if (slot && header_set(slot, v, vlen, join))
-		return 0;                       /* out of memory: abort */
 	return len;
 }
 
@@ -687,35 +698,34 @@ void hwe_http_free(struct hwe_http *h)
 	free(h);
 }
 
-unsigned hwe_http_connections(const struct hwe_http *h)
-{
-	return h ? h->connections : 0;
-}
-
-/* scheme, host and port (default filled in) of an absolute URL */
+/* An absolute URL as libcurl parsed it (the handle it is given,
+ * CURLOPT_CURLU) and its scheme, host and port (default filled in). */
 struct origin {
+	CURLU *cu;
 	char *scheme, *host, *port;
 };
 
 static void origin_clear(struct origin *o)
 {
+	curl_url_cleanup(o->cu);
 	curl_free(o->scheme);
 	curl_free(o->host);
 	curl_free(o->port);
 	memset(o, 0, sizeof(*o));
 }
 
+/* CURLU_PATH_AS_IS: the path sent is the one checked (est.c refuses dot
+ * segments; libcurl would otherwise resolve them) */
 static int origin_get(const char *url, struct origin *o)
 {
-	CURLU *u = curl_url();
 	int ok;
 
 	memset(o, 0, sizeof(*o));
-	ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-		curl_url_get(u, CURLUPART_SCHEME, &o->scheme, 0) == CURLUE_OK &&
-		curl_url_get(u, CURLUPART_HOST, &o->host, 0) == CURLUE_OK &&
-		curl_url_get(u, CURLUPART_PORT, &o->port, CURLU_DEFAULT_PORT) == CURLUE_OK;
-	curl_url_cleanup(u);
+	ok = (o->cu = curl_url()) &&
+		curl_url_set(o->cu, CURLUPART_URL, url, CURLU_PATH_AS_IS) == CURLUE_OK &&
+		curl_url_get(o->cu, CURLUPART_SCHEME, &o->scheme, 0) == CURLUE_OK &&
+		curl_url_get(o->cu, CURLUPART_HOST, &o->host, 0) == CURLUE_OK &&
+		curl_url_get(o->cu, CURLUPART_PORT, &o->port, CURLU_DEFAULT_PORT) == CURLUE_OK;
 	if (!ok)
 		origin_clear(o);
 	return ok ? 0 : -1;
@@ -1009,12 +1019,12 @@ static int is_redirect(long st)
 	return st == 301 || st == 302 || st == 303 || st == 307 || st == 308;
 }
 
-/* One curl transfer: method, url, body -> resp. */
-static int perform(struct hwe_http *h, const char *method, const char *url,
+/* One curl transfer: method, url (parsed: cu), body -> resp; o is the
+ * origin of the request's first URL (for messages). */
+static int perform(struct hwe_http *h, const char *method, const char *url, CURLU *cu,
 		   struct curl_slist *hdrs, const void *body, size_t len,
 		   const struct origin *o, struct hwe_http_resp *resp)
 {
-	long nconn = 0;
 	CURLcode rc;
 	int ret;
 
@@ -1045,22 +1055,23 @@ static int perform(struct hwe_http *h, const char *method, const char *url,
 	} else {
 		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
 	}
-	curl_easy_setopt(h->curl, CURLOPT_URL, url);
+	curl_easy_setopt(h->curl, CURLOPT_CURLU, cu);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
 	if (body)
 		hwe_info("> %s %s (%zu bytes)", method, url, len);
 	else
 		hwe_info("> %s %s", method, url);
 	rc = curl_easy_perform(h->curl);
-	if (curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK && nconn > 0)
-		h->connections += (unsigned)nconn;
 	h->resp = NULL;
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(h->curl, CURLOPT_CURLU, NULL);
 	if (rc != CURLE_OK) {
 		resp_reset(resp);
 		return transfer_error(h, rc, url, o);
 	}
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+	if ((ret = resp_headers(h, resp)))
+		return ret;
 	hwe_info("< %ld %s (%zu bytes)", resp->status,
 		 resp->content_type ? resp->content_type : "-", resp->len);
 	return HWE_OK;
@@ -1155,7 +1166,8 @@ int hwe_http_request(struct hwe_http *h, const char *method, const char *url,
 	if (!(cur = strdup(url)))
 		goto oom;
 	for (hops = 0;; hops++) {
-		if ((ret = perform(h, method, cur, hdrs, body, len, &first, resp)))
+		if ((ret = perform(h, method, cur, hops ? next.cu : first.cu, hdrs, body, len, &first,
+				   resp)))
 			goto out;
 		if (!is_redirect(resp->status))
 			break;

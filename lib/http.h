@@ -60,11 +60,11 @@ struct hwe_http;
 
 struct hwe_http_resp {
 	long status;
-	char *content_type;         /* header values, malloc'd, NULL if absent */
-	char *transfer_encoding;    /* Content-Transfer-Encoding */
+	char *content_type;         /* header values of the final response (curl_easy_header), */
+	char *transfer_encoding;    /* malloc'd, NULL if absent: Content-Transfer-Encoding */
 	char *retry_after;
 	char *www_authenticate;     /* all challenges, joined with ", " */
-	char *location;
+	unsigned auth_schemes;      /* HWE_AUTH_* the server offered (CURLINFO_HTTPAUTH_AVAIL) */
 	unsigned char *body;
 	size_t len;
 	int creds_given;            /* the session has credentials (cfg->pass set) */
@@ -107,27 +107,19 @@ struct hwe_http_binding {
  * none.  Records no error when none: the caller says what it needed. */
 int hwe_http_channel_binding(const struct hwe_http *h, struct hwe_http_binding *out);
 
-/* Number of TLS handshakes / requests made by this session (for tests and bench logs). */
-unsigned hwe_http_connections(const struct hwe_http *h);
+/* --- pure parsers (http-parse.c: unit tested, fuzzed) ---
+ * They record NO error: the caller decides what a malformed header means
+ * (e.g. 202 + bad Retry-After is "pending", not "invalid response"). */
 
-/* --- pure parsers (unit tested, fuzzed) ---
- * They return HWE_OK or HWE_EXIT_RESPONSE and record NO error: the caller
- * decides what a malformed header means (e.g. 202 + bad Retry-After is
- * "pending", not "invalid response"). */
-
-/* Retry-After: delta-seconds or HTTP-date (IMF-fixdate, RFC 850, asctime).
- * *delay_s = seconds from now (0 if the date is past).  Error if malformed
- * or negative; huge values are clamped to LONG_MAX. */
+/* Retry-After: delta-seconds (digits only) or an HTTP-date, read by
+ * curl_getdate() as libcurl reads it.  *delay_s = seconds from now (0 if
+ * the date is past); HWE_EXIT_RESPONSE if malformed or negative; huge
+ * values are clamped to LONG_MAX. */
 int hwe_http_parse_retry_after(const char *value, time_t now, long *delay_s);
 
 #define HWE_AUTH_BASIC  0x1u
 #define HWE_AUTH_DIGEST 0x2u
-#define HWE_AUTH_OTHER  0x4u   /* a scheme we do not speak (Negotiate, ...) */
 #define HWE_AUTH_BEARER 0x8u   /* RFC 6750: answered only with a configured token */
-/* Which schemes a WWW-Authenticate value offers (several challenges may be
- * comma-joined; auth-params with quoted strings are skipped correctly).
- * realm (may be NULL) receives the first realm seen, malloc'd. */
-int hwe_http_parse_www_authenticate(const char *value, unsigned *schemes, char **realm);
 
 /* The error="..." parameter of the Bearer challenge in a WWW-Authenticate
  * value (RFC 6750 3: invalid_token, insufficient_scope, ...), copied into
@@ -160,9 +152,5 @@ void hwe_http_proxy_clear(struct hwe_http_proxy *p);
 /* Does `host` match a no_proxy list ("*", or names/domains/IPs/CIDRs
  * separated by ',' or blanks, as libcurl reads it)?  Pure, unit tested. */
 int hwe_http_noproxy_match(const char *list, const char *host);
-
-/* small helpers shared by http.c and http-parse.c */
-int hwe_http_name_eq(const char *a, size_t alen, const char *b);
-void hwe_http_trim(const char **s, size_t *len);
 
 #endif

@@ -11,7 +11,7 @@ lib_libhwe_la_SOURCES = \
 	lib/keystore.h lib/keystore-int.h lib/keystore.c lib/keystore-txn.c \
 	lib/csrconf.h lib/csrconf.c lib/csrconf-check.h lib/csrconf-check.c lib/csr.h lib/csr.c \
 	lib/csrreq.h lib/csrreq-int.h lib/csrreq.c lib/csrreq-tmpl.c \
-	lib/pkcs7.h lib/pkcs7.c lib/csrattrs.h lib/csrattrs.c \
+	lib/pkcs7.h lib/pkcs7.c \
 	lib/ossl-fetch.h lib/ossl-fetch.c lib/http.h lib/http.c lib/http-parse.c lib/http-proxy.c \
 	lib/est.h lib/est.c lib/certcheck.h lib/certcheck.c \
 	lib/hwenroll.h lib/opts.c lib/cmdutil.c lib/enroll.c lib/profile.h lib/profile.c lib/hook.c \

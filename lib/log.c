@@ -74,11 +74,6 @@ void hwe_log_set_level(enum hwe_log_level lvl)
 	level = lvl;
 }
 
-enum hwe_log_level hwe_log_get_level(void)
-{
-	return level;
-}
-
 int hwe_log_enabled(enum hwe_log_level lvl)
 {
 	return lvl <= level;

@@ -15,7 +15,6 @@ enum hwe_log_level {
 /* "ERROR", "WARN"/"WARNING", "INFO", "DEBUG" (any case); -1 if unknown. */
 int hwe_log_parse_level(const char *s);
 void hwe_log_set_level(enum hwe_log_level lvl);
-enum hwe_log_level hwe_log_get_level(void);
 int hwe_log_enabled(enum hwe_log_level lvl);
 void hwe_log(enum hwe_log_level lvl, const char *fmt, ...) HWE_PRINTF(2, 3);
 #define hwe_warn(...)  hwe_log(HWE_LOG_WARN, __VA_ARGS__)

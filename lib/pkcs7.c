@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* pkcs7.c - EST payload codecs: strict base64 and certs-only PKCS#7. */
+/* pkcs7.c - EST payload codecs: base64 (OpenSSL's EVP_Encode/Decode) and certs-only PKCS#7. */
 #include "config.h"
 
 #include <limits.h>
@@ -17,81 +17,50 @@
 #include "pkcs7.h"
 #include "rc.h"
 
-#define B64_LINE 64
 #define MEDIA_PKCS7 "application/pkcs7-mime"
 #define MEDIA_X_PKCS7 "application/x-pkcs7-mime"
-
-static const char b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+#define B64_CHUNK 49152            /* input per EVP_Encode/DecodeUpdate call (an int) */
 
 int hwe_base64_encode(const unsigned char *in, size_t len, char **out, size_t *outlen)
 {
-	size_t groups, chars, lines, size, i, o = 0, col = 0;
+	EVP_ENCODE_CTX *ctx = NULL;
+	size_t size, o = 0, i, n;
 	char *buf;
+	int k;
 
 	if (!out || (!in && len))
 		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "base64 encode: invalid arguments");
 	*out = NULL;
 	if (outlen)
 		*outlen = 0;
-	groups = len / 3 + (len % 3 != 0);
-	if (groups > (SIZE_MAX - 1) / 5)
+	/* 4 characters per 3 bytes, a '\n' per 64 characters, EVP_EncodeFinal's
+	 * last line, the NUL */
+	if (len > (SIZE_MAX - 8) / 2)
 		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "base64 encode: input too large");
-	chars = groups * 4;
-	lines = (chars + B64_LINE - 1) / B64_LINE;
-	size = chars + lines + 1;
-	buf = malloc(size);
-	if (!buf)
+	size = (len + 2) / 3 * 4 + (len + 47) / 48 + 2;
+	if (!(buf = malloc(size)) || !(ctx = EVP_ENCODE_CTX_new())) {
+		free(buf);
 		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
-	for (i = 0; i < len; i += 3) {
-		size_t rem = len - i;
-		unsigned long v = (unsigned long)in[i] << 16;
-		char q[4];
-		int k;
-
-		if (rem > 1)
-			v |= (unsigned long)in[i + 1] << 8;
-		if (rem > 2)
-			v |= in[i + 2];
-		q[0] = b64_alphabet[(v >> 18) & 0x3f];
-		q[1] = b64_alphabet[(v >> 12) & 0x3f];
-		q[2] = rem > 1 ? b64_alphabet[(v >> 6) & 0x3f] : '=';
-		q[3] = rem > 2 ? b64_alphabet[v & 0x3f] : '=';
-		for (k = 0; k < 4; k++) {
-			buf[o++] = q[k];
-			if (++col == B64_LINE) {
-				buf[o++] = '\n';
-				col = 0;
-			}
-		}
 	}
-	if (col)
-		buf[o++] = '\n';
+	/* 64-column lines, each ending in '\n' */
+	EVP_EncodeInit(ctx);
+	for (i = 0; i < len; i += n) {
+		n = len - i < B64_CHUNK ? len - i : B64_CHUNK;
+		if (!EVP_EncodeUpdate(ctx, (unsigned char *)buf + o, &k, in + i, (int)n)) {
+			EVP_ENCODE_CTX_free(ctx);
+			free(buf);
+			return hwe_err_ossl(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "base64 encode failed");
+		}
+		o += (size_t)k;
+	}
+	EVP_EncodeFinal(ctx, (unsigned char *)buf + o, &k);
+	o += (size_t)k;
+	EVP_ENCODE_CTX_free(ctx);
 	buf[o] = '\0';
 	*out = buf;
 	if (outlen)
 		*outlen = o;
 	return HWE_OK;
-}
-
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-static int is_b64_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
 static int b64_bad(const char *why)
@@ -100,103 +69,83 @@ static int b64_bad(const char *why)
 		       "response is not valid base64 (%s)", why);
 }
 
-/* Strict RFC 4648 decoding: whitespace is skipped, everything else must be
- * the standard alphabet in complete 4-character quanta; '=' may only end the
- * last quantum ("xx==" or "xxx="), nothing but whitespace may follow it, and
- * the bits the padding drops must be zero (the canonical encoding).  The
- * output never exceeds 3/4 of the input, so the buffer is sized from len. */
+/* Why the decoder refused in[0..len): the first character outside the
+ * alphabet, '=' and whitespace (with its offset), else the length or the
+ * padding.  Only the report; the decoding is OpenSSL's. */
+static int b64_refused(const char *in, size_t len)
+{
+	static const char chars[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= \t\r\n";
+	size_t i, n = 0, pad = len;
+	char why[96];
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (!c || !strchr(chars, c)) {
+			snprintf(why, sizeof(why), "invalid character 0x%02x at offset %zu", c, i);
+			return b64_bad(why);
+		}
+		if (c == '=' && pad == len)
+			pad = i;
+		if (!strchr(" \t\r\n", c))
+			n++;
+	}
+	if (n == 0)
+		return b64_bad("empty payload");
+	if (n % 4)
+		snprintf(why, sizeof(why), "length %zu is not a multiple of 4", n);
+	else
+		snprintf(why, sizeof(why), "misplaced padding, the first '=' at offset %zu", pad);
+	return b64_bad(why);
+}
+
+/* OpenSSL's decoder (EVP_DecodeUpdate): whitespace (space, tab, CR, LF)
+ * is skipped, anything else outside the standard alphabet is refused, and
+ * '=' only pads the last quantum.  It takes '-' as the end of the data
+ * (the "-----END" line of PEM) and ignores what follows: in a response
+ * body that is junk, refused here.  d2i_PKCS7 / the csrattrs decoder
+ * judge the bytes. */
 int hwe_base64_decode(const char *in, size_t len, unsigned char **out, size_t *outlen)
 {
-	int ret = HWE_EXIT_RESPONSE;
+	EVP_ENCODE_CTX *ctx = NULL;
 	unsigned char *buf = NULL;
-	unsigned long acc = 0;
-	size_t i, o = 0, nq = 0, total = 0;
-	int pad = 0, done = 0;
-	char why[96];
+	const char *dash;
+	size_t i, n, o = 0;
+	int ret = HWE_EXIT_RESPONSE, k, rc = 1;
 
 	if (!out || !outlen || (!in && len))
 		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "base64 decode: invalid arguments");
 	*out = NULL;
 	*outlen = 0;
-	buf = malloc(len / 4 * 3 + 1);
-	if (!buf)
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-		int v;
-
-		if (is_b64_space(c))
-			continue;
-		if (done) {
-			snprintf(why, sizeof(why), "data after padding at offset %zu", i);
-			b64_bad(why);
-			goto out;
-		}
-		total++;
-		if (c == '=') {
-			if (nq == 2 && pad == 0) {
-				pad = 1;        /* "xx=" so far, a second '=' must follow */
-				nq = 3;
-			} else if (nq == 3 && pad == 0) {
-				pad = 1;        /* "xxx=" */
-				done = 1;
-			} else if (nq == 3 && pad == 1) {
-				pad = 2;        /* "xx==" */
-				done = 1;
-			} else {
-				snprintf(why, sizeof(why), "misplaced padding at offset %zu", i);
-				b64_bad(why);
-				goto out;
-			}
-			continue;
-		}
-		v = b64_value(c);
-		if (v < 0) {
-			snprintf(why, sizeof(why), "invalid character 0x%02x at offset %zu", c, i);
-			b64_bad(why);
-			goto out;
-		}
-		if (pad) {
-			snprintf(why, sizeof(why), "incorrect padding at offset %zu", i);
-			b64_bad(why);
-			goto out;
-		}
-		acc = (acc << 6) | (unsigned long)v;
-		if (++nq == 4) {
-			buf[o++] = (unsigned char)(acc >> 16);
-			buf[o++] = (unsigned char)(acc >> 8);
-			buf[o++] = (unsigned char)acc;
-			acc = 0;
-			nq = 0;
-		}
+	if (len && (dash = memchr(in, '-', len)))
+		return b64_refused(in, (size_t)(dash - in) + 1);
+	/* at most 3 bytes per 4 characters, whole quanta */
+	if (!(buf = malloc(len / 4 * 3 + 4)) || !(ctx = EVP_ENCODE_CTX_new())) {
+		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		goto out;
 	}
-	if (total == 0) {
+	EVP_DecodeInit(ctx);
+	for (i = 0; i < len && rc == 1; i += n) {
+		n = len - i < B64_CHUNK ? len - i : B64_CHUNK;
+		rc = EVP_DecodeUpdate(ctx, buf + o, &k, (const unsigned char *)in + i, (int)n);
+		if (rc >= 0)
+			o += (size_t)k;
+	}
+	/* rc 0: the padding ended the data (OpenSSL checks that within one
+	 * call); only whitespace may follow in the chunks not given to it */
+	for (; rc == 0 && i < len; i++)
+		if (!strchr(" \t\r\n", in[i]) || !in[i])
+			rc = -1;
+	if (rc < 0 || EVP_DecodeFinal(ctx, buf + o, &k) < 0) {
+		ERR_clear_error();
+		b64_refused(in, len);
+		goto out;
+	}
+	o += (size_t)k;
+	if (o == 0) {
 		b64_bad("empty payload");
 		goto out;
-	}
-	if (!done && nq != 0) {
-		if (pad)
-			snprintf(why, sizeof(why), "incomplete padding at the end");
-		else
-			snprintf(why, sizeof(why), "length %zu is not a multiple of 4", total);
-		b64_bad(why);
-		goto out;
-	}
-	if (pad == 2) {
-		/* "xx==": 12 bits, one byte plus 4 dropped bits that must be zero */
-		if (acc & 0x0f) {
-			b64_bad("non-zero bits before the padding");
-			goto out;
-		}
-		buf[o++] = (unsigned char)(acc >> 4);
-	} else if (pad == 1) {
-		/* "xxx=": 18 bits, two bytes plus 2 dropped bits */
-		if (acc & 0x03) {
-			b64_bad("non-zero bits before the padding");
-			goto out;
-		}
-		buf[o++] = (unsigned char)(acc >> 10);
-		buf[o++] = (unsigned char)(acc >> 2);
 	}
 	buf[o] = '\0';
 	*out = buf;
@@ -204,6 +153,7 @@ int hwe_base64_decode(const char *in, size_t len, unsigned char **out, size_t *o
 	buf = NULL;
 	ret = HWE_OK;
 out:
+	EVP_ENCODE_CTX_free(ctx);
 	free(buf);
 	return ret;
 }
@@ -366,7 +316,7 @@ int hwe_pkcs7_decode_certs(const char *content_type, const unsigned char *body,
 	*out = NULL;
 	if (content_type && (ret = check_content_type(content_type)) != HWE_OK)
 		return ret;
-	for (i = 0; i < len && is_b64_space(body[i]); i++)
+	for (i = 0; i < len && strchr(" \t\r\n", body[i]) && body[i]; i++)
 		;
 	if (i == len)
 		return hwe_err(HWE_EXIT_RESPONSE, HWE_ERR_EST_RESPONSE, "empty response");

@@ -76,15 +76,11 @@ int cmd_certificate(int argc, char **argv, struct hwe_ctx *ctx)
 	case HWE_EST_SIMPLEREENROLL:
 		ret = hwe_enroll_run(ctx, &o, HWE_EST_SIMPLEREENROLL);
 		break;
-	case HWE_EST_NONE:
-		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_BAD_URI,
-			      "the URL '%s' does not end in an EST operation", o.val[HWE_OPT_URI]);
-		hwe_err_hint("end it with /cacerts, /csrattrs, /simpleenroll or /simplereenroll, as in the reference workflow");
-		break;
 	default:
 		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_BAD_URI,
-			      "EST operation '%s' is not supported (use cacerts, csrattrs, simpleenroll or simplereenroll)",
-			      hwe_est_op_name(u.op));
+			      "the URL '%s' does not end in an EST operation that hwenroll runs (cacerts, csrattrs, simpleenroll, simplereenroll)",
+			      o.val[HWE_OPT_URI]);
+		hwe_err_hint("end it with /cacerts, /csrattrs, /simpleenroll or /simplereenroll, as in the reference workflow");
 		break;
 	}
 	hwe_est_url_clear(&u);

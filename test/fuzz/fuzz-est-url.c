@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fuzz-est-url.c - libFuzzer harness for hwe_est_url_parse() and _for(). */
+/* fuzz-est-url.c - libFuzzer harness for hwe_est_url_parse() (libcurl's URL
+ * parser plus the EST path rules) and hwe_est_url_for(). */
 #include "config.h"
 
 #include <stdint.h>

@@ -80,7 +80,7 @@ step "a URL without an operation, an unsupported operation, a missing 'est'"
 ks_snapshot before
 expect 2 "does not end in an EST operation" certificate est --uri "$(est_url "$T/srv" "$LABEL" x)"
 once
-expect 2 "serverkeygen.*not supported" certificate est --uri "$(est_url "$T/srv" "$LABEL" serverkeygen)"
+expect 2 "serverkeygen.*does not end in an EST operation that hwenroll runs" certificate est --uri "$(est_url "$T/srv" "$LABEL" serverkeygen)"
 expect 2 "certificate est" certificate --uri "$EST_URI"
 unset EST_URI
 expect 2 "no EST URL" certificate est --key-alias x

@@ -2,7 +2,7 @@
 if HAVE_CMOCKA
 UNIT_TESTS = \
 	test/unit/test-log test/unit/test-key test/unit/test-csrconf test/unit/test-csr \
-	test/unit/test-pkcs7 test/unit/test-csrattrs test/unit/test-csrreq test/unit/test-certcheck \
+	test/unit/test-pkcs7 test/unit/test-csrreq test/unit/test-certcheck \
 	test/unit/test-http-parse test/unit/test-est-url test/unit/test-keystore
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -22,8 +22,6 @@ test_unit_test_csr_CFLAGS = $(UNIT_CFLAGS)
 test_unit_test_csr_LDADD = $(UNIT_LDADD)
 test_unit_test_pkcs7_CFLAGS = $(UNIT_CFLAGS)
 test_unit_test_pkcs7_LDADD = $(UNIT_LDADD)
-test_unit_test_csrattrs_CFLAGS = $(UNIT_CFLAGS)
-test_unit_test_csrattrs_LDADD = $(UNIT_LDADD)
 test_unit_test_csrreq_CFLAGS = $(UNIT_CFLAGS)
 test_unit_test_csrreq_LDADD = $(UNIT_LDADD)
 test_unit_test_certcheck_CFLAGS = $(UNIT_CFLAGS)

@@ -346,6 +346,18 @@ static void test_syntax_errors(void **state)
 		{ "commonName=a\nsubjectAltNames=1; 2001:db8:::1, 7\n",
 		  NAME ":2: invalid IP address '2001:db8:::1' in subjectAltNames entry 1 "
 		  "(expected IPv4 such as 192.0.2.1 or IPv6 such as 2001:db8::1)" },
+		{ "commonName=a\nsubjectAltNames=1; 192.0.2.1 x, 7\n",
+		  NAME ":2: invalid IP address '192.0.2.1 x' in subjectAltNames entry 1 "
+		  "(expected IPv4 such as 192.0.2.1 or IPv6 such as 2001:db8::1)" },
+		{ "commonName=a\nsubjectAltNames=1; +192.0.2.1, 7\n",
+		  NAME ":2: invalid IP address '+192.0.2.1' in subjectAltNames entry 1 "
+		  "(expected IPv4 such as 192.0.2.1 or IPv6 such as 2001:db8::1)" },
+		{ "commonName=a\nsubjectAltNames=1; 192.0.2, 7\n",
+		  NAME ":2: invalid IP address '192.0.2' in subjectAltNames entry 1 "
+		  "(expected IPv4 such as 192.0.2.1 or IPv6 such as 2001:db8::1)" },
+		{ "commonName=a\nsubjectAltNames=1; fe80::1%eth0, 7\n",
+		  NAME ":2: invalid IP address 'fe80::1%eth0' in subjectAltNames entry 1 "
+		  "(expected IPv4 such as 192.0.2.1 or IPv6 such as 2001:db8::1)" },
 		/* subject values */
 		{ "countryName=USA\n",
 		  NAME ":1: countryName 'USA' is not a two-letter code (expected an ISO "
@@ -359,6 +371,17 @@ static void test_syntax_errors(void **state)
 		  "4\n",
 		  NAME ":1: 'commonName' is 65 characters long (expected at most 64, the "
 		  "X.520 upper bound)" },
+		/* the bounds are OpenSSL's string table's (ub_locality_name 128) */
+		{ "localityName=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		  NAME ":1: 'localityName' is 129 characters long (expected at most 128, the "
+		  "X.520 upper bound)" },
+		/* characters, not bytes: 65 two-byte characters */
+		{ "commonName=\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\n",
+		  NAME ":1: 'commonName' is 65 characters long (expected at most 64, the "
+		  "X.520 upper bound)" },
+		{ "emailAddress=j\xc3\xb6rg@example.com\n",
+		  NAME ":1: emailAddress 'j..rg@example.com' is not an email address (expected ASCII "
+		  "local@domain)" },
 		{ "serialNumber=SN_1\n",
 		  NAME ":1: 'serialNumber' has a character not allowed in a PrintableString "
 		  "at byte 3 (expected A-Z a-z 0-9 space ' ( ) + , - . / : = ?)" },

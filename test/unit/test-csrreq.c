@@ -598,6 +598,64 @@ static void test_fill_rules(void **state)
 	hwe_csrconf_free(conf);
 }
 
+/* RFC 7030 section 4.5.2's example, an empty answer, and what is no
+ * CsrAttrs at all (from the tests of the display decoder csrattrs.c had) */
+static void test_rfc7030_example(void **state)
+{
+	static const char ex[] =
+		"MEEGCSqGSIb3DQEJBzASBgcqhkjOPQIBMQcGBSuBBAAiMBYGCSqGSIb3DQEJDjEJ\n"
+		"BgcrBgEBAQEWBggqhkjOPQQDAw==\n";
+	static const struct { const char *der; size_t len; const char *why; } bad[] = {
+		{ "\x31\x00", 2, "not a CsrAttrs structure" },         /* SET outside */
+		{ "\x04\x02\x30\x00", 4, "not a CsrAttrs structure" },
+		{ "\x30\x00\x00", 3, "trailing bytes" },
+		{ "\x30\x84\xff\xff\xff\xff", 6, "not a CsrAttrs structure" },
+		{ "\x30\x02\x02\x00", 4, "not a CsrAttrs structure" }, /* INTEGER item */
+		{ "\x30\x02\x06\x00", 4, "not a CsrAttrs structure" }, /* empty OID */
+		{ "\x30\x02\x30\x00", 4, "not a CsrAttrs structure" }, /* Attribute {} */
+	};
+	struct hwe_csrreq r;
+	struct der d;
+	unsigned char *der = NULL;
+	size_t len = 0, i;
+	char line[512];
+
+	(void)state;
+	assert_int_equal(hwe_base64_decode(ex, strlen(ex), &der, &len), HWE_OK);
+	parse_ok(der, len, &r);
+	assert_int_equal(r.n, 4);
+	assert_int_equal(r.items[0].kind, HWE_REQ_CHALLENGE);
+	assert_int_equal(r.items[1].kind, HWE_REQ_KEY);
+	assert_int_equal(r.items[1].key.alg, HWE_ALG_EC);
+	assert_int_equal(r.items[1].key.curve_nid, NID_secp384r1);
+	assert_string_equal(r.items[2].oid, "1.3.6.1.1.1.1.22");
+	assert_int_equal(r.items[3].kind, HWE_REQ_SIG);
+	assert_int_equal(r.items[3].md_nid, NID_sha384);
+	for (i = 0; i < r.n; i++)
+		assert_true(*hwe_csrreq_describe(&r.items[i], line, sizeof(line)));
+	hwe_csrreq_clear(&r);
+	/* every truncation fails cleanly */
+	for (i = 1; i < len; i++) {
+		d.n = 0;
+		put(&d, der, i);
+		assert_bad(&d, "csrattrs response: ");
+	}
+	free(der);
+	/* nothing requested: an empty SEQUENCE, or 200 with no body */
+	parse_ok((const unsigned char *)"\x30\x00", 2, &r);
+	assert_int_equal(r.n, 0);
+	parse_ok(NULL, 0, &r);
+	assert_int_equal(r.n, 0);
+	/* OpenSSL's d2i reads BER: an indefinite length is an empty SEQUENCE too */
+	parse_ok((const unsigned char *)"\x30\x80\x00\x00", 4, &r);
+	assert_int_equal(r.n, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		d.n = 0;
+		put(&d, bad[i].der, bad[i].len);
+		assert_bad(&d, bad[i].why);
+	}
+}
+
 /* What breaks RFC 9908's rules is a malformed response. */
 static void test_malformed(void **state)
 {
@@ -737,6 +795,7 @@ int main(void)
 		cmocka_unit_test_setup(test_rdn_set_and_reenroll, setup),
 		cmocka_unit_test_setup(test_fill_rules, setup),
 		cmocka_unit_test_setup(test_malformed, setup),
+		cmocka_unit_test_setup(test_rfc7030_example, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -55,16 +55,19 @@ static void url_bad(const char *url, const char *why)
 static void test_op_names(void **state)
 {
 	static const char *const names[] = {
-		"cacerts", "csrattrs", "simpleenroll", "simplereenroll", "serverkeygen", "fullcmc"
+		"cacerts", "csrattrs", "simpleenroll", "simplereenroll"
 	};
 	int i;
 
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < 4; i++) {
 		assert_string_equal(hwe_est_op_name((enum hwe_est_op)i), names[i]);
 		assert_int_equal(hwe_est_op_from_name(names[i]), i);
 	}
 	assert_null(hwe_est_op_name(HWE_EST_NONE));
-	assert_null(hwe_est_op_name((enum hwe_est_op)6));
+	assert_null(hwe_est_op_name((enum hwe_est_op)4));
+	/* operations hwenroll does not run are label segments */
+	assert_int_equal(hwe_est_op_from_name("serverkeygen"), HWE_EST_NONE);
+	assert_int_equal(hwe_est_op_from_name("fullcmc"), HWE_EST_NONE);
 	assert_int_equal(hwe_est_op_from_name("SimpleEnroll"), HWE_EST_NONE);
 	assert_int_equal(hwe_est_op_from_name("enroll"), HWE_EST_NONE);
 	assert_int_equal(hwe_est_op_from_name(""), HWE_EST_NONE);
@@ -93,12 +96,12 @@ static void test_each_op(void **state)
 	char url[256], want[256], *s;
 	int i, j;
 
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < 4; i++) {
 		snprintf(url, sizeof(url), "https://h:8443/.well-known/est/lbl/%s",
 			 hwe_est_op_name((enum hwe_est_op)i));
 		url_ok(url, "https://h:8443/.well-known/est/lbl", "h", (enum hwe_est_op)i);
 		assert_int_equal(hwe_est_url_parse(url, &u), HWE_OK);
-		for (j = 0; j < 6; j++) {
+		for (j = 0; j < 4; j++) {
 			/* the op segment is replaced by the command's own */
 			s = hwe_est_url_for(&u, (enum hwe_est_op)j);
 			snprintf(want, sizeof(want), "https://h:8443/.well-known/est/lbl/%s",
@@ -126,6 +129,9 @@ static void test_each_op(void **state)
 	url_ok("https://h/.well-known/est/simpleenrollx", "https://h/.well-known/est/simpleenrollx",
 	       "h", HWE_EST_NONE);
 	url_ok("https://h/.well-known/est/SimpleEnroll", "https://h/.well-known/est/SimpleEnroll",
+	       "h", HWE_EST_NONE);
+	/* an operation hwenroll does not run is a label */
+	url_ok("https://h/.well-known/est/serverkeygen", "https://h/.well-known/est/serverkeygen",
 	       "h", HWE_EST_NONE);
 	url_ok("https://h/.well-known/est/cacerts/", "https://h/.well-known/est", "h",
 	       HWE_EST_CACERTS);
@@ -166,8 +172,12 @@ static void test_hosts_ports(void **state)
 	url_ok("https://h:1/.well-known/est", "https://h:1/.well-known/est", "h", HWE_EST_NONE);
 	url_ok("https://h:65535/.well-known/est", "https://h:65535/.well-known/est", "h",
 	       HWE_EST_NONE);
-	url_ok("https://h:00443/.well-known/est", "https://h:00443/.well-known/est", "h",
+	/* the base is libcurl's rendering of the URL */
+	url_ok("https://h:00443/.well-known/est", "https://h:443/.well-known/est", "h",
 	       HWE_EST_NONE);
+	url_ok("HTTPS://h/.well-known/est", "https://h/.well-known/est", "h", HWE_EST_NONE);
+	/* an empty port is the default one (RFC 3986 3.2.3) */
+	url_ok("https://h:/.well-known/est", "https://h/.well-known/est", "h", HWE_EST_NONE);
 }
 
 static void test_rejected(void **state)
@@ -176,19 +186,19 @@ static void test_rejected(void **state)
 	url_bad(NULL, "empty");
 	url_bad("est.example.com/.well-known/est", "no scheme");
 	url_bad("://h/.well-known/est", "no scheme");
+	url_bad("https:h/.well-known/est", "slashes");          /* libcurl's words */
 	url_bad("http://h/.well-known/est", "not https");
 	url_bad("ftp://h/.well-known/est", "not https");
 	url_bad("httpss://h/.well-known/est", "not https");
 	url_bad("https:///.well-known/est", "no host");
 	url_bad("https://:443/.well-known/est", "no host");
 	url_bad("https://", "no host");
-	url_bad("https://h:99999/.well-known/est", "bad port '99999'");
-	url_bad("https://h:65536/.well-known/est", "bad port '65536'");
+	url_bad("https://h:99999/.well-known/est", "bad port (expected 1-65535)");
+	url_bad("https://h:65536/.well-known/est", "bad port (expected 1-65535)");
 	url_bad("https://h:0/.well-known/est", "bad port '0'");
-	url_bad("https://h:/.well-known/est", "bad port ''");
-	url_bad("https://h:+443/.well-known/est", "bad port '+443'");
-	url_bad("https://h:-1/.well-known/est", "bad port '-1'");
-	url_bad("https://h:44a3/.well-known/est", "bad port '44a3'");
+	url_bad("https://h:+443/.well-known/est", "bad port (expected 1-65535)");
+	url_bad("https://h:-1/.well-known/est", "bad port (expected 1-65535)");
+	url_bad("https://h:44a3/.well-known/est", "bad port (expected 1-65535)");
 	url_bad("https://h:4430000000000000000000/.well-known/est", "bad port");
 	url_bad("https://[::1]:0/.well-known/est", "bad port '0'");
 	url_bad("https://h", "no /.well-known/est path: an EST operation needs a base URL");
@@ -217,7 +227,8 @@ static void test_rejected(void **state)
 	url_bad("https://h!x/.well-known/est", "host");
 	url_bad("https://[::1/.well-known/est", "IPv6");
 	url_bad("https://[zz::1]/.well-known/est", "IPv6");
-	url_bad("https://[::1]x/.well-known/est", "IPv6");
+	url_bad("https://[::1]x/.well-known/est", "bad port");   /* libcurl reads a port after "]" */
+	url_bad("https://[fe80::1%25eth0]/.well-known/est", "zone ID");
 	url_bad("https://[]/.well-known/est", "IPv6");
 }
 
@@ -253,16 +264,24 @@ static void test_long_url(void **state)
 /* ------------------------------------------------------------------ */
 /* hwe_est_http_error                                                   */
 
-static struct hwe_http_resp mk(long status, const char *www, const char *body)
+/* www: the WWW-Authenticate value; schemes: what libcurl found in it */
+static struct hwe_http_resp mk_auth(long status, const char *www, unsigned schemes,
+				    const char *body)
 {
 	struct hwe_http_resp r;
 
 	memset(&r, 0, sizeof(r));
 	r.status = status;
 	r.www_authenticate = (char *)www;
+	r.auth_schemes = schemes;
 	r.body = (unsigned char *)body;
 	r.len = body ? strlen(body) : 0;
 	return r;
+}
+
+static struct hwe_http_resp mk(long status, const char *www, const char *body)
+{
+	return mk_auth(status, www, 0, body);
 }
 
 static void expect(const struct hwe_http_resp *r, enum hwe_exit ex, enum hwe_status st,
@@ -284,21 +303,22 @@ static void expect(const struct hwe_http_resp *r, enum hwe_exit ex, enum hwe_sta
 
 static void test_err_401(void **state)
 {
-	struct hwe_http_resp r = mk(401, "Basic realm=\"est\"", "Unauthorized");
+	struct hwe_http_resp r = mk_auth(401, "Basic realm=\"est\"", HWE_AUTH_BASIC, "Unauthorized");
 
 	/* no credentials given */
 	expect(&r, HWE_EXIT_AUTH, HWE_ERR_HTTP_UNAUTHORIZED, "server requires authentication",
 	       "set EST_PASS (and EST_USERNAME) or --estc-pass-file, or use a client certificate");
 	r.www_authenticate = NULL;
+	r.auth_schemes = 0;
 	expect(&r, HWE_EXIT_AUTH, HWE_ERR_HTTP_UNAUTHORIZED, "server requires authentication",
 	       "EST_PASS");
 	/* given and sent: rejected */
-	r = mk(401, "Digest realm=\"est\", nonce=\"n\"", NULL);
+	r = mk_auth(401, "Digest realm=\"est\", nonce=\"n\"", HWE_AUTH_DIGEST, NULL);
 	r.creds_given = r.creds_sent = 1;
 	expect(&r, HWE_EXIT_AUTH, HWE_ERR_HTTP_UNAUTHORIZED, "credentials rejected by the server",
 	       NULL);
 	/* a scheme we do not speak, with or without credentials */
-	r = mk(401, "Bearer realm=\"est\", Negotiate", NULL);
+	r = mk_auth(401, "Bearer realm=\"est\", Negotiate", HWE_AUTH_BEARER, NULL);
 	expect(&r, HWE_EXIT_AUTH, HWE_ERR_HTTP_AUTH_SCHEME,
 	       "server asks for unsupported authentication scheme(s) 'Bearer realm=\"est\", Negotiate'",
 	       NULL);
@@ -307,9 +327,18 @@ static void test_err_401(void **state)
 	       NULL);
 	/* the challenge is sanitized */
 	r = mk(401, "Weird\x1b[31m x", NULL);
-	expect(&r, HWE_EXIT_AUTH, HWE_ERR_HTTP_AUTH_SCHEME, "'Weird.[31m x' (malformed)", NULL);
+	expect(&r, HWE_EXIT_AUTH, HWE_ERR_HTTP_AUTH_SCHEME, "'Weird.[31m x'", NULL);
+	/* a Bearer challenge with a token given: the token is what is missing */
+	r = mk_auth(401, "Bearer realm=\"est\"", HWE_AUTH_BEARER, NULL);
+	r.token_given = 1;
+	expect(&r, HWE_EXIT_AUTH, HWE_ERR_HTTP_UNAUTHORIZED, "server requires authentication", NULL);
+	/* the token was sent and rejected: the Bearer error is quoted */
+	r = mk_auth(401, "Bearer realm=\"est\", error=\"invalid_token\"", HWE_AUTH_BEARER, NULL);
+	r.token_given = r.token_sent = 1;
+	expect(&r, HWE_EXIT_AUTH, HWE_ERR_HTTP_UNAUTHORIZED,
+	       "access token rejected by the server (error=\"invalid_token\")", "Bearer token");
 	/* one usable scheme among others: the credentials are what is missing */
-	r = mk(401, "Bearer, Basic realm=x", NULL);
+	r = mk_auth(401, "Bearer, Basic realm=x", HWE_AUTH_BEARER | HWE_AUTH_BASIC, NULL);
 	expect(&r, HWE_EXIT_AUTH, HWE_ERR_HTTP_UNAUTHORIZED, "server requires authentication",
 	       NULL);
 }
