@@ -11,7 +11,9 @@ src_libhwe_la_SOURCES = \
 	src/pkcs7.h src/pkcs7.c src/csrattrs.h src/csrattrs.c \
 	src/ossl-fetch.h src/ossl-fetch.c src/http.h src/http.c src/http-parse.c src/http-proxy.c src/est.h src/est.c \
 	src/certcheck.h src/certcheck.c src/secmem.h src/secmem.c \
-	providers/common/redact.h providers/common/redact.c
+	providers/common/redact.h providers/common/redact.c \
+	providers/common/keyparams.h providers/common/keyparams.c \
+	providers/common/digestsign.h providers/common/digestsign.c
 src_libhwe_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/providers/tpm2-wrap -I$(top_srcdir)/tcti -DHWE_PKGLIBDIR='"$(pkglibdir)"'
 src_libhwe_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(TSS2_CFLAGS) $(TCTILDR_CFLAGS) $(P11KIT_CFLAGS)
 # tss2: headers only; tss2-dl.c dlopens libtss2-* when the TPM is used
