@@ -94,34 +94,29 @@ int hwe_dsign_final(void *ctx, unsigned char *sig, size_t *siglen, size_t sigsiz
 	return ok;
 }
 
-/* RSA's tables are ECDSA's with the padding parameters in front: one
- * array each, ECDSA's table is its tail. */
-#define EC_SETTABLE_AT 4
-static const OSSL_PARAM settable[] = {
-	OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE, NULL, 0),
-	OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_DIGEST, NULL, 0),
-	OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_PROPERTIES, NULL, 0),
-	OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, NULL, 0),
-	/* ECDSA's table from here (EC_SETTABLE_AT) */
-	OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, NULL, 0),
-	OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PROPERTIES, NULL, 0),
-	OSSL_PARAM_END,
-};
+/* Each signature parameter's descriptor, once for both tables. */
+#define P_DIGEST OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, NULL, 0)
+#define P_PROPS OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PROPERTIES, NULL, 0)
+#define P_ALGID OSSL_PARAM_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, NULL, 0)
+#define P_PAD OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE, NULL, 0)
+#define P_MGF1 OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_DIGEST, NULL, 0)
+#define P_MGF1_PROPS OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_PROPERTIES, NULL, 0)
+#define P_SALT OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, NULL, 0)
 
-#define EC_GETTABLE_AT 3
+/* RSA's tables are ECDSA's with the padding parameters in front: one
+ * array each, ECDSA's table is its tail (from *_EC). */
+#define SETTABLE_EC 4
+static const OSSL_PARAM settable[] = {
+	P_PAD, P_MGF1, P_MGF1_PROPS, P_SALT, /* SETTABLE_EC: */ P_DIGEST, P_PROPS, OSSL_PARAM_END
+};
+#define GETTABLE_EC 3
 static const OSSL_PARAM gettable[] = {
-	OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE, NULL, 0),
-	OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_DIGEST, NULL, 0),
-	OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, NULL, 0),
-	/* ECDSA's table from here (EC_GETTABLE_AT) */
-	OSSL_PARAM_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, NULL, 0),
-	OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, NULL, 0),
-	OSSL_PARAM_END,
+	P_PAD, P_MGF1, P_SALT, /* GETTABLE_EC: */ P_ALGID, P_DIGEST, OSSL_PARAM_END
 };
 
 const OSSL_PARAM *hwe_dsign_ec_gettable(void *ctx, void *provctx)
 {
-	return gettable + EC_GETTABLE_AT;
+	return gettable + GETTABLE_EC;
 }
 
 const OSSL_PARAM *hwe_dsign_rsa_gettable(void *ctx, void *provctx)
@@ -131,7 +126,7 @@ const OSSL_PARAM *hwe_dsign_rsa_gettable(void *ctx, void *provctx)
 
 const OSSL_PARAM *hwe_dsign_ec_settable(void *ctx, void *provctx)
 {
-	return settable + EC_SETTABLE_AT;
+	return settable + SETTABLE_EC;
 }
 
 const OSSL_PARAM *hwe_dsign_rsa_settable(void *ctx, void *provctx)

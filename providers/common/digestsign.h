@@ -48,10 +48,10 @@ OSSL_FUNC_signature_digest_sign_update_fn hwe_dsign_update;
 OSSL_FUNC_signature_digest_sign_final_fn hwe_dsign_final;
 
 /* the dispatch entries the skeleton fills */
-#define HWE_DSIGN_FUNCTIONS                                                          \
-	{ OSSL_FUNC_SIGNATURE_FREECTX, (void (*)(void))hwe_dsign_freectx },            \
-	{ OSSL_FUNC_SIGNATURE_DUPCTX, (void (*)(void))hwe_dsign_dupctx },              \
-	{ OSSL_FUNC_SIGNATURE_DIGEST_SIGN_UPDATE, (void (*)(void))hwe_dsign_update },  \
+#define HWE_DSIGN_FUNCTIONS                                                           \
+	{ OSSL_FUNC_SIGNATURE_FREECTX, (void (*)(void))hwe_dsign_freectx },           \
+	{ OSSL_FUNC_SIGNATURE_DUPCTX, (void (*)(void))hwe_dsign_dupctx },             \
+	{ OSSL_FUNC_SIGNATURE_DIGEST_SIGN_UPDATE, (void (*)(void))hwe_dsign_update }, \
 	{ OSSL_FUNC_SIGNATURE_DIGEST_SIGN_FINAL, (void (*)(void))hwe_dsign_final }
 
 /* Context parameters.  ECDSA: digest and its properties to set; the

@@ -8,19 +8,10 @@
 
 #include "keyparams.h"
 
-static const OSSL_PARAM ec_pub[] = {
-	OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
-	OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, NULL, 0),
-	OSSL_PARAM_END,
-};
+static const OSSL_PARAM ec_pub[] = { HWE_KEYPARAM_GROUP, HWE_KEYPARAM_PUB, OSSL_PARAM_END };
+static const OSSL_PARAM rsa_pub[] = { HWE_KEYPARAM_RSA_N, HWE_KEYPARAM_RSA_E, OSSL_PARAM_END };
 
-static const OSSL_PARAM rsa_pub[] = {
-	OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_N, NULL, 0),
-	OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0),
-	OSSL_PARAM_END,
-};
-
-/* what a key of either type answers */
+/* get_params: what a key of either type answers */
 #define ANY_KEY_GETTABLE                                                 \
 	OSSL_PARAM_int(OSSL_PKEY_PARAM_BITS, NULL),                      \
 	OSSL_PARAM_int(OSSL_PKEY_PARAM_SECURITY_BITS, NULL),             \
@@ -29,18 +20,16 @@ static const OSSL_PARAM rsa_pub[] = {
 	OSSL_PARAM_END
 
 static const OSSL_PARAM ec_gettable[] = {
-	OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
+	HWE_KEYPARAM_GROUP,
+	HWE_KEYPARAM_PUB,
+	OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0),
 	OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, NULL, 0),
 	OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_EC_ENCODING, NULL, 0),
-	OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, NULL, 0),
-	OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0),
 	ANY_KEY_GETTABLE,
 };
 
 static const OSSL_PARAM rsa_gettable[] = {
-	OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_N, NULL, 0),
-	OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0),
-	ANY_KEY_GETTABLE,
+	HWE_KEYPARAM_RSA_N, HWE_KEYPARAM_RSA_E, ANY_KEY_GETTABLE
 };
 
 const OSSL_PARAM *hwe_keyparams_ec_types(int selection)

@@ -7,6 +7,15 @@
 #define HWE_KEYPARAMS_H
 
 #include <openssl/core_dispatch.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+
+/* The descriptor of each key parameter that more than one table names
+ * (these, hwenroll-pkcs11's key generation), written once. */
+#define HWE_KEYPARAM_GROUP OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0)
+#define HWE_KEYPARAM_PUB OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, NULL, 0)
+#define HWE_KEYPARAM_RSA_N OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_N, NULL, 0)
+#define HWE_KEYPARAM_RSA_E OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0)
 
 /* import and export types: public key only (private material never
  * enters either provider) */

@@ -10,6 +10,10 @@
  * with this provider: it hashes in software (default provider) and gives
  * the TPM only the digest (TPM2_Sign).  Keys of other providers never reach
  * its signature code.
+ *
+ * The hashing, the signature context's life and the parameter tables are
+ * the skeleton's that hwenroll-pkcs11 uses too (providers/common/
+ * digestsign.h, keyparams.h); this file fills the skeleton's ops.
  */
 #include "config.h"
 
@@ -358,29 +362,29 @@ static int ws_set_ctx_params(void *ctx, const OSSL_PARAM params[])
 	return 1;
 }
 
-#define KEYMGMT_FNS(sfx)                                                              \
-	{ OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))wk_new },                            \
-	{ OSSL_FUNC_KEYMGMT_FREE, (void (*)(void))wk_free },                          \
-	{ OSSL_FUNC_KEYMGMT_HAS, (void (*)(void))wk_has },                            \
-	{ OSSL_FUNC_KEYMGMT_MATCH, (void (*)(void))wk_match },                        \
-	{ OSSL_FUNC_KEYMGMT_IMPORT, (void (*)(void))wk_import_##sfx },                \
-	{ OSSL_FUNC_KEYMGMT_IMPORT_TYPES, (void (*)(void))hwe_keyparams_##sfx##_types }, \
-	{ OSSL_FUNC_KEYMGMT_EXPORT, (void (*)(void))wk_export },                      \
-	{ OSSL_FUNC_KEYMGMT_EXPORT_TYPES, (void (*)(void))hwe_keyparams_##sfx##_types }, \
-	{ OSSL_FUNC_KEYMGMT_GET_PARAMS, (void (*)(void))wk_get_params },              \
+#define KEYMGMT_FNS(sfx)                                                                       \
+	{ OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))wk_new },                                     \
+	{ OSSL_FUNC_KEYMGMT_FREE, (void (*)(void))wk_free },                                   \
+	{ OSSL_FUNC_KEYMGMT_HAS, (void (*)(void))wk_has },                                     \
+	{ OSSL_FUNC_KEYMGMT_MATCH, (void (*)(void))wk_match },                                 \
+	{ OSSL_FUNC_KEYMGMT_IMPORT, (void (*)(void))wk_import_##sfx },                         \
+	{ OSSL_FUNC_KEYMGMT_IMPORT_TYPES, (void (*)(void))hwe_keyparams_##sfx##_types },       \
+	{ OSSL_FUNC_KEYMGMT_EXPORT, (void (*)(void))wk_export },                               \
+	{ OSSL_FUNC_KEYMGMT_EXPORT_TYPES, (void (*)(void))hwe_keyparams_##sfx##_types },       \
+	{ OSSL_FUNC_KEYMGMT_GET_PARAMS, (void (*)(void))wk_get_params },                       \
 	{ OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))hwe_keyparams_##sfx##_gettable }, \
-	{ OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))wk_opname_##sfx },  \
+	{ OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))wk_opname_##sfx },           \
 	{ 0, NULL }
 
 /* gettable: what the shadow context is asked for, the AlgorithmIdentifier
  * and the digest, for RSA too */
-#define SIGNATURE_FNS(sfx)                                                                \
-	{ OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))ws_newctx_##sfx },                  \
-	HWE_DSIGN_FUNCTIONS,                                                              \
-	{ OSSL_FUNC_SIGNATURE_DIGEST_SIGN_INIT, (void (*)(void))ws_dsign_init },          \
-	{ OSSL_FUNC_SIGNATURE_GET_CTX_PARAMS, (void (*)(void))ws_get_ctx_params },        \
-	{ OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS, (void (*)(void))hwe_dsign_ec_gettable }, \
-	{ OSSL_FUNC_SIGNATURE_SET_CTX_PARAMS, (void (*)(void))ws_set_ctx_params },        \
+#define SIGNATURE_FNS(sfx)                                                                       \
+	{ OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))ws_newctx_##sfx },                         \
+	HWE_DSIGN_FUNCTIONS,                                                                     \
+	{ OSSL_FUNC_SIGNATURE_DIGEST_SIGN_INIT, (void (*)(void))ws_dsign_init },                 \
+	{ OSSL_FUNC_SIGNATURE_GET_CTX_PARAMS, (void (*)(void))ws_get_ctx_params },               \
+	{ OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS, (void (*)(void))hwe_dsign_ec_gettable },      \
+	{ OSSL_FUNC_SIGNATURE_SET_CTX_PARAMS, (void (*)(void))ws_set_ctx_params },               \
 	{ OSSL_FUNC_SIGNATURE_SETTABLE_CTX_PARAMS, (void (*)(void))hwe_dsign_##sfx##_settable }, \
 	{ 0, NULL }
 
