@@ -103,35 +103,32 @@ int hwe_dsign_final(void *ctx, unsigned char *sig, size_t *siglen, size_t sigsiz
 #define P_MGF1_PROPS OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_PROPERTIES, NULL, 0)
 #define P_SALT OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, NULL, 0)
 
-/* RSA's tables are ECDSA's with the padding parameters in front: one
- * array each, ECDSA's table is its tail (from *_EC). */
-#define SETTABLE_EC 4
-static const OSSL_PARAM settable[] = {
-	P_PAD, P_MGF1, P_MGF1_PROPS, P_SALT, /* SETTABLE_EC: */ P_DIGEST, P_PROPS, OSSL_PARAM_END
-};
-#define GETTABLE_EC 3
-static const OSSL_PARAM gettable[] = {
-	P_PAD, P_MGF1, P_SALT, /* GETTABLE_EC: */ P_ALGID, P_DIGEST, OSSL_PARAM_END
-};
+/* RSA's tables are ECDSA's with the padding parameters added */
+#define EC_SETTABLE P_DIGEST, P_PROPS, OSSL_PARAM_END
+#define EC_GETTABLE P_ALGID, P_DIGEST, OSSL_PARAM_END
+static const OSSL_PARAM ec_settable[] = { EC_SETTABLE };
+static const OSSL_PARAM rsa_settable[] = { P_PAD, P_MGF1, P_MGF1_PROPS, P_SALT, EC_SETTABLE };
+static const OSSL_PARAM ec_gettable[] = { EC_GETTABLE };
+static const OSSL_PARAM rsa_gettable[] = { P_PAD, P_MGF1, P_SALT, EC_GETTABLE };
 
 const OSSL_PARAM *hwe_dsign_ec_gettable(void *ctx, void *provctx)
 {
-	return gettable + GETTABLE_EC;
+	return ec_gettable;
 }
 
 const OSSL_PARAM *hwe_dsign_rsa_gettable(void *ctx, void *provctx)
 {
-	return gettable;
+	return rsa_gettable;
 }
 
 const OSSL_PARAM *hwe_dsign_ec_settable(void *ctx, void *provctx)
 {
-	return settable + SETTABLE_EC;
+	return ec_settable;
 }
 
 const OSSL_PARAM *hwe_dsign_rsa_settable(void *ctx, void *provctx)
 {
-	return settable;
+	return rsa_settable;
 }
 
 int hwe_dsign_get_pad(const OSSL_PARAM *p, int *pad)

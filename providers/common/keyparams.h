@@ -10,6 +10,11 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 
+/* The names the keymgmt of either provider registers (OpenSSL's own for
+ * EC and RSA keys, so that decoders and certificates find them). */
+#define HWE_KEYPARAMS_EC_NAMES "EC:id-ecPublicKey:1.2.840.10045.2.1"
+#define HWE_KEYPARAMS_RSA_NAMES "RSA:rsaEncryption:1.2.840.113549.1.1.1"
+
 /* The descriptor of each key parameter that more than one table names
  * (these, hwenroll-pkcs11's key generation), written once. */
 #define HWE_KEYPARAM_GROUP OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0)

@@ -394,8 +394,8 @@ static const OSSL_DISPATCH sig_ec[] = { SIGNATURE_FNS(ec) };
 static const OSSL_DISPATCH sig_rsa[] = { SIGNATURE_FNS(rsa) };
 
 static const OSSL_ALGORITHM wrap_keymgmt[] = {
-	{ "EC:id-ecPublicKey:1.2.840.10045.2.1", "provider=" HWE_TPM2_WRAP_PROVIDER, km_ec, "TPM EC key" },
-	{ "RSA:rsaEncryption:1.2.840.113549.1.1.1", "provider=" HWE_TPM2_WRAP_PROVIDER, km_rsa, "TPM RSA key" },
+	{ HWE_KEYPARAMS_EC_NAMES, "provider=" HWE_TPM2_WRAP_PROVIDER, km_ec, "TPM EC key" },
+	{ HWE_KEYPARAMS_RSA_NAMES, "provider=" HWE_TPM2_WRAP_PROVIDER, km_rsa, "TPM RSA key" },
 	{ NULL, NULL, NULL, NULL }
 };
 
