@@ -8,6 +8,8 @@ lib_libhwe_la_SOURCES = \
 	lib/key.h lib/key.c lib/key-soft.c lib/key-tpm2.c lib/key-pkcs11.c lib/tss2-dl.h lib/tss2-dl.c \
 	providers/tpm2-wrap/tpm2-wrap.h providers/tpm2-wrap/wrap.c tcti/rcwatch.h \
 	providers/common/redact.h providers/common/redact.c \
+	providers/common/keyparams.h providers/common/keyparams.c \
+	providers/common/digestsign.h providers/common/digestsign.c \
 	lib/keystore.h lib/keystore-int.h lib/keystore.c lib/keystore-txn.c \
 	lib/csrconf.h lib/csrconf.c lib/csrconf-check.h lib/csrconf-check.c lib/csr.h lib/csr.c \
 	lib/csrreq.h lib/csrreq-int.h lib/csrreq.c lib/csrreq-tmpl.c \

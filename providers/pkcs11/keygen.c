@@ -14,6 +14,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include "keyparams.h"
 #include "p11.h"
 
 /* gen parameters of this provider */
@@ -77,6 +78,26 @@ static int hexval(int c)
 	return -1;
 }
 
+/* *slot becomes a copy of the string parameter p, in the secure heap when
+ * it may hold a PIN */
+static int take_string(const OSSL_PARAM *p, char **slot, int secure)
+{
+	const char *s;
+	char *copy;
+
+	if (!OSSL_PARAM_get_utf8_string_ptr(p, &s))
+		return 0;
+	copy = secure ? p11_strdup_secure(s) : strdup(s);
+	if (!copy)
+		return 0;
+	if (secure)
+		p11_free_secure(*slot);
+	else
+		free(*slot);
+	*slot = copy;
+	return 1;
+}
+
 int p11_gen_set_params(void *genctx, const OSSL_PARAM params[])
 {
 	struct p11_gen *g = genctx;
@@ -111,14 +132,8 @@ int p11_gen_set_params(void *genctx, const OSSL_PARAM params[])
 	if ((p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_RSA_E)) &&
 	    !OSSL_PARAM_get_BN(p, &g->e))
 		return 0;
-	if ((p = OSSL_PARAM_locate_const(params, P11_GEN_URI))) {
-		if (!OSSL_PARAM_get_utf8_string_ptr(p, &s))
-			return 0;
-		p11_free_secure(g->uri);
-		g->uri = p11_strdup_secure(s);
-		if (!g->uri)
-			return 0;
-	}
+	if ((p = OSSL_PARAM_locate_const(params, P11_GEN_URI)) && !take_string(p, &g->uri, 1))
+		return 0;
 	if ((p = OSSL_PARAM_locate_const(params, P11_GEN_PIN))) {
 		if (!OSSL_PARAM_get_utf8_string_ptr(p, &s) ||
 		    !p11_pin_check(g->ctx, s, "the PIN (parameter " P11_GEN_PIN ")"))
@@ -128,14 +143,8 @@ int p11_gen_set_params(void *genctx, const OSSL_PARAM params[])
 		if (*s && !g->pin)
 			return 0;
 	}
-	if ((p = OSSL_PARAM_locate_const(params, P11_GEN_LABEL))) {
-		if (!OSSL_PARAM_get_utf8_string_ptr(p, &s))
-			return 0;
-		free(g->label);
-		g->label = strdup(s);
-		if (!g->label)
-			return 0;
-	}
+	if ((p = OSSL_PARAM_locate_const(params, P11_GEN_LABEL)) && !take_string(p, &g->label, 0))
+		return 0;
 	if ((p = OSSL_PARAM_locate_const(params, P11_GEN_ID))) {
 		free(g->id);
 		g->id = NULL;
@@ -166,33 +175,28 @@ int p11_gen_set_params(void *genctx, const OSSL_PARAM params[])
 	return 1;
 }
 
+/* where to generate and what to call the key, for either key type */
+#define GEN_TOKEN_PARAMS                                \
+	OSSL_PARAM_utf8_string(P11_GEN_URI, NULL, 0),   \
+	OSSL_PARAM_utf8_string(P11_GEN_PIN, NULL, 0),   \
+	OSSL_PARAM_utf8_string(P11_GEN_LABEL, NULL, 0), \
+	OSSL_PARAM_octet_string(P11_GEN_ID, NULL, 0),   \
+	OSSL_PARAM_END
+
+static const OSSL_PARAM ec_gen_settable[] = { HWE_KEYPARAM_GROUP, GEN_TOKEN_PARAMS };
+
+static const OSSL_PARAM rsa_gen_settable[] = {
+	OSSL_PARAM_size_t(OSSL_PKEY_PARAM_RSA_BITS, NULL), HWE_KEYPARAM_RSA_E, GEN_TOKEN_PARAMS
+};
+
 const OSSL_PARAM *p11_ec_gen_settable(void *genctx, void *provctx)
 {
-	static const OSSL_PARAM p[] = {
-		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
-		OSSL_PARAM_utf8_string(P11_GEN_URI, NULL, 0),
-		OSSL_PARAM_utf8_string(P11_GEN_PIN, NULL, 0),
-		OSSL_PARAM_utf8_string(P11_GEN_LABEL, NULL, 0),
-		OSSL_PARAM_octet_string(P11_GEN_ID, NULL, 0),
-		OSSL_PARAM_END,
-	};
-
-	return p;
+	return ec_gen_settable;
 }
 
 const OSSL_PARAM *p11_rsa_gen_settable(void *genctx, void *provctx)
 {
-	static const OSSL_PARAM p[] = {
-		OSSL_PARAM_size_t(OSSL_PKEY_PARAM_RSA_BITS, NULL),
-		OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0),
-		OSSL_PARAM_utf8_string(P11_GEN_URI, NULL, 0),
-		OSSL_PARAM_utf8_string(P11_GEN_PIN, NULL, 0),
-		OSSL_PARAM_utf8_string(P11_GEN_LABEL, NULL, 0),
-		OSSL_PARAM_octet_string(P11_GEN_ID, NULL, 0),
-		OSSL_PARAM_END,
-	};
-
-	return p;
+	return rsa_gen_settable;
 }
 
 void p11_gen_cleanup(void *genctx)

@@ -18,6 +18,7 @@
 #include <openssl/params.h>
 #include <openssl/x509.h>
 
+#include "keyparams.h"
 #include "p11.h"
 
 static OSSL_FUNC_keymgmt_new_fn ec_new, rsa_new;
@@ -25,10 +26,8 @@ static OSSL_FUNC_keymgmt_free_fn km_free;
 static OSSL_FUNC_keymgmt_has_fn km_has;
 static OSSL_FUNC_keymgmt_match_fn km_match;
 static OSSL_FUNC_keymgmt_import_fn km_import;
-static OSSL_FUNC_keymgmt_import_types_fn ec_types, rsa_types;
 static OSSL_FUNC_keymgmt_export_fn km_export;
 static OSSL_FUNC_keymgmt_get_params_fn km_get_params;
-static OSSL_FUNC_keymgmt_gettable_params_fn ec_gettable, rsa_gettable;
 static OSSL_FUNC_keymgmt_dup_fn km_dup;
 static OSSL_FUNC_keymgmt_load_fn km_load;
 static OSSL_FUNC_keymgmt_query_operation_name_fn ec_opname, rsa_opname;
@@ -528,16 +527,9 @@ static int km_has(const void *keydata, int selection)
 {
 	const struct p11_key *k = keydata;
 
-	if (!k)
-		return 0;
-	if ((selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) && !k->has_priv)
-		return 0;
-	if ((selection & OSSL_KEYMGMT_SELECT_PUBLIC_KEY) && !k->has_pub)
-		return 0;
-	if ((selection & OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS) && k->type == CKK_EC &&
-	    k->nid == NID_undef)
-		return 0;
-	return 1;
+	/* an EC key's parameters are its curve; RSA keys have none */
+	return k && hwe_keyparams_has(selection, k->has_priv, k->has_pub,
+				      k->type != CKK_EC || k->nid != NID_undef);
 }
 
 static int km_match(const void *a, const void *b, int selection)
@@ -601,28 +593,6 @@ static int km_import(void *keydata, int selection, const OSSL_PARAM params[])
 	k->bits = BN_num_bits(k->n);
 	k->has_pub = 1;
 	return 1;
-}
-
-static const OSSL_PARAM ec_pub_types[] = {
-	OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
-	OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, NULL, 0),
-	OSSL_PARAM_END,
-};
-
-static const OSSL_PARAM rsa_pub_types[] = {
-	OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_N, NULL, 0),
-	OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0),
-	OSSL_PARAM_END,
-};
-
-static const OSSL_PARAM *ec_types(int selection)
-{
-	return ec_pub_types;
-}
-
-static const OSSL_PARAM *rsa_types(int selection)
-{
-	return rsa_pub_types;
 }
 
 /* Export gives public parts and domain parameters.  A request that
@@ -718,39 +688,6 @@ static int km_get_params(void *keydata, OSSL_PARAM params[])
 	return 1;
 }
 
-static const OSSL_PARAM *ec_gettable(void *provctx)
-{
-	static const OSSL_PARAM p[] = {
-		OSSL_PARAM_int(OSSL_PKEY_PARAM_BITS, NULL),
-		OSSL_PARAM_int(OSSL_PKEY_PARAM_SECURITY_BITS, NULL),
-		OSSL_PARAM_int(OSSL_PKEY_PARAM_MAX_SIZE, NULL),
-		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_DEFAULT_DIGEST, NULL, 0),
-		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, NULL, 0),
-		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, NULL, 0),
-		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_EC_ENCODING, NULL, 0),
-		OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, NULL, 0),
-		OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0),
-		OSSL_PARAM_END,
-	};
-
-	return p;
-}
-
-static const OSSL_PARAM *rsa_gettable(void *provctx)
-{
-	static const OSSL_PARAM p[] = {
-		OSSL_PARAM_int(OSSL_PKEY_PARAM_BITS, NULL),
-		OSSL_PARAM_int(OSSL_PKEY_PARAM_SECURITY_BITS, NULL),
-		OSSL_PARAM_int(OSSL_PKEY_PARAM_MAX_SIZE, NULL),
-		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_DEFAULT_DIGEST, NULL, 0),
-		OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_N, NULL, 0),
-		OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0),
-		OSSL_PARAM_END,
-	};
-
-	return p;
-}
-
 static const char *ec_opname(int op)
 {
 	return op == OSSL_OP_SIGNATURE ? "ECDSA" : NULL;
@@ -761,27 +698,27 @@ static const char *rsa_opname(int op)
 	return op == OSSL_OP_SIGNATURE ? "RSA" : NULL;
 }
 
-#define KEYMGMT_TABLE(pfx)                                                                 \
-	const OSSL_DISPATCH p11_##pfx##_keymgmt_functions[] = {                            \
-		{ OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))pfx##_new },                      \
-		{ OSSL_FUNC_KEYMGMT_FREE, (void (*)(void))km_free },                       \
-		{ OSSL_FUNC_KEYMGMT_DUP, (void (*)(void))km_dup },                         \
-		{ OSSL_FUNC_KEYMGMT_LOAD, (void (*)(void))km_load },                       \
-		{ OSSL_FUNC_KEYMGMT_HAS, (void (*)(void))km_has },                         \
-		{ OSSL_FUNC_KEYMGMT_MATCH, (void (*)(void))km_match },                     \
-		{ OSSL_FUNC_KEYMGMT_IMPORT, (void (*)(void))km_import },                   \
-		{ OSSL_FUNC_KEYMGMT_IMPORT_TYPES, (void (*)(void))pfx##_types },           \
-		{ OSSL_FUNC_KEYMGMT_EXPORT, (void (*)(void))km_export },                   \
-		{ OSSL_FUNC_KEYMGMT_EXPORT_TYPES, (void (*)(void))pfx##_types },           \
-		{ OSSL_FUNC_KEYMGMT_GET_PARAMS, (void (*)(void))km_get_params },           \
-		{ OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))pfx##_gettable },     \
-		{ OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))pfx##_opname },  \
-		{ OSSL_FUNC_KEYMGMT_GEN_INIT, (void (*)(void))p11_##pfx##_gen_init },            \
-		{ OSSL_FUNC_KEYMGMT_GEN_SET_PARAMS, (void (*)(void))p11_gen_set_params },      \
-		{ OSSL_FUNC_KEYMGMT_GEN_SETTABLE_PARAMS, (void (*)(void))p11_##pfx##_gen_settable }, \
-		{ OSSL_FUNC_KEYMGMT_GEN, (void (*)(void))p11_gen },                            \
-		{ OSSL_FUNC_KEYMGMT_GEN_CLEANUP, (void (*)(void))p11_gen_cleanup },            \
-		{ 0, NULL },                                                               \
+#define KEYMGMT_TABLE(pfx)                                                                             \
+	const OSSL_DISPATCH p11_##pfx##_keymgmt_functions[] = {                                        \
+		{ OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))pfx##_new },                                  \
+		{ OSSL_FUNC_KEYMGMT_FREE, (void (*)(void))km_free },                                   \
+		{ OSSL_FUNC_KEYMGMT_DUP, (void (*)(void))km_dup },                                     \
+		{ OSSL_FUNC_KEYMGMT_LOAD, (void (*)(void))km_load },                                   \
+		{ OSSL_FUNC_KEYMGMT_HAS, (void (*)(void))km_has },                                     \
+		{ OSSL_FUNC_KEYMGMT_MATCH, (void (*)(void))km_match },                                 \
+		{ OSSL_FUNC_KEYMGMT_IMPORT, (void (*)(void))km_import },                               \
+		{ OSSL_FUNC_KEYMGMT_IMPORT_TYPES, (void (*)(void))hwe_keyparams_##pfx##_types },       \
+		{ OSSL_FUNC_KEYMGMT_EXPORT, (void (*)(void))km_export },                               \
+		{ OSSL_FUNC_KEYMGMT_EXPORT_TYPES, (void (*)(void))hwe_keyparams_##pfx##_types },       \
+		{ OSSL_FUNC_KEYMGMT_GET_PARAMS, (void (*)(void))km_get_params },                       \
+		{ OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))hwe_keyparams_##pfx##_gettable }, \
+		{ OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))pfx##_opname },              \
+		{ OSSL_FUNC_KEYMGMT_GEN_INIT, (void (*)(void))p11_##pfx##_gen_init },                  \
+		{ OSSL_FUNC_KEYMGMT_GEN_SET_PARAMS, (void (*)(void))p11_gen_set_params },              \
+		{ OSSL_FUNC_KEYMGMT_GEN_SETTABLE_PARAMS, (void (*)(void))p11_##pfx##_gen_settable },   \
+		{ OSSL_FUNC_KEYMGMT_GEN, (void (*)(void))p11_gen },                                    \
+		{ OSSL_FUNC_KEYMGMT_GEN_CLEANUP, (void (*)(void))p11_gen_cleanup },                    \
+		{ 0, NULL },                                                                           \
 	}
 
 KEYMGMT_TABLE(ec);

@@ -7,7 +7,9 @@ providers_pkcs11_hwenroll_pkcs11_la_SOURCES = \
 	providers/pkcs11/provider.c providers/pkcs11/store.c \
 	providers/pkcs11/keymgmt.c providers/pkcs11/keygen.c \
 	providers/pkcs11/signature.c \
-	providers/common/redact.h providers/common/redact.c
+	providers/common/redact.h providers/common/redact.c \
+	providers/common/keyparams.h providers/common/keyparams.c \
+	providers/common/digestsign.h providers/common/digestsign.c
 providers_pkcs11_hwenroll_pkcs11_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(P11KIT_CFLAGS)
 providers_pkcs11_hwenroll_pkcs11_la_LIBADD = $(CRYPTO_LIBS) $(P11KIT_LIBS) $(PTHREAD_LIBS)
 providers_pkcs11_hwenroll_pkcs11_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \

@@ -36,11 +36,14 @@ CK_RV p11_last_rv(void)
 	return last_rv;
 }
 
-#define RV(x) { x, #x }
-static const struct {
-	CK_RV rv;
+/* CK_RV and CK_MECHANISM_TYPE values with their names, for messages */
+struct p11_name {
+	CK_ULONG v;
 	const char *name;
-} rv_names[] = {
+};
+
+#define RV(x) { x, #x }
+static const struct p11_name rv_names[] = {
 	RV(CKR_OK), RV(CKR_CANCEL), RV(CKR_HOST_MEMORY), RV(CKR_SLOT_ID_INVALID),
 	RV(CKR_GENERAL_ERROR), RV(CKR_FUNCTION_FAILED), RV(CKR_ARGUMENTS_BAD),
 	RV(CKR_NO_EVENT), RV(CKR_NEED_TO_CREATE_THREADS), RV(CKR_CANT_LOCK),
@@ -76,34 +79,31 @@ static const struct {
 	RV(CKR_PIN_TOO_WEAK), RV(CKR_VENDOR_DEFINED),
 };
 
-const char *p11_rv_name(CK_RV rv)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(rv_names) / sizeof(rv_names[0]); i++)
-		if (rv_names[i].rv == rv)
-			return rv_names[i].name;
-	return "CKR_(unknown)";
-}
-
-static const struct {
-	CK_MECHANISM_TYPE m;
-	const char *name;
-} mech_names[] = {
+static const struct p11_name mech_names[] = {
 	RV(CKM_RSA_PKCS_KEY_PAIR_GEN), RV(CKM_RSA_PKCS), RV(CKM_RSA_PKCS_PSS),
 	RV(CKM_EC_KEY_PAIR_GEN), RV(CKM_ECDSA), RV(CKM_SHA_1), RV(CKM_SHA224),
 	RV(CKM_SHA256), RV(CKM_SHA384), RV(CKM_SHA512),
 };
 #undef RV
 
-const char *p11_mech_name(CK_MECHANISM_TYPE m)
+static const char *name_of(const struct p11_name *t, size_t n, CK_ULONG v, const char *unknown)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(mech_names) / sizeof(mech_names[0]); i++)
-		if (mech_names[i].m == m)
-			return mech_names[i].name;
-	return "CKM_(unknown)";
+	for (i = 0; i < n; i++)
+		if (t[i].v == v)
+			return t[i].name;
+	return unknown;
+}
+
+const char *p11_rv_name(CK_RV rv)
+{
+	return name_of(rv_names, sizeof(rv_names) / sizeof(rv_names[0]), rv, "CKR_(unknown)");
+}
+
+const char *p11_mech_name(CK_MECHANISM_TYPE m)
+{
+	return name_of(mech_names, sizeof(mech_names) / sizeof(mech_names[0]), m, "CKM_(unknown)");
 }
 
 const char *p11_token_label(const CK_TOKEN_INFO *ti, char buf[33])

@@ -11,6 +11,7 @@
 #include <openssl/err.h>
 #include <openssl/params.h>
 
+#include "keyparams.h"
 #include "p11.h"
 
 OSSL_provider_init_fn OSSL_provider_init;
@@ -21,16 +22,14 @@ static OSSL_FUNC_provider_query_operation_fn p11_query;
 static OSSL_FUNC_provider_get_reason_strings_fn p11_reason_strings;
 
 static const OSSL_ALGORITHM keymgmts[] = {
-	{ "EC:id-ecPublicKey:1.2.840.10045.2.1", P11_PROPS, p11_ec_keymgmt_functions,
-	  "PKCS#11 token EC keys" },
-	{ "RSA:rsaEncryption:1.2.840.113549.1.1.1", P11_PROPS, p11_rsa_keymgmt_functions,
-	  "PKCS#11 token RSA keys" },
+	{ HWE_KEYPARAMS_EC_NAMES, P11_PROPS, p11_ec_keymgmt_functions, "PKCS#11 token EC keys" },
+	{ HWE_KEYPARAMS_RSA_NAMES, P11_PROPS, p11_rsa_keymgmt_functions, "PKCS#11 token RSA keys" },
 	{ NULL, NULL, NULL, NULL },
 };
 
 static const OSSL_ALGORITHM signatures[] = {
 	{ "ECDSA", P11_PROPS, p11_ecdsa_signature_functions, "ECDSA on a PKCS#11 token" },
-	{ "RSA:rsaEncryption:1.2.840.113549.1.1.1", P11_PROPS, p11_rsa_signature_functions,
+	{ HWE_KEYPARAMS_RSA_NAMES, P11_PROPS, p11_rsa_signature_functions,
 	  "RSA PKCS#1 v1.5 and PSS on a PKCS#11 token" },
 	{ NULL, NULL, NULL, NULL },
 };

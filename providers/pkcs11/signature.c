@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* signature.c - ECDSA, RSA PKCS#1 v1.5 and RSA-PSS signatures on the token:
  * the digest is computed in software, the token signs it (CKM_ECDSA,
- * CKM_RSA_PKCS with a DigestInfo prefix, CKM_RSA_PKCS_PSS). */
+ * CKM_RSA_PKCS with a DigestInfo prefix, CKM_RSA_PKCS_PSS).  The context's
+ * life, the digest and the parameter tables are the skeleton's
+ * (providers/common/digestsign.h); this file fills its ops. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -17,20 +19,14 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "digestsign.h"
 #include "p11.h"
 
 static OSSL_FUNC_signature_newctx_fn ecdsa_newctx, rsa_newctx;
-static OSSL_FUNC_signature_freectx_fn sig_freectx;
-static OSSL_FUNC_signature_dupctx_fn sig_dupctx;
 static OSSL_FUNC_signature_sign_init_fn sig_sign_init;
-static OSSL_FUNC_signature_sign_fn sig_sign;
 static OSSL_FUNC_signature_digest_sign_init_fn sig_digest_sign_init;
-static OSSL_FUNC_signature_digest_sign_update_fn sig_digest_sign_update;
-static OSSL_FUNC_signature_digest_sign_final_fn sig_digest_sign_final;
 static OSSL_FUNC_signature_get_ctx_params_fn sig_get_ctx_params;
-static OSSL_FUNC_signature_gettable_ctx_params_fn ecdsa_gettable, rsa_gettable;
 static OSSL_FUNC_signature_set_ctx_params_fn sig_set_ctx_params;
-static OSSL_FUNC_signature_settable_ctx_params_fn ecdsa_settable, rsa_settable;
 
 /* salt lengths with a meaning (OpenSSL's RSA_PSS_SALTLEN_*) */
 #define SALT_DIGEST (-1)
@@ -38,12 +34,12 @@ static OSSL_FUNC_signature_settable_ctx_params_fn ecdsa_settable, rsa_settable;
 #define SALT_AUTO (-2)
 
 struct p11_sig {
+	struct hwe_dsign base; /* the skeleton's part: the running digest */
 	struct p11_ctx *ctx;
 	CK_KEY_TYPE type;
 	struct p11_key *key;   /* owned copy */
 	char *propq;
 	EVP_MD *md;
-	EVP_MD_CTX *mdctx;
 	int pad;               /* RSA_PKCS1_PADDING or RSA_PKCS1_PSS_PADDING */
 	EVP_MD *mgf1;
 	int saltlen;
@@ -57,29 +53,17 @@ static const struct {
 	CK_RSA_PKCS_MGF_TYPE mgf;
 	unsigned char prefix[19];
 	size_t plen;
-	unsigned char ecdsa_oid[12];   /* AlgorithmIdentifier DER */
-	unsigned char rsa_oid[15];
 } digests[] = {
 	{ NID_sha1, CKM_SHA_1, CKG_MGF1_SHA1,
-	  { 0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14 }, 15,
-	  { 0x30, 0x09, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01 },
-	  { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05, 0x05, 0x00 } },
+	  { 0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14 }, 15 },
 	{ NID_sha224, CKM_SHA224, CKG_MGF1_SHA224,
-	  { 0x30, 0x2d, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x04, 0x05, 0x00, 0x04, 0x1c }, 19,
-	  { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x01 },
-	  { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0e, 0x05, 0x00 } },
+	  { 0x30, 0x2d, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x04, 0x05, 0x00, 0x04, 0x1c }, 19 },
 	{ NID_sha256, CKM_SHA256, CKG_MGF1_SHA256,
-	  { 0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20 }, 19,
-	  { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 },
-	  { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00 } },
+	  { 0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20 }, 19 },
 	{ NID_sha384, CKM_SHA384, CKG_MGF1_SHA384,
-	  { 0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30 }, 19,
-	  { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03 },
-	  { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c, 0x05, 0x00 } },
+	  { 0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30 }, 19 },
 	{ NID_sha512, CKM_SHA512, CKG_MGF1_SHA512,
-	  { 0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40 }, 19,
-	  { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04 },
-	  { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d, 0x05, 0x00 } },
+	  { 0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40 }, 19 },
 };
 
 static int digest_index(const EVP_MD *md)
@@ -112,9 +96,19 @@ static int set_md(struct p11_sig *s, EVP_MD **slot, const char *name, const char
 
 /* ---- context ---- */
 
+static int sig_dup(void *dst, const void *src);
+static void sig_clear(void *vctx);
+static size_t sig_max_size(const void *vctx);
+static int token_sign(void *vctx, unsigned char *sig, size_t *siglen, size_t sigsize,
+		      const unsigned char *tbs, size_t tbslen);
+
+static const struct hwe_dsign_ops sig_ops = {
+	sizeof(struct p11_sig), sig_dup, sig_clear, sig_max_size, token_sign,
+};
+
 static void *newctx(void *provctx, const char *propq, CK_KEY_TYPE type)
 {
-	struct p11_sig *s = calloc(1, sizeof(*s));
+	struct p11_sig *s = hwe_dsign_new(&sig_ops);
 
 	if (!s)
 		return NULL;
@@ -123,7 +117,7 @@ static void *newctx(void *provctx, const char *propq, CK_KEY_TYPE type)
 	s->pad = RSA_PKCS1_PADDING;
 	s->saltlen = SALT_AUTO;
 	if (propq && !(s->propq = strdup(propq))) {
-		free(s);
+		hwe_dsign_freectx(s);
 		return NULL;
 	}
 	return s;
@@ -139,43 +133,44 @@ static void *rsa_newctx(void *provctx, const char *propq)
 	return newctx(provctx, propq, CKK_RSA);
 }
 
-static void sig_freectx(void *vctx)
+static void sig_clear(void *vctx)
 {
 	struct p11_sig *s = vctx;
 
-	if (!s)
-		return;
 	p11_key_free(s->key);
 	EVP_MD_free(s->md);
 	EVP_MD_free(s->mgf1);
-	EVP_MD_CTX_free(s->mdctx);
 	free(s->propq);
-	free(s);
 }
 
-static void *sig_dupctx(void *vctx)
+/* another reference to *src in *dst */
+static int md_ref(EVP_MD **dst, EVP_MD *src)
 {
-	struct p11_sig *s = vctx, *d;
+	if (src && !EVP_MD_up_ref(src))
+		return 0;
+	*dst = src;
+	return 1;
+}
 
-	d = newctx(s->ctx, s->propq, s->type);
-	if (!d)
-		return NULL;
+static int sig_dup(void *dst, const void *src)
+{
+	struct p11_sig *d = dst;
+	const struct p11_sig *s = src;
+
+	d->ctx = s->ctx;
+	d->type = s->type;
 	d->pad = s->pad;
 	d->saltlen = s->saltlen;
-	if ((s->key && !(d->key = p11_key_dup(s->key))) ||
-	    (s->md && !EVP_MD_up_ref(s->md)) || (s->mgf1 && !EVP_MD_up_ref(s->mgf1)))
-		goto fail;
-	d->md = s->md;
-	d->mgf1 = s->mgf1;
-	if (s->mdctx) {
-		d->mdctx = EVP_MD_CTX_new();
-		if (!d->mdctx || !EVP_MD_CTX_copy_ex(d->mdctx, s->mdctx))
-			goto fail;
-	}
-	return d;
-fail:
-	sig_freectx(d);
-	return NULL;
+	return (!s->propq || (d->propq = strdup(s->propq))) &&
+	       (!s->key || (d->key = p11_key_dup(s->key))) &&
+	       md_ref(&d->md, s->md) && md_ref(&d->mgf1, s->mgf1);
+}
+
+static size_t sig_max_size(const void *vctx)
+{
+	const struct p11_sig *s = vctx;
+
+	return s->key ? (size_t)p11_key_max_sig(s->key) : 0;
 }
 
 static int sig_init(struct p11_sig *s, void *keydata, const OSSL_PARAM params[])
@@ -232,16 +227,7 @@ static int sig_digest_sign_init(void *vctx, const char *mdname, void *keydata,
 	} else if (!s->md && !set_md(s, &s->md, "SHA256", s->propq)) {
 		return 0;
 	}
-	if (!s->mdctx && !(s->mdctx = EVP_MD_CTX_new()))
-		return 0;
-	return EVP_DigestInit_ex2(s->mdctx, s->md, NULL);
-}
-
-static int sig_digest_sign_update(void *vctx, const unsigned char *data, size_t datalen)
-{
-	struct p11_sig *s = vctx;
-
-	return s->mdctx && EVP_DigestUpdate(s->mdctx, data, datalen);
+	return hwe_dsign_start(&s->base, s->md);
 }
 
 /* ---- the token operation ---- */
@@ -260,39 +246,35 @@ static int pss_saltlen(const struct p11_sig *s, size_t hlen)
 	return s->saltlen;
 }
 
-/* r||s from CKM_ECDSA to a DER ECDSA-Sig-Value */
-static int ecdsa_der(struct p11_sig *s, const unsigned char *raw, size_t rawlen,
-		     unsigned char *sig, size_t *siglen, size_t sigsize)
+/* r||s from CKM_ECDSA to a DER ECDSA-Sig-Value, in place in buf (room
+ * bytes) */
+static int ecdsa_der(unsigned char *buf, CK_ULONG *len, size_t room)
 {
+	int half = (int)(*len / 2), n, ok = 0;
+	BIGNUM *r = BN_bin2bn(buf, half, NULL), *sv = BN_bin2bn(buf + half, half, NULL);
 	ECDSA_SIG *es = ECDSA_SIG_new();
-	BIGNUM *r = NULL, *sv = NULL;
-	unsigned char *p = sig;
-	int n, ok = 0;
+	unsigned char *p = buf;
 
-	if (!es || rawlen % 2)
-		goto out;
-	r = BN_bin2bn(raw, (int)rawlen / 2, NULL);
-	sv = BN_bin2bn(raw + rawlen / 2, (int)rawlen / 2, NULL);
-	if (!r || !sv || !ECDSA_SIG_set0(es, r, sv))
-		goto out;
-	r = sv = NULL;
-	n = i2d_ECDSA_SIG(es, NULL);
-	if (n <= 0 || (size_t)n > sigsize) {
-		P11_ERR(s->ctx, P11_R_ARGUMENT, "signature buffer too small");
-		goto out;
+	if (es && r && sv && *len % 2 == 0 && ECDSA_SIG_set0(es, r, sv)) {
+		r = sv = NULL; /* es owns them now */
+		n = i2d_ECDSA_SIG(es, NULL);
+		if (n > 0 && (size_t)n <= room) {
+			*len = (CK_ULONG)i2d_ECDSA_SIG(es, &p);
+			ok = 1;
+		}
 	}
-	*siglen = (size_t)i2d_ECDSA_SIG(es, &p);
-	ok = 1;
-out:
 	BN_free(r);
 	BN_free(sv);
 	ECDSA_SIG_free(es);
 	return ok;
 }
 
-static int token_sign(struct p11_sig *s, unsigned char *sig, size_t *siglen, size_t sigsize,
+/* the skeleton's sign op: tbs is the digest (or, for RSA PKCS#1 v1.5
+ * without a known digest, the caller's DigestInfo) */
+static int token_sign(void *vctx, unsigned char *sig, size_t *siglen, size_t sigsize,
 		      const unsigned char *tbs, size_t tbslen)
 {
+	struct p11_sig *s = vctx;
 	struct p11_ctx *ctx = s->ctx;
 	struct p11_key *k = s->key;
 	CK_MECHANISM mech = { CKM_ECDSA, NULL, 0 };
@@ -372,53 +354,38 @@ static int token_sign(struct p11_sig *s, unsigned char *sig, size_t *siglen, siz
 			   p11_key_token(k, lbl));
 		goto out;
 	}
-	if (k->type == CKK_EC) {
-		ok = ecdsa_der(s, out, outlen, sig, siglen, sigsize);
-	} else if (outlen > sigsize) {
+	if (k->type == CKK_EC && !ecdsa_der(out, &outlen, sizeof(out)))
+		goto out;
+	if (outlen > sigsize) {
 		P11_ERR(ctx, P11_R_ARGUMENT, "signature buffer too small");
-	} else {
-		memcpy(sig, out, outlen);
-		*siglen = outlen;
-		ok = 1;
+		goto out;
 	}
+	memcpy(sig, out, outlen);
+	*siglen = outlen;
+	ok = 1;
 out:
 	p11_unlock(ctx);
 	OPENSSL_cleanse(in, sizeof(in));
 	return ok;
 }
 
-static int sig_sign(void *vctx, unsigned char *sig, size_t *siglen, size_t sigsize,
-		    const unsigned char *tbs, size_t tbslen)
-{
-	struct p11_sig *s = vctx;
-
-	if (!s->key)
-		return 0;
-	if (!sig) {
-		*siglen = (size_t)p11_key_max_sig(s->key);
-		return 1;
-	}
-	return token_sign(s, sig, siglen, sigsize, tbs, tbslen);
-}
-
-static int sig_digest_sign_final(void *vctx, unsigned char *sig, size_t *siglen, size_t sigsize)
-{
-	struct p11_sig *s = vctx;
-	unsigned char dgst[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
-
-	if (!s->key || !s->mdctx)
-		return 0;
-	if (!sig) {
-		*siglen = (size_t)p11_key_max_sig(s->key);
-		return 1;
-	}
-	if (!EVP_DigestFinal_ex(s->mdctx, dgst, &dlen))
-		return 0;
-	return token_sign(s, sig, siglen, sigsize, dgst, dlen);
-}
-
 /* ---- parameters ---- */
+
+/* AlgorithmIdentifier of ecdsa-with-SHA* (no parameters, RFC 5758) or
+ * sha*WithRSAEncryption (NULL parameters, RFC 8017). */
+static int sig_algid(const struct p11_sig *s, unsigned char **der)
+{
+	X509_ALGOR *alg = X509_ALGOR_new();
+	int signid, n = 0;
+
+	if (alg && OBJ_find_sigid_by_algs(&signid, EVP_MD_get_type(s->md),
+					  s->type == CKK_EC ? EVP_PKEY_EC : EVP_PKEY_RSA) &&
+	    X509_ALGOR_set0(alg, OBJ_nid2obj(signid), s->type == CKK_EC ? V_ASN1_UNDEF : V_ASN1_NULL,
+			    NULL))
+		n = i2d_X509_ALGOR(alg, der);
+	X509_ALGOR_free(alg);
+	return n;
+}
 
 /* AlgorithmIdentifier of RSASSA-PSS with explicit parameters. */
 static int pss_algid(struct p11_sig *s, unsigned char **der)
@@ -470,17 +437,12 @@ static int sig_get_ctx_params(void *vctx, OSSL_PARAM params[])
 	if ((p = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_ALGORITHM_ID))) {
 		if (di < 0)
 			return 0;
-		if (s->type == CKK_EC) {
-			n = digests[di].ecdsa_oid[1] + 2;
-			ok = OSSL_PARAM_set_octet_string(p, digests[di].ecdsa_oid, (size_t)n);
-		} else if (s->pad == RSA_PKCS1_PSS_PADDING) {
+		if (s->type == CKK_RSA && s->pad == RSA_PKCS1_PSS_PADDING)
 			n = s->key ? pss_algid(s, &der) : 0;
-			ok = n > 0 && OSSL_PARAM_set_octet_string(p, der, (size_t)n);
-			OPENSSL_free(der);
-		} else {
-			ok = OSSL_PARAM_set_octet_string(p, digests[di].rsa_oid,
-							 sizeof(digests[di].rsa_oid));
-		}
+		else
+			n = sig_algid(s, &der);
+		ok = n > 0 && OSSL_PARAM_set_octet_string(p, der, (size_t)n);
+		OPENSSL_free(der);
 		if (!ok)
 			return 0;
 	}
@@ -524,31 +486,6 @@ static int sig_get_ctx_params(void *vctx, OSSL_PARAM params[])
 	return 1;
 }
 
-static const OSSL_PARAM *ecdsa_gettable(void *vctx, void *provctx)
-{
-	static const OSSL_PARAM p[] = {
-		OSSL_PARAM_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, NULL, 0),
-		OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, NULL, 0),
-		OSSL_PARAM_END,
-	};
-
-	return p;
-}
-
-static const OSSL_PARAM *rsa_gettable(void *vctx, void *provctx)
-{
-	static const OSSL_PARAM p[] = {
-		OSSL_PARAM_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, NULL, 0),
-		OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, NULL, 0),
-		OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE, NULL, 0),
-		OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_DIGEST, NULL, 0),
-		OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, NULL, 0),
-		OSSL_PARAM_END,
-	};
-
-	return p;
-}
-
 static int sig_set_ctx_params(void *vctx, const OSSL_PARAM params[])
 {
 	struct p11_sig *s = vctx;
@@ -569,19 +506,8 @@ static int sig_set_ctx_params(void *vctx, const OSSL_PARAM params[])
 	if (s->type != CKK_RSA)
 		return 1;
 	if ((p = OSSL_PARAM_locate_const(params, OSSL_SIGNATURE_PARAM_PAD_MODE))) {
-		if (p->data_type == OSSL_PARAM_INTEGER) {
-			if (!OSSL_PARAM_get_int(p, &s->pad))
-				return 0;
-		} else if (OSSL_PARAM_get_utf8_string_ptr(p, &v)) {
-			if (strcmp(v, OSSL_PKEY_RSA_PAD_MODE_PSS) == 0)
-				s->pad = RSA_PKCS1_PSS_PADDING;
-			else if (strcmp(v, OSSL_PKEY_RSA_PAD_MODE_PKCSV15) == 0)
-				s->pad = RSA_PKCS1_PADDING;
-			else
-				s->pad = -1;
-		} else {
+		if (!hwe_dsign_get_pad(p, &s->pad))
 			return 0;
-		}
 		if (s->pad != RSA_PKCS1_PADDING && s->pad != RSA_PKCS1_PSS_PADDING) {
 			P11_ERR(s->ctx, P11_R_UNSUPPORTED,
 				"only PKCS#1 v1.5 and PSS padding are supported for signing");
@@ -624,48 +550,19 @@ static int sig_set_ctx_params(void *vctx, const OSSL_PARAM params[])
 	return 1;
 }
 
-static const OSSL_PARAM *ecdsa_settable(void *vctx, void *provctx)
-{
-	static const OSSL_PARAM p[] = {
-		OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, NULL, 0),
-		OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PROPERTIES, NULL, 0),
-		OSSL_PARAM_END,
-	};
-
-	return p;
-}
-
-static const OSSL_PARAM *rsa_settable(void *vctx, void *provctx)
-{
-	static const OSSL_PARAM p[] = {
-		OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, NULL, 0),
-		OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PROPERTIES, NULL, 0),
-		OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE, NULL, 0),
-		OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_DIGEST, NULL, 0),
-		OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_PROPERTIES, NULL, 0),
-		OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, NULL, 0),
-		OSSL_PARAM_END,
-	};
-
-	return p;
-}
-
-#define SIGNATURE_TABLE(pfx)                                                                      \
-	const OSSL_DISPATCH p11_##pfx##_signature_functions[] = {                                 \
-		{ OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))pfx##_newctx },                     \
-		{ OSSL_FUNC_SIGNATURE_FREECTX, (void (*)(void))sig_freectx },                     \
-		{ OSSL_FUNC_SIGNATURE_DUPCTX, (void (*)(void))sig_dupctx },                       \
-		{ OSSL_FUNC_SIGNATURE_SIGN_INIT, (void (*)(void))sig_sign_init },                 \
-		{ OSSL_FUNC_SIGNATURE_SIGN, (void (*)(void))sig_sign },                           \
-		{ OSSL_FUNC_SIGNATURE_DIGEST_SIGN_INIT, (void (*)(void))sig_digest_sign_init },   \
-		{ OSSL_FUNC_SIGNATURE_DIGEST_SIGN_UPDATE, (void (*)(void))sig_digest_sign_update }, \
-		{ OSSL_FUNC_SIGNATURE_DIGEST_SIGN_FINAL, (void (*)(void))sig_digest_sign_final }, \
-		{ OSSL_FUNC_SIGNATURE_GET_CTX_PARAMS, (void (*)(void))sig_get_ctx_params },       \
-		{ OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS, (void (*)(void))pfx##_gettable },      \
-		{ OSSL_FUNC_SIGNATURE_SET_CTX_PARAMS, (void (*)(void))sig_set_ctx_params },       \
-		{ OSSL_FUNC_SIGNATURE_SETTABLE_CTX_PARAMS, (void (*)(void))pfx##_settable },      \
-		{ 0, NULL },                                                                      \
+#define SIGNATURE_TABLE(pfx, alg)                                                                        \
+	const OSSL_DISPATCH p11_##pfx##_signature_functions[] = {                                        \
+		{ OSSL_FUNC_SIGNATURE_NEWCTX, (void (*)(void))pfx##_newctx },                            \
+		HWE_DSIGN_FUNCTIONS,                                                                     \
+		{ OSSL_FUNC_SIGNATURE_SIGN_INIT, (void (*)(void))sig_sign_init },                        \
+		{ OSSL_FUNC_SIGNATURE_SIGN, (void (*)(void))hwe_dsign_sign },                            \
+		{ OSSL_FUNC_SIGNATURE_DIGEST_SIGN_INIT, (void (*)(void))sig_digest_sign_init },          \
+		{ OSSL_FUNC_SIGNATURE_GET_CTX_PARAMS, (void (*)(void))sig_get_ctx_params },              \
+		{ OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS, (void (*)(void))hwe_dsign_##alg##_gettable }, \
+		{ OSSL_FUNC_SIGNATURE_SET_CTX_PARAMS, (void (*)(void))sig_set_ctx_params },              \
+		{ OSSL_FUNC_SIGNATURE_SETTABLE_CTX_PARAMS, (void (*)(void))hwe_dsign_##alg##_settable }, \
+		{ 0, NULL },                                                                             \
 	}
 
-SIGNATURE_TABLE(ecdsa);
-SIGNATURE_TABLE(rsa);
+SIGNATURE_TABLE(ecdsa, ec);
+SIGNATURE_TABLE(rsa, rsa);
