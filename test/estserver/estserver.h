@@ -73,12 +73,14 @@ struct est_server {
 	struct csrattrs *csrattrs;	/* csrattrs_der parsed (csrattrs.c) */
 	int enforce_csrattrs;		/* --enforce-csrattrs */
 	int require_pop;		/* --require-pop */
+	int log_csr;			/* --log-csr */
 	char *bearer;			/* --bearer / --bearer-file token, or NULL */
 	int b64_oneline;		/* base64 bodies without line breaks */
 	enum est_fault fault;
 	int fault_status;
 	const char *fault_arg;
 	const char *fault_op;		/* NULL: the fault hits every EST operation */
+	const char *pending_op;		/* --pending-op: NULL, both enroll operations */
 
 	/* PKI material (read-only after start) */
 	EVP_PKEY *ca_key;
@@ -128,6 +130,7 @@ struct http_req {
 	char user[128];			/* authenticated user name for the log, or "" */
 	const char *pop;		/* log pop=: "ok", "bad" or NULL ("-", not checked) */
 	const char *attrs;		/* log attrs=: "ok", "missing" or NULL ("-") */
+	char csr[17];			/* log csr= (--log-csr): SHA-256 of the CSR DER, 16 hex, or "" */
 };
 
 /* A response under construction. */
