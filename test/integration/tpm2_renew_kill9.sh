@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# tpm2_renew_kill9.sh - power loss during `hwenroll renew` of a TPM key
+# (swtpm through tpm2-abrmd, as /dev/tpmrm0 on a device;
+# lib-renew-kill9.sh): kill -9 at every keystore event of `renew --rekey`
+# that creates, renames or removes a name (the superset of a same-key
+# renew's events: the new TSS2 key file is staged beside them) and at the
+# stage boundaries of a same-key `renew`.  After each kill the alias is
+# wholly old or wholly new; the next renew succeeds and removes the key
+# blob the kill left (keys/.dev=dev.tss2.tmp.*); the TPM holds no new
+# persistent handle and no object left loaded (tpm2_getcap).
+. "$(dirname "$0")/lib.sh"
+. "$HWE_TOP_SRCDIR/swtpm-fixtures/test-lib.sh"
+. "$(dirname "$0")/lib-kill9.sh"
+. "$(dirname "$0")/lib-renew.sh"
+. "$(dirname "$0")/lib-renew-kill9.sh"
+set -e
+tpm_need strace
+k9_init
+pw_init
+tpm_fixture "$T/tpm" --abrmd
+unset HWENROLL_TCTI TPM2OPENSSL_TCTI
+
+dev_pub() { TPM2OPENSSL_TCTI=$TPM_TCTI openssl pkey -provider tpm2 -provider default -in "$KS/keys/$1.tss2" -pubout; }
+dev_objects() {
+	echo "persistent: $(tpm2_getcap -T "$SWTPM_TCTI" handles-persistent | tr -d '\n -'); transient: $(tpm2_getcap -T "$SWTPM_TCTI" handles-transient | tr -d '\n -')"
+}
+
+k9r_setup tpm2 --key-backend tpm2 --tcti "$TPM_TCTI"
+k9r_matrix rekey names --force --rekey --retry-for 0
+[ "$K9R_KEYTMPS" -gt 0 ] || fail "no kill left a staged TPM key blob: its removal went untested"
+[ "$K9R_LOCKS" -gt 0 ] || fail "no kill left the lock file: the stale lock went untested"
+k9r_matrix renew "first journal after-journal journal-removed after-commit last" --force --retry-for 0
+k9r_report
+exit 0
