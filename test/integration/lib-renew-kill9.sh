@@ -25,6 +25,11 @@
 #                                      after-commit last" (the stage
 #                                      boundaries of the certificate's
 #                                      commit) - one matrix row each
+#                                      (after it: K9R_J, K9R_R the events of
+#                                      the certificate commit's journal rename
+#                                      and removal in $T/ref, K9R_LOCKS,
+#                                      K9R_KEYTMPS, K9R_ORPHANS how many kills
+#                                      left a lock, a key temp file, a device key)
 #   k9r_report                         the rows (stderr)
 # Rows: BACKEND STAGE event N/M (WHAT): alias old|new, left: ..., next renew ok
 K9R_ROWS=$T/k9r.rows
@@ -147,6 +152,8 @@ k9r_matrix() {
 		echo "$K9R_BACKEND $stage event $n/$nev ($ev): alias $want, left:${extra:- nothing}, next renew ok" >>"$K9R_ROWS"
 	done
 	echo "$K9R_BACKEND $stage: $kills kills of $nev events: $olds old, $news new; $locks left the lock, $keytmps a key temp file, $orphans a device key; every next renew ok" >>"$K9R_ROWS"
+	K9R_J=$J
+	K9R_R=$R
 	K9R_LOCKS=$locks
 	K9R_KEYTMPS=$keytmps
 	K9R_ORPHANS=$orphans
