@@ -20,10 +20,11 @@
 #                        --rekey (a new device key, the old one gone), 202
 #                        then resume (the same CSR bytes again), a device that
 #                        cannot be reached (keystore unchanged, a hint).  The
-#                        test defines dev_pub ALIAS (public key of the stored
-#                        key, PEM), dev_objects (what the device holds, one
-#                        line) and dev_unreachable (renew options that make
-#                        the device unreachable); the server runs in $T/srv
+#                        test defines (or takes from renew_dev_pkcs11 /
+#                        renew_dev_tpm2) dev_pub ALIAS (public key of the
+#                        stored key, PEM) and dev_objects (what the device
+#                        holds, one line), and dev_unreachable (renew options
+#                        that make the device unreachable); the server runs in $T/srv
 #                        (est_start "$T/srv" "${RENEW_SRV_ARGS[@]}": renewals get a
 #                        202 first, enrollments not).
 RENEW_SRV_ARGS=(--user device --pass-file "$T/pass" --pending 1 --pending-op simplereenroll
@@ -44,6 +45,26 @@ core_snapshot() { (cd "$KS" && sha256sum certs/* keys/* | sort) >"$T/core.$1"; }
 core_unchanged() {
 	(cd "$KS" && sha256sum certs/* keys/* | sort) >"$T/core.after"
 	diff -u "$T/core.$1" "$T/core.after" >&2 || fail "certificate/key changed: $2"
+}
+
+# renew_dev_pkcs11 / renew_dev_tpm2: dev_pub and dev_objects for the token
+# of softhsm_setup (its objects, counted with pkcs11-tool; dev_save and
+# dev_restore copy its token directory) or the TPM of tpm_fixture (its
+# persistent and loaded transient handles, asked from swtpm itself)
+renew_dev_pkcs11() {
+	dev_pub() { openssl_p11 pkey -in "$(cat "$KS/keys/$1.p11")?pin-value=1234" -pubout 2>/dev/null; }
+	dev_objects() {
+		echo "$(pkcs11-tool --module "$SOFTHSM_MODULE" --token-label hwe-tok -l -p 1234 -O 2>/dev/null |
+			grep -c 'Object;') objects"
+	}
+	dev_save() { cp -a "$T/tokens" "$1"; }
+	dev_restore() { rm -rf "$T/tokens"; cp -a "$1" "$T/tokens"; }
+}
+renew_dev_tpm2() {
+	dev_pub() { TPM2OPENSSL_TCTI=$TPM_TCTI openssl pkey -provider tpm2 -provider default -in "$KS/keys/$1.tss2" -pubout; }
+	dev_objects() {
+		echo "persistent: $(tpm2_getcap -T "$SWTPM_TCTI" handles-persistent | tr -d '\n -'); transient: $(tpm2_getcap -T "$SWTPM_TCTI" handles-transient | tr -d '\n -')"
+	}
 }
 
 # the stored key and the certificate carry the same public key

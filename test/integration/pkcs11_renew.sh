@@ -16,11 +16,7 @@ pw_init
 printf '9999\n' >"$T/badpin"
 chmod 600 "$T/badpin"
 
-dev_pub() { openssl_p11 pkey -in "$(cat "$KS/keys/$1.p11")?pin-value=1234" -pubout 2>/dev/null; }
-dev_objects() {
-	echo "$(pkcs11-tool --module "$SOFTHSM_MODULE" --token-label hwe-tok -l -p 1234 -O 2>/dev/null |
-		grep -c 'Object;') objects"
-}
+renew_dev_pkcs11
 dev_unreachable() { echo --pin-file "$T/badpin"; }
 
 est_start "$T/srv" "${RENEW_SRV_ARGS[@]}"

@@ -21,13 +21,7 @@ k9_init
 softhsm_setup
 pw_init
 
-dev_pub() { openssl_p11 pkey -in "$(cat "$KS/keys/$1.p11")?pin-value=1234" -pubout 2>/dev/null; }
-dev_objects() {
-	echo "$(pkcs11-tool --module "$SOFTHSM_MODULE" --token-label hwe-tok -l -p 1234 -O 2>/dev/null |
-		grep -c 'Object;') objects"
-}
-dev_save() { cp -a "$T/tokens" "$1"; }
-dev_restore() { rm -rf "$T/tokens"; cp -a "$1" "$T/tokens"; }
+renew_dev_pkcs11
 
 k9r_setup pkcs11 --key-backend pkcs11 --pkcs11-module "$SOFTHSM_MODULE" \
 	--token-uri 'pkcs11:token=hwe-tok' --pin-file "$T/pin"

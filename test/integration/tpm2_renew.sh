@@ -18,10 +18,7 @@ tpm_fixture "$T/tpm" --abrmd
 # the profile alone must reach the TPM
 unset HWENROLL_TCTI TPM2OPENSSL_TCTI
 
-dev_pub() { TPM2OPENSSL_TCTI=$TPM_TCTI openssl pkey -provider tpm2 -provider default -in "$KS/keys/$1.tss2" -pubout; }
-dev_objects() {
-	echo "persistent: $(tpm2_getcap -T "$SWTPM_TCTI" handles-persistent | tr -d '\n -'); transient: $(tpm2_getcap -T "$SWTPM_TCTI" handles-transient | tr -d '\n -')"
-}
+renew_dev_tpm2
 dev_unreachable() {
 	local port
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

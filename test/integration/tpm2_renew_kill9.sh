@@ -21,10 +21,7 @@ pw_init
 tpm_fixture "$T/tpm" --abrmd
 unset HWENROLL_TCTI TPM2OPENSSL_TCTI
 
-dev_pub() { TPM2OPENSSL_TCTI=$TPM_TCTI openssl pkey -provider tpm2 -provider default -in "$KS/keys/$1.tss2" -pubout; }
-dev_objects() {
-	echo "persistent: $(tpm2_getcap -T "$SWTPM_TCTI" handles-persistent | tr -d '\n -'); transient: $(tpm2_getcap -T "$SWTPM_TCTI" handles-transient | tr -d '\n -')"
-}
+renew_dev_tpm2
 
 k9r_setup tpm2 --key-backend tpm2 --tcti "$TPM_TCTI"
 k9r_matrix rekey names --force --rekey --retry-for 0
