@@ -868,7 +868,7 @@ int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_e
 	if (j.pop) {
 		eo.bind = bind_cb;
 		eo.bind_arg = &j;
-		eo.bound = j.fresh_pending ? NULL : &j.bound;
+		eo.bound = j.fresh_pending || j.same_pending ? NULL : &j.bound;
 	}
 	ret = hwe_est_enroll(j.net.http, &j.net.url, (enum hwe_est_op)op, j.req, &eo, &j.resp);
 	if (ret == HWE_EXIT_REFUSED && refused_for_pop(hwe_err_message()))

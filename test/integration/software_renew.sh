@@ -245,6 +245,19 @@ ok renew --key-alias a2 --force --uri "$URL" --save
 ok renew --key-alias a2 --force
 tl "a2 due_at=forced sent=nothing (no profile, exit 16), then --uri --save: simplereenroll result=renewed"
 
+step "202 to a same-key renewal on a server that checks proof-of-possession: the resumed request is bound to its new connection"
+est_stop "$T/srv"
+est_start "$T/srv" --user device --pass-file "$T/pass" --require-pop --pending 1 --pending-op simplereenroll
+cp "$T/srv/tls-ca.pem" "$KS/ca/tls-root.pem"
+URL=$(est_url "$T/srv" "" simpleenroll)
+enroll pop1
+expect 8 "" renew --key-alias pop1 --force --max-wait 0 --retry-for 0
+[ -f "$KS/req/pop1.pending" ] || fail "the pending request is not kept"
+ok renew --key-alias pop1 --force
+grep -q "POST .*/simplereenroll 200 .* pop=ok" "$T/srv/requests.log" || { cat "$T/srv/requests.log" >&2; fail "the resumed request's binding was not renewed"; }
+check_cert pop1 "$T/srv"
+tl "pop1 due_at=forced sent=simplereenroll result=202; next run: the saved request bound to the new connection, result=renewed"
+
 step "usage"
 expect 2 "both given" renew --all --key-alias a1
 expect 2 "bad value" renew --before x
