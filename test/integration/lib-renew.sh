@@ -27,8 +27,10 @@
 #                        that make the device unreachable); the server runs in $T/srv
 #                        (est_start "$T/srv" "${RENEW_SRV_ARGS[@]}": renewals get a
 #                        202 first, enrollments not).
+# (no /csrattrs, so no proof-of-possession: a request bound to its TLS
+# connection is signed again for the next one, see software_renew.sh)
 RENEW_SRV_ARGS=(--user device --pass-file "$T/pass" --pending 1 --pending-op simplereenroll
-	--retry-after 1 --log-csr)
+	--retry-after 1 --log-csr --csrattrs-empty)
 TL=$T/timeline
 : >"$TL"
 tl() { echo "$*" >>"$TL"; }

@@ -203,7 +203,7 @@ tl "b1 due_at=forced sent=simplereenroll x$(grep -c 'POST .*/simplereenroll 503'
 
 step "202 then resume by the next run"
 est_stop "$T/srv"
-est_start "$T/srv" --user device --pass-file "$T/pass" --pending 1 --retry-after 5 --log-csr
+est_start "$T/srv" --user device --pass-file "$T/pass" --pending 1 --retry-after 5 --log-csr --csrattrs-empty
 cp "$T/srv/tls-ca.pem" "$KS/ca/tls-root.pem"
 URL=$(est_url "$T/srv" "" simpleenroll)
 sed -i "s#^uri=.*#uri=$URL#" "$KS/certs/b1.profile"
