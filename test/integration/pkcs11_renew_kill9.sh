@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # pkcs11_renew_kill9.sh - power loss during `hwenroll renew` of a SoftHSM
 # token key (lib-renew-kill9.sh): kill -9 at every keystore event of
-# `renew --rekey` that creates, renames or removes a name (the superset:
-# the new key's record, the key made on the
-# token, the commit, the old key destroyed, the renewal state) and at the
-# stage boundaries of a same-key `renew`.  After each kill the alias is
-# wholly old or new; the next renew succeeds and leaves the token with the
+# `renew --rekey` (the superset of a same-key renew's events: the new key's
+# record, the key made on the token, the commit, the old key destroyed,
+# the renewal state) and at the stage boundaries of a same-key `renew`
+# (the same 37 events as the same-key renew of a software key, each of
+# them killed in software_renew_kill9.sh: a same-key renewal writes no key
+# file and nothing to the token).  After each kill the alias is wholly old
+# or new; the next renew succeeds and leaves the token with the
 # objects it had after enrollment (a key object the kill left - new or
 # replaced - is destroyed), counted with pkcs11-tool; so does a renew of
 # the alias when it is not due (no network), and a token that cannot be
@@ -25,7 +27,7 @@ renew_dev_pkcs11
 
 k9r_setup pkcs11 --key-backend pkcs11 --pkcs11-module "$SOFTHSM_MODULE" \
 	--token-uri 'pkcs11:token=hwe-tok' --pin-file "$T/pin"
-k9r_matrix rekey names --force --rekey --retry-for 0
+k9r_matrix rekey all --force --rekey --retry-for 0
 [ "$K9R_ORPHANS" -gt 0 ] || fail "no kill left a key object on the token: the cleanup went untested"
 [ "$K9R_LOCKS" -gt 0 ] || fail "no kill left the lock file: the stale lock went untested"
 

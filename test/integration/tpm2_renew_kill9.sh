@@ -5,7 +5,12 @@
 # lib-renew-kill9.sh): kill -9 at every keystore event of `renew --rekey`
 # that creates, renames or removes a name (the superset of a same-key
 # renew's events: the new TSS2 key file is staged beside them) and at the
-# stage boundaries of a same-key `renew`.  After each kill the alias is
+# stage boundaries of a same-key `renew` (the same 37 events as a software
+# key's, each killed in software_renew_kill9.sh).  Writes and syncs are
+# left out: the number of write(2) calls to tpm2-abrmd varies from run to
+# run, so a write cannot be hit exactly, and a kill at a write or sync of
+# a temp file leaves the same names as the kill at the event before it
+# (recovery acts on names only).  After each kill the alias is
 # wholly old or wholly new; the next renew succeeds and removes the key
 # blob the kill left (keys/.dev=dev.tss2.tmp.*); the TPM holds no new
 # persistent handle and no object left loaded (tpm2_getcap).
