@@ -18,8 +18,8 @@
 #   k9r_matrix STAGE EVENTS RENEW-ARGS...
 #                                      the reference run of renew RENEW-ARGS
 #                                      and a kill at each event of EVENTS:
-#                                      "all", "names" (every event that
-#                                      creates, renames or removes a name),
+#                                      "all", "no-writes" (every event but
+#                                      the writes),
 #                                      or some of "first journal
 #                                      after-journal cert journal-removed
 #                                      after-commit last" (the stage
@@ -103,13 +103,12 @@ k9r_matrix() {
 	[ -n "$J" ] && [ -n "$R" ] || fail "$stage: no journaled commit of the certificate in the events"
 	if [ "$events" = all ]; then
 		list=$(seq 1 "$nev")
-	elif [ "$events" = names ]; then
-		# the events that change which names exist (create, mkdir, rename,
-		# remove): a kill at a write or sync of a temp file, or at a
-		# directory sync, leaves the same names as a kill at the event
-		# before it, and recovery acts on names only (temp files are
-		# deleted unread, the journal is replayed by its names)
-		list=$(awk '{ w = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ /, "", w) } w !~ /^(write|sync) / { print NR }' "$T/ref")
+	elif [ "$events" = no-writes ]; then
+		# every event but the writes: a kill at a write of a temp file
+		# leaves the same names as a kill at the event before it, and
+		# recovery acts on names only (temp files are deleted unread, the
+		# journal is replayed by its names)
+		list=$(awk '{ w = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ /, "", w) } w !~ /^write / { print NR }' "$T/ref")
 	else
 		list=$(for w in $events; do
 			case $w in
