@@ -47,6 +47,14 @@ struct job {
 	size_t fresh_len;
 	int fresh_generated;          /* created by this run: destroy it on failure */
 	int fresh_pending;            /* resumed from req/<alias>.pending<ext> */
+	int same_pending;             /* resumed a 202 request signed by the current key */
+	/* a device key about to be made: recorded in req/<alias>.new<ext> first */
+	unsigned char *planned;
+	size_t planned_len;
+	int planned_recorded;
+	/* the key a new one replaces: req/<alias>.old<ext> until destroyed */
+	unsigned char *oldblob;
+	size_t oldlen;
 	X509 *cert;                   /* current certificate (reenroll) */
 	STACK_OF(X509) *cert_chain;
 	/* client auth for enroll (--auth-alias) */
@@ -76,22 +84,43 @@ struct job {
 };
 
 /* A 202-pending request saved by an earlier run: req/<alias>.csr plus,
- * when that run made a new key, req/<alias>.pending<ext>. */
+ * when that run made a new key, req/<alias>.pending<ext>, or, when the
+ * alias's current key signed it (a same-key renewal), the marker
+ * req/<alias>.pending.  The saved CSR is sent again as it is. */
 static int load_pending(struct job *j)
 {
 	int ret = HWE_OK;
 	char *csrname = hwe_cmd_fname(j->alias, ".csr");
 	char *keyext = hwe_cmd_fname(".pending", j->be->ext);
 	char *keyname = keyext ? hwe_cmd_fname(j->alias, keyext) : NULL;
+	char *markname = hwe_cmd_fname(j->alias, ".pending");
 	unsigned char *csr = NULL;
 	size_t csrlen = 0;
 
-	if (!csrname || !keyname) {
+	if (!csrname || !keyname || !markname) {
 		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 		goto out;
 	}
-	if (!hwe_keystore_exists(j->ks, "req", keyname))
+	if (!hwe_keystore_exists(j->ks, "req", keyname)) {
+		if (!j->cur || !hwe_keystore_exists(j->ks, "req", markname) ||
+		    !hwe_keystore_exists(j->ks, "req", csrname))
+			goto out;
+		if ((ret = hwe_keystore_read(j->ks, "req", csrname, &csr, &csrlen)) ||
+		    (ret = hwe_csr_from_pem(csr, csrlen, &j->req)))
+			goto out;
+		if (!hwe_key_public_equal(X509_REQ_get0_pubkey(j->req), j->cur)) {
+			/* the key changed since (a rekey): that request is void */
+			hwe_warn("alias '%s': the pending request req/%s is not signed by the alias's key any more: a new request is made",
+				 j->alias, csrname);
+			X509_REQ_free(j->req);
+			j->req = NULL;
+			goto out;
+		}
+		j->same_pending = 1;
+		hwe_info("resuming the pending request of alias '%s' (req/%s, the current key)",
+			 j->alias, csrname);
 		goto out;
+	}
 	if ((ret = hwe_keystore_read(j->ks, "req", keyname, &j->fresh_blob, &j->fresh_len)))
 		goto out;
 	if ((ret = j->be->load(&j->ko, j->fresh_blob, j->fresh_len, &j->fresh)))
@@ -113,7 +142,118 @@ out:
 	free(csrname);
 	free(keyext);
 	free(keyname);
+	free(markname);
 	return ret;
+}
+
+/* ---- device keys an interrupted run left behind ----------------------------- */
+
+/* req/<alias><kind><ext>; kind ".new" (a key being made) or ".old" (a key
+ * a new one replaced) */
+static char *keyrec_name(const struct job *j, const char *kind)
+{
+	char *ext = hwe_cmd_fname(kind, j->be->ext);
+	char *n = ext ? hwe_cmd_fname(j->alias, ext) : NULL;
+
+	free(ext);
+	return n;
+}
+
+/* One transaction: store (data) or remove (data NULL) req/<alias><kind><ext>. */
+static int keyrec_set(struct job *j, const char *kind, const unsigned char *data, size_t len)
+{
+	struct hwe_ks_txn *t = NULL;
+	char *name = keyrec_name(j, kind);
+	int ret;
+
+	if (!name)
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	ret = hwe_keystore_txn_begin(j->ks, j->alias, &t);
+	if (!ret)
+		ret = data ? hwe_keystore_txn_put(t, "req", name, data, len, 0600) :
+			     hwe_keystore_txn_remove(t, "req", name);
+	if (!ret)
+		ret = hwe_keystore_txn_commit(t);
+	hwe_keystore_txn_free(t);
+	free(name);
+	return ret;
+}
+
+/* 1 if <sub>/<alias><suffix> holds these bytes (or cannot be read: then it
+ * may, and the key it names must not be destroyed) */
+static int same_as_file(const struct job *j, const char *sub, const char *suffix,
+			const unsigned char *b, size_t n)
+{
+	char *name = hwe_cmd_fname(j->alias, suffix);
+	unsigned char *d = NULL;
+	size_t len = 0;
+	int same = 0;
+
+	if (!name)
+		return 1;
+	if (hwe_keystore_exists(j->ks, sub, name)) {
+		if (hwe_keystore_read(j->ks, sub, name, &d, &len) != HWE_OK) {
+			hwe_err_clear();
+			same = 1;
+		} else {
+			same = len == n && memcmp(d, b, n) == 0;
+		}
+	}
+	OPENSSL_clear_free(d, len);
+	free(name);
+	return same;
+}
+
+/* A run killed after the device made a key but before the keystore
+ * referenced it (req/<alias>.new<ext>), or after a rekey's commit but
+ * before the replaced key was destroyed (req/<alias>.old<ext>), left a
+ * key object on the device that nothing uses: destroy it now and drop the
+ * record.  A recorded key the alias still uses (keys/, a pending request)
+ * is kept.  A device that cannot be reached keeps the record for the
+ * next run; this run goes on. */
+static void sweep_keys(struct job *j)
+{
+	static const char *const kinds[] = { ".new", ".old" };
+	char *pendext = hwe_cmd_fname(".pending", j->be->ext);
+	unsigned char *b;
+	size_t i, n;
+	char *name;
+
+	for (i = 0; pendext && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		int inuse;
+
+		b = NULL;
+		n = 0;
+		if (!(name = keyrec_name(j, kinds[i])) || !hwe_keystore_exists(j->ks, "req", name)) {
+			free(name);
+			continue;
+		}
+		if (hwe_keystore_read(j->ks, "req", name, &b, &n) != HWE_OK) {
+			hwe_warn("alias '%s': cannot read req/%s (a key an interrupted run left on the device): %s",
+				 j->alias, name, hwe_err_message());
+			hwe_err_clear();
+			free(name);
+			continue;
+		}
+		inuse = same_as_file(j, "keys", j->be->ext, b, n) || same_as_file(j, "req", pendext, b, n);
+		if (!inuse && j->be->destroy(&j->ko, b, n) != HWE_OK) {
+			hwe_warn("alias '%s': the key an interrupted run left on the device (req/%s) could not be removed: %s; the next run tries again",
+				 j->alias, name, hwe_err_message());
+			hwe_err_clear();
+		} else {
+			if (!inuse)
+				hwe_warn("alias '%s': removed the %s key an interrupted run left on the device (req/%s)",
+					 j->alias, i == 0 ? "unfinished new" : "replaced", name);
+			if (keyrec_set(j, kinds[i], NULL, 0) != HWE_OK) {
+				hwe_warn("alias '%s': cannot remove req/%s: %s", j->alias, name,
+					 hwe_err_message());
+				hwe_err_clear();
+			}
+		}
+		OPENSSL_clear_free(b, n);
+		free(name);
+	}
+	free(pendext);
 }
 
 static int load_auth_alias(struct job *j, const char *auth_alias)
@@ -250,10 +390,20 @@ static int generate_key(struct job *j)
 	struct hwe_keyspec spec;
 	int ret;
 
-	if (j->fresh_pending || (j->existing && !j->rekey))
+	if (j->fresh_pending || j->same_pending || (j->existing && !j->rekey))
 		return HWE_OK;
 	if ((ret = new_keyspec(j, &spec)))
 		return ret;
+	if (j->be->plan) {
+		/* the key's name is durable before the key exists: a run killed
+		 * from here to the commit leaves it to the next run to destroy */
+		if ((ret = j->be->plan(&j->ko, &j->planned, &j->planned_len)) ||
+		    (ret = keyrec_set(j, ".new", j->planned, j->planned_len)))
+			return ret;
+		j->planned_recorded = 1;
+		j->ko.planned = j->planned;
+		j->ko.planned_len = j->planned_len;
+	}
 	if (hwe_log_enabled(HWE_LOG_INFO)) {
 		char d[32];
 
@@ -263,8 +413,14 @@ static int generate_key(struct job *j)
 	if (j->attest)
 		return attested_key(j, &spec);
 	ret = j->be->generate(&j->ko, &spec, &j->fresh, &j->fresh_blob, &j->fresh_len);
+	j->ko.planned = NULL;
+	j->ko.planned_len = 0;
 	if (ret == HWE_OK)
 		j->fresh_generated = 1;
+	if (ret == HWE_OK && j->planned &&
+	    (j->fresh_len != j->planned_len || memcmp(j->fresh_blob, j->planned, j->planned_len) != 0))
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_KEY_BACKEND,
+			       "the %s backend made another key than it named", j->be->name);
 	return ret;
 }
 
@@ -460,11 +616,15 @@ static int commit(struct job *j, int pending)
 	char *chainname = hwe_cmd_fname(j->alias, "-chain.pem");
 	char *profname = hwe_cmd_fname(j->alias, HWE_PROFILE_SUFFIX);
 	char *attname = hwe_cmd_fname(j->alias, HWE_ATTEST_SUFFIX);
+	char *markname = hwe_cmd_fname(j->alias, ".pending");
+	char *newname = j->be->destroy ? keyrec_name(j, ".new") : NULL;
+	char *oldname = j->be->destroy ? keyrec_name(j, ".old") : NULL;
 	char *proftext = NULL;
 	size_t proflen = 0;
 	STACK_OF(X509) *one = NULL;
 
-	if (!csrname || !keyname || !pendname || !certname || !chainname || !profname || !attname) {
+	if (!csrname || !keyname || !pendname || !certname || !chainname || !profname || !attname ||
+	    !markname || (j->be->destroy && (!newname || !oldname))) {
 		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 		goto out;
 	}
@@ -474,9 +634,15 @@ static int commit(struct job *j, int pending)
 		goto out;
 	if ((ret = hwe_keystore_txn_put(t, "req", csrname, csrpem, csrlen, 0600)))
 		goto out;
+	/* the new key is referenced from here on (pending or stored) */
+	if (j->planned_recorded && (ret = hwe_keystore_txn_remove(t, "req", newname)))
+		goto out;
 	if (pending) {
 		if (j->fresh && !j->fresh_pending &&
 		    (ret = hwe_keystore_txn_put(t, "req", pendname, j->fresh_blob, j->fresh_len, 0600)))
+			goto out;
+		/* a request of the current key: the marker says resume it */
+		if (!j->fresh && (ret = hwe_keystore_txn_put(t, "req", markname, "current-key\n", 12, 0600)))
 			goto out;
 	} else {
 		one = sk_X509_new_null();
@@ -499,7 +665,12 @@ static int commit(struct job *j, int pending)
 		} else if ((ret = hwe_keystore_txn_remove(t, "certs", chainname))) {
 			goto out;
 		}
-		if ((ret = hwe_keystore_txn_remove(t, "req", pendname)))
+		if ((ret = hwe_keystore_txn_remove(t, "req", pendname)) ||
+		    (ret = hwe_keystore_txn_remove(t, "req", markname)))
+			goto out;
+		/* the device key this one replaces, until it is destroyed */
+		if (j->oldblob &&
+		    (ret = hwe_keystore_txn_put(t, "req", oldname, j->oldblob, j->oldlen, 0600)))
 			goto out;
 		/* the attestation record describes the key it came with */
 		if (j->arecord) {
@@ -529,6 +700,9 @@ out:
 	free(chainname);
 	free(profname);
 	free(attname);
+	free(markname);
+	free(newname);
+	free(oldname);
 	free(proftext);
 	return ret;
 }
@@ -589,6 +763,8 @@ static void job_clear(struct job *j)
 	OPENSSL_clear_free(j->fresh_blob, j->fresh_len);
 	OPENSSL_free(j->aout.evidence);
 	free(j->arecord);
+	OPENSSL_clear_free(j->planned, j->planned_len);
+	OPENSSL_clear_free(j->oldblob, j->oldlen);
 	X509_free(j->cert);
 	sk_X509_pop_free(j->cert_chain, X509_free);
 	EVP_PKEY_free(j->auth_key);
@@ -608,6 +784,42 @@ static long long asn1_unix(const ASN1_TIME *t)
 	return (long long)timegm(&tm);
 }
 
+int hwe_enroll_sweep(struct hwe_keystore *ks, const struct hwe_opts *o, const char *alias)
+{
+	static const char *const kinds[] = { ".new", ".old" };
+	struct job j = { 0 };
+	const struct hwe_key_backend *be;
+	char *name;
+	int ret = HWE_OK, any = 0;
+	size_t i;
+
+	if (hwe_keystore_find_key(ks, alias, &be) != HWE_OK) {
+		hwe_err_clear();
+		return HWE_OK;
+	}
+	if (!be->destroy)
+		return HWE_OK;
+	j.be = be;
+	j.alias = alias;
+	j.ks = ks;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (!(name = keyrec_name(&j, kinds[i])))
+			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		any |= hwe_keystore_exists(ks, "req", name);
+		free(name);
+	}
+	if (!any)
+		return HWE_OK;
+	if ((ret = hwe_keystore_lock(ks, alias, LOCK_WAIT_S, &j.lock)) ||
+	    (ret = hwe_cmd_backend(o, ks, alias, &j.be, &j.ko, &j.pin, &j.existing)))
+		goto out;
+	sweep_keys(&j);
+out:
+	hwe_secret_free(j.pin);
+	hwe_keystore_unlock(j.lock);
+	return ret;
+}
+
 int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
 {
 	struct hwe_enroll_res res = { 0 };
@@ -621,8 +833,6 @@ int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_e
 	struct job j = { 0 };
 	struct hwe_est_enroll_opts eo = { 0 };
 	struct hwe_certcheck cc = { 0 };
-	unsigned char *oldblob = NULL;
-	size_t oldlen = 0;
 	char *cadir = NULL, *reqdir = NULL;
 	int ret, committed = 0, policy = 0, use_attrs = 1;
 	long hook_timeout = 60;
@@ -686,6 +896,8 @@ int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_e
 		goto out;
 	if (j.attest && (ret = hwe_attest_plan(o, j.be, &j.ko, j.existing, j.rekey, &j.areq)))
 		goto out;
+	if (j.be->destroy)
+		sweep_keys(&j);
 	if (!j.reenroll && o->val[HWE_OPT_AUTH_ALIAS] &&
 	    (ret = load_auth_alias(&j, o->val[HWE_OPT_AUTH_ALIAS])))
 		goto out;
@@ -729,7 +941,7 @@ int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_e
 	if (j.pop) {
 		eo.bind = bind_cb;
 		eo.bind_arg = &j;
-		eo.bound = j.fresh_pending ? NULL : &j.bound;
+		eo.bound = j.fresh_pending || j.same_pending ? NULL : &j.bound;
 	}
 	ret = hwe_est_enroll(j.net.http, &j.net.url, (enum hwe_est_op)op, j.req, &eo, &j.resp);
 	if (ret == HWE_EXIT_REFUSED && refused_for_pop(hwe_err_message()))
@@ -740,10 +952,12 @@ int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_e
 		 * a failing commit's error goes on top of the pending answer */
 		int r2 = commit(&j, 1);
 
-		if (r2 == HWE_OK)
+		if (r2 == HWE_OK) {
 			j.fresh_generated = 0;
-		else
+			j.planned_recorded = 0;
+		} else {
 			ret = r2;
+		}
 		goto out;
 	}
 	if (ret)
@@ -755,11 +969,13 @@ int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_e
 	cc.ca_dir = cadir;
 	if ((ret = hwe_certcheck_issued(&cc, j.resp, &j.issued, &j.chain)))
 		goto out;
-	if (j.rekey && j.be->destroy) {
-		/* read the old key file now: after the commit it holds the new key */
+	if (j.fresh && j.existing && j.be->destroy) {
+		/* a new key replaces the alias's device key (--rekey, or a
+		 * resumed rekey): read the old key file now, the commit records
+		 * it in req/<alias>.old<ext> until it is destroyed below */
 		char *kn = hwe_cmd_fname(j.alias, j.be->ext);
 
-		ret = kn ? hwe_keystore_read(j.ks, "keys", kn, &oldblob, &oldlen) :
+		ret = kn ? hwe_keystore_read(j.ks, "keys", kn, &j.oldblob, &j.oldlen) :
 			   hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 		free(kn);
 		if (ret) /* the key to replace must be readable to be removed */
@@ -769,10 +985,17 @@ int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_e
 		goto out;
 	committed = 1;
 	j.fresh_generated = 0;
-	if (oldblob && j.be->destroy(&j.ko, oldblob, oldlen) != HWE_OK) {
-		hwe_warn("alias '%s' renewed, but the old key could not be removed from the device: %s",
-			 j.alias, hwe_err_message());
-		hwe_err_clear();
+	j.planned_recorded = 0;
+	if (j.oldblob) {
+		if (j.be->destroy(&j.ko, j.oldblob, j.oldlen) != HWE_OK) {
+			hwe_warn("alias '%s' renewed, but the old key could not be removed from the device: %s; req/%s%s%s keeps it: the next run tries again",
+				 j.alias, hwe_err_message(), j.alias, ".old", j.be->ext);
+			hwe_err_clear();
+		} else if (keyrec_set(&j, ".old", NULL, 0) != HWE_OK) {
+			hwe_warn("alias '%s': cannot remove req/%s.old%s: %s", j.alias, j.alias,
+				 j.be->ext, hwe_err_message());
+			hwe_err_clear();
+		}
 	}
 	res->committed = 1;
 	res->rekeyed = j.reenroll && j.fresh;
@@ -791,14 +1014,17 @@ int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_e
 						      hook_timeout);
 	}
 out:
-	if (ret != HWE_OK && !committed && j.fresh_generated && j.be && j.be->destroy) {
+	if (ret != HWE_OK && !committed && (j.fresh_generated || j.planned_recorded) && j.be &&
+	    j.be->destroy) {
 		/* the device object made for this run must not outlive it; the
 		 * run's own error stays the one reported (the first recorded) */
-		if (j.be->destroy(&j.ko, j.fresh_blob, j.fresh_len) != HWE_OK)
-			hwe_warn("could not remove the key created for this failed run of alias '%s'",
-				 j.alias);
+		if (j.be->destroy(&j.ko, j.fresh_generated ? j.fresh_blob : j.planned,
+				  j.fresh_generated ? j.fresh_len : j.planned_len) != HWE_OK)
+			hwe_warn("could not remove the key created for this failed run of alias '%s'%s",
+				 j.alias, j.planned_recorded ? ": the next run tries again" : "");
+		else if (j.planned_recorded && keyrec_set(&j, ".new", NULL, 0) != HWE_OK)
+			hwe_warn("alias '%s': cannot remove req/%s.new%s", j.alias, j.alias, j.be->ext);
 	}
-	OPENSSL_clear_free(oldblob, oldlen);
 	free(cadir);
 	free(reqdir);
 	job_clear(&j);

@@ -241,6 +241,11 @@ struct hwe_enroll_res {
 	int hook_ret;            /* out: HWE_OK, or the deploy hook's failure (HWE_EXIT_HOOK) */
 };
 int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_enroll_res *res);
+/* Destroy the device keys interrupted runs of alias left behind
+ * (req/<alias>.new<ext>, req/<alias>.old<ext>; the enrollment job does this
+ * itself), with the device options of o; nothing to do: no lock, no device.
+ * renew calls it for an alias that is not due. */
+int hwe_enroll_sweep(struct hwe_keystore *ks, const struct hwe_opts *o, const char *alias);
 /* Run the deploy hook CMD of alias (after its new certificate is
  * committed): /bin/sh -c CMD with HWENROLL_* in the environment, at most
  * timeout_s seconds, its output logged.  HWE_EXIT_HOOK on failure. */

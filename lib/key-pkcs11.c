@@ -220,6 +220,77 @@ out:
 
 /* ---- generate / load ------------------------------------------------------ */
 
+static char *blob_text(const unsigned char *blob, size_t bloblen);
+static void free_text(char *s);
+
+/* Where a new key goes: the token (--token-uri, else the token of the
+ * current key) and the alias (its label). */
+static int new_key_target(const struct hwe_key_opts *o, const char **token_uri)
+{
+	char shown[1024];
+
+	*token_uri = o->token_uri;
+	if ((!o->token_uri || !*o->token_uri) && last_token[0]) {
+		hwe_debug("pkcs11: new key on the token of the current key, %s",
+			  SHOWN(last_token, shown));
+		*token_uri = last_token;
+	}
+	if (!*token_uri || !**token_uri) {
+		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "pkcs11 keys need --token-uri");
+		hwe_err_hint("name the token, e.g. --token-uri 'pkcs11:token=LABEL'");
+		return HWE_EXIT_USAGE;
+	}
+	if (!o->alias || !*o->alias)
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "pkcs11 keys need a key alias");
+	return HWE_OK;
+}
+
+/* The URI of the key object a generate() makes: a fresh random CKA_ID on
+ * the target token, labelled with the alias. */
+static int pk11_plan(const struct hwe_key_opts *o, unsigned char **blob, size_t *bloblen)
+{
+	const char *tok;
+	unsigned char id[16];
+	char *obj = NULL;
+	int ret;
+
+	*blob = NULL;
+	*bloblen = 0;
+	if ((ret = new_key_target(o, &tok)))
+		return ret;
+	if (RAND_bytes(id, sizeof(id)) != 1)
+		return hwe_err_ossl(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "no random bytes for CKA_ID");
+	if ((ret = object_uri(tok, id, sizeof(id), o->alias, &obj)))
+		return ret;
+	*blob = (unsigned char *)OPENSSL_strdup(obj);
+	free(obj);
+	if (!*blob)
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	*bloblen = strlen((char *)*blob);
+	return HWE_OK;
+}
+
+/* the CKA_ID of a planned key's URI, into id (at most *idlen bytes) */
+static int planned_id(const struct hwe_key_opts *o, unsigned char *id, size_t *idlen)
+{
+	char *text = blob_text(o->planned, o->planned_len), shown[1024];
+	P11KitUri *u = p11_kit_uri_new();
+	CK_ATTRIBUTE *a;
+	int ret = HWE_OK;
+
+	if (!u || !text || p11_kit_uri_parse(text, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, u) != P11_KIT_URI_OK ||
+	    !(a = p11_kit_uri_get_attribute(u, CKA_ID)) || !a->ulValueLen || a->ulValueLen > *idlen)
+		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_KEY_BACKEND, "bad planned key URI '%s'",
+			      text ? SHOWN(text, shown) : "");
+	else {
+		memcpy(id, a->pValue, a->ulValueLen);
+		*idlen = a->ulValueLen;
+	}
+	p11_kit_uri_free(u);
+	free_text(text);
+	return ret;
+}
+
 static int pk11_generate(const struct hwe_key_opts *o, const struct hwe_keyspec *spec,
 			 EVP_PKEY **pkey, unsigned char **blob, size_t *bloblen)
 {
@@ -227,7 +298,9 @@ static int pk11_generate(const struct hwe_key_opts *o, const struct hwe_keyspec 
 	struct hwe_key_opts o2;
 	EVP_PKEY_CTX *c = NULL;
 	EVP_PKEY *k = NULL;
-	unsigned char id[16];
+	unsigned char id[64];
+	size_t idlen = 16;
+	const char *tok;
 	char *obj = NULL, what[1024], shown[1024];
 	OSSL_PARAM p[6];
 	size_t bits = spec->bits;
@@ -235,31 +308,27 @@ static int pk11_generate(const struct hwe_key_opts *o, const struct hwe_keyspec 
 
 	*pkey = NULL;
 	*blob = NULL;
-	if ((!o->token_uri || !*o->token_uri) && last_token[0]) {
-		hwe_debug("pkcs11: new key on the token of the current key, %s",
-			  SHOWN(last_token, shown));
-		o2 = *o;
-		o2.token_uri = last_token;
-		o = &o2;
-	}
-	if (!o->token_uri || !*o->token_uri) {
-		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "pkcs11 keys need --token-uri");
-		hwe_err_hint("name the token, e.g. --token-uri 'pkcs11:token=LABEL'");
-		return HWE_EXIT_USAGE;
-	}
-	if (!o->alias || !*o->alias)
-		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "pkcs11 keys need a key alias");
-	if (RAND_bytes(id, sizeof(id)) != 1)
+	if ((ret = new_key_target(o, &tok)))
+		return ret;
+	o2 = *o;
+	o2.token_uri = tok;
+	o = &o2;
+	if (o->planned) {
+		idlen = sizeof(id);
+		if ((ret = planned_id(o, id, &idlen)))
+			return ret;
+	} else if (RAND_bytes(id, (int)idlen) != 1) {
 		return hwe_err_ossl(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "no random bytes for CKA_ID");
-	ret = object_uri(o->token_uri, id, sizeof(id), o->alias, &obj);
+	}
+	ret = object_uri(tok, id, idlen, o->alias, &obj);
 	if (ret)
 		goto out;
 	ret = HWE_EXIT_KEY;
-	p[n++] = OSSL_PARAM_construct_utf8_string("pkcs11_uri", (char *)o->token_uri, 0);
+	p[n++] = OSSL_PARAM_construct_utf8_string("pkcs11_uri", (char *)tok, 0);
 	if (o->pin)
 		p[n++] = OSSL_PARAM_construct_utf8_string(P11_PARAM_PIN, (char *)o->pin, 0);
 	p[n++] = OSSL_PARAM_construct_utf8_string("pkcs11_label", (char *)o->alias, 0);
-	p[n++] = OSSL_PARAM_construct_octet_string("pkcs11_id", id, sizeof(id));
+	p[n++] = OSSL_PARAM_construct_octet_string("pkcs11_id", id, idlen);
 	if (spec->alg == HWE_ALG_EC)
 		p[n++] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
 							  (char *)OBJ_nid2sn(spec->curve_nid), 0);
@@ -267,7 +336,7 @@ static int pk11_generate(const struct hwe_key_opts *o, const struct hwe_keyspec 
 		p[n++] = OSSL_PARAM_construct_size_t(OSSL_PKEY_PARAM_RSA_BITS, &bits);
 	p[n] = OSSL_PARAM_construct_end();
 	snprintf(what, sizeof(what), "cannot generate %s key '%s' on '%s' (module '%s')",
-		 spec->alg == HWE_ALG_EC ? "an EC" : "an RSA", o->alias, SHOWN(o->token_uri, shown),
+		 spec->alg == HWE_ALG_EC ? "an EC" : "an RSA", o->alias, SHOWN(tok, shown),
 		 module_name(o));
 	c = EVP_PKEY_CTX_new_from_name(NULL, spec->alg == HWE_ALG_EC ? "EC" : "RSA", P11_PROPS);
 	if (!c || EVP_PKEY_keygen_init(c) <= 0 || EVP_PKEY_CTX_set_params(c, p) <= 0 ||
@@ -530,6 +599,7 @@ const struct hwe_key_backend hwe_key_pkcs11 = {
 	.ext = ".p11",
 	.caps = HWE_KEY_CAP_HARDWARE | HWE_KEY_CAP_DEVICE_OBJ,
 	.init = pk11_init,
+	.plan = pk11_plan,
 	.generate = pk11_generate,
 	.load = pk11_load,
 	.destroy = pk11_destroy,

@@ -43,6 +43,9 @@ struct hwe_key_opts {
 	const char *pkcs11_module;  /* module path; NULL = p11-kit proxy */
 	const char *token_uri;      /* pkcs11:token=LABEL ... */
 	const char *pin;            /* resolved PIN or NULL; owned and wiped by the caller */
+	/* generate(): create exactly the key plan() named (its blob), or NULL */
+	const unsigned char *planned;
+	size_t planned_len;
 };
 
 /* capability flags */
@@ -63,6 +66,16 @@ struct hwe_key_backend {
 	 * OPENSSL_clear_free). */
 	int (*generate)(const struct hwe_key_opts *o, const struct hwe_keyspec *spec,
 			EVP_PKEY **pkey, unsigned char **blob, size_t *bloblen);
+
+	/* Name the key the next generate() creates, before it exists: *blob
+	 * gets the bytes generate() will return for it (malloc'd, freed with
+	 * OPENSSL_clear_free).  The caller records them durably first, so that
+	 * a run killed after the device made the key but before the keystore
+	 * references it lets the next run find and destroy() it; generate()
+	 * with o->planned set to these bytes makes that very key.  NULL when
+	 * nothing of a key outlives the process but its blob (software, a TSS2
+	 * key that exists only in its file). */
+	int (*plan)(const struct hwe_key_opts *o, unsigned char **blob, size_t *bloblen);
 
 	/* Turn key file bytes back into a usable key (private operations go
 	 * to the device). */

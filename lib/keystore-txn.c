@@ -309,8 +309,9 @@ out:
 			lineno, entry, why);
 		hwe_err_hint("hwenroll did not write this: an update of alias '%s' touches only "
 			     "keys/%s.<ext>, certs/%s.pem, certs/%s-chain.pem, certs/%s.profile, certs/%s.attest, "
-			     "req/%s.csr, req/%s.state and req/%s.pending.<ext>; inspect it, then remove it: rm '%s'",
-			     alias, alias, alias, alias, alias, alias, alias, alias, alias, path);
+			     "req/%s.csr, req/%s.state, req/%s.pending[.<ext>], req/%s.new.<ext> and req/%s.old.<ext>; "
+			     "inspect it, then remove it: rm '%s'",
+			     alias, alias, alias, alias, alias, alias, alias, alias, alias, alias, alias, path);
 	} else if (ret == HWE_EXIT_KEYSTORE && lineno > 0) {
 		hwe_err(HWE_EXIT_KEYSTORE, HWE_ERR_KEYSTORE_JOURNAL,
 			"journal '%s' is not valid (line %d: '%s'); nothing was changed", path, lineno,

@@ -154,7 +154,10 @@ int ks_in_scope(const char *alias, int sub, const char *name)
 		return backend_ext(rest);
 	case SUB_REQ:
 		return strcmp(rest, ".csr") == 0 || strcmp(rest, ".state") == 0 ||
-		       (strncmp(rest, ".pending", 8) == 0 && backend_ext(rest + 8));
+		       strcmp(rest, ".pending") == 0 ||
+		       (strncmp(rest, ".pending", 8) == 0 && backend_ext(rest + 8)) ||
+		       ((strncmp(rest, ".new", 4) == 0 || strncmp(rest, ".old", 4) == 0) &&
+			backend_ext(rest + 4));
 	default:
 		return 0; /* conf/: never written */
 	}

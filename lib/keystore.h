@@ -6,8 +6,12 @@
  *   <ks>/certs/  <alias>.pem issued certificate, <alias>-chain.pem its chain,
  *                <alias>.profile what `renew` needs (no secrets)
  *   <ks>/keys/   <alias>.<ext> key material or reference, 0600; dir 0700
- *   <ks>/req/    <alias>.csr last CSR; <alias>.pending.<ext> key of a 202-pending request;
- *                <alias>.state last renewal attempt/success/result
+ *   <ks>/req/    <alias>.csr last CSR; <alias>.pending.<ext> key of a 202-pending request,
+ *                <alias>.pending: the pending request is the current key's;
+ *                <alias>.state last renewal attempt/success/result;
+ *                <alias>.new.<ext> a device key being made (not yet referenced by
+ *                keys/ or req/), <alias>.old.<ext> a device key a rekey replaced:
+ *                both still to be destroyed on the device if a run was killed
  *
  * Updates go through a transaction: every file is staged as a temp file in
  * its target directory (fsync'd), then a journal naming the renames is
@@ -117,7 +121,8 @@ void hwe_keystore_aliases_free(char **v);
  * An update may touch only the files of its alias: keys/<alias><ext> (ext of
  * a key backend), certs/<alias>.pem, certs/<alias>-chain.pem,
  * certs/<alias>.profile (enrollment profile), req/<alias>.csr,
- * req/<alias>.state (renewal state), req/<alias>.pending<ext> (and, for HWE_KS_CACERTS_LOCK,
+ * req/<alias>.state (renewal state), req/<alias>.pending, req/<alias>.pending<ext>, req/<alias>.new<ext>,
+ * req/<alias>.old<ext> (and, for HWE_KS_CACERTS_LOCK,
  * ca/HWE_KS_CACERTS_FILE); a journal naming anything else is refused by
  * the roll-forward, untouched.  A file larger than HWE_KS_READ_MAX is
  * refused. */

@@ -369,6 +369,16 @@ static void renew_one(struct run *run, const char *alias, struct rec *r)
 	}
 	if (!run->force && now < r->due_at) {
 		r->result = R_NOT_DUE;
+		/* no network; but a device key an interrupted rekey left is removed now */
+		if (prof) {
+			o2 = *run->o;
+			o2.val[HWE_OPT_KEY_ALIAS] = alias;
+			hwe_profile_apply(prof, &o2);
+			if (hwe_enroll_sweep(run->ks, &o2, alias) != HWE_OK) {
+				hwe_warn("alias '%s': %s", alias, hwe_err_message());
+				hwe_err_clear();
+			}
+		}
 		goto out;
 	}
 	if (!prof && !run->o->val[HWE_OPT_URI]) {

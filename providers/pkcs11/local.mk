@@ -35,7 +35,9 @@ P11_TESTS = \
 	test/integration/pkcs11_tls_interop.sh \
 	test/integration/pkcs11_est_strict.sh \
 	test/integration/pkcs11_many_tokens.sh \
-	test/integration/pkcs11_pin_redaction.sh
+	test/integration/pkcs11_pin_redaction.sh \
+	test/integration/pkcs11_renew.sh \
+	test/integration/pkcs11_renew_kill9.sh
 TESTS += $(P11_TESTS)
 dist_noinst_SCRIPTS += $(P11_TESTS) test/pkcs11/lib.sh
 

@@ -206,7 +206,7 @@ static void log_request(struct est_conn *c, const struct http_req *rq, int statu
 	sanitize(user, sizeof(user), rq ? rq->user : NULL);
 	pthread_mutex_lock(&srv->lock);
 	fprintf(srv->log, "%ld conn=%lu req=%lu tls=%s %s %s %d client=%s user=%s proto=%s group=%s"
-		"%s%s%s%s%s%s\n",
+		"%s%s%s%s%s%s%s%s\n",
 		(long)time(NULL), c->number, c->requests,
 		SSL_session_reused(c->ssl) ? "resumed" : "new",
 		method, path, status, client, user, c->tls_proto, c->tls_group,
@@ -215,7 +215,9 @@ static void log_request(struct est_conn *c, const struct http_req *rq, int statu
 		srv->enforce_csrattrs ? " attrs=" : "",
 		srv->enforce_csrattrs ? (rq && rq->attrs ? rq->attrs : "-") : "",
 		srv->require_attestation ? " attest=" : "",
-		srv->require_attestation ? (rq && rq->attest ? rq->attest : "-") : "");
+		srv->require_attestation ? (rq && rq->attest ? rq->attest : "-") : "",
+		srv->log_csr ? " csr=" : "",
+		srv->log_csr ? (rq && rq->csr[0] ? rq->csr : "-") : "");
 	fflush(srv->log);
 	pthread_mutex_unlock(&srv->lock);
 }

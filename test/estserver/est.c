@@ -392,6 +392,14 @@ static void do_enroll(struct est_conn *c, struct http_req *rq, struct http_resp 
 		resp_text(rs, 400, "request body is not base64");
 		goto out;
 	}
+	if (srv->log_csr) {
+		unsigned char h[32];
+		int i;
+
+		if (EVP_Digest(der, len, h, NULL, EVP_sha256(), NULL))
+			for (i = 0; i < 8; i++)
+				snprintf(rq->csr + 2 * i, 3, "%02x", h[i]);
+	}
 	p = der;
 	req = d2i_X509_REQ(NULL, &p, (long)len);
 	if (!req) {
@@ -424,7 +432,9 @@ static void do_enroll(struct est_conn *c, struct http_req *rq, struct http_resp 
 			goto out;
 		}
 	}
-	if (still_pending(srv, req)) {
+	if ((!srv->pending_op ||
+	     strcmp(srv->pending_op, reenroll ? "simplereenroll" : "simpleenroll") == 0) &&
+	    still_pending(srv, req)) {
 		resp_text(rs, 202, "request pending");
 		resp_header(rs, "Retry-After: %s", srv->retry_after);
 		goto out;

@@ -75,12 +75,14 @@ struct est_server {
 	int require_pop;		/* --require-pop */
 	int require_attestation;	/* --require-attestation */
 	X509_STORE *attest_store;	/* --attestation-ca: trusts only the AK's CA */
+	int log_csr;			/* --log-csr */
 	char *bearer;			/* --bearer / --bearer-file token, or NULL */
 	int b64_oneline;		/* base64 bodies without line breaks */
 	enum est_fault fault;
 	int fault_status;
 	const char *fault_arg;
 	const char *fault_op;		/* NULL: the fault hits every EST operation */
+	const char *pending_op;		/* --pending-op: NULL, both enroll operations */
 
 	/* PKI material (read-only after start) */
 	EVP_PKEY *ca_key;
@@ -131,6 +133,7 @@ struct http_req {
 	const char *pop;		/* log pop=: "ok", "bad" or NULL ("-", not checked) */
 	const char *attrs;		/* log attrs=: "ok", "missing" or NULL ("-") */
 	const char *attest;		/* log attest=: "ok" or the refusal's word, NULL ("-") */
+	char csr[17];			/* log csr= (--log-csr): SHA-256 of the CSR DER, 16 hex, or "" */
 };
 
 /* A response under construction. */

@@ -14,7 +14,7 @@
  * TLS side as far as a FIPS-mode server does.  It appends one line per
  * request to DIR/requests.log:
  *
- *   <unix-time> conn=N req=N tls=new|resumed METHOD PATH STATUS client=SUBJ|- user=U|- proto=V group=G|-[ pop=P][ attrs=A][ attest=W]
+ *   <unix-time> conn=N req=N tls=new|resumed METHOD PATH STATUS client=SUBJ|- user=U|- proto=V group=G|-[ pop=P][ attrs=A][ attest=W][ csr=H]
  *
  * e.g. "1767225600 conn=3 req=1 tls=new GET /.well-known/est/cacerts 200
  * client=- user=- proto=TLSv1.3 group=P-256" (one line).  SUBJ is the client
@@ -29,7 +29,9 @@
  * an item of /csrattrs, -: not checked), only with --require-attestation
  * " attest=W" (ok, or the refusal's word: none, malformed, untrusted-ak,
  * bad-signature, not-certify, name-mismatch, other-key, duplicable,
- * replayed; -: not checked, see attest.c); without these switches the line
+ * replayed; -: not checked, see attest.c), only with --log-csr " csr=H" (the
+ * first 16 hex digits of the SHA-256 of the CSR's DER, - if the request
+ * carried none); without these switches the line
  * ends in group=G as before.  New fields go at the end.
  * Spaces and control characters in any field become '_'; a stalled request
  * logs status 0.  A refused handshake logs no request line, only
@@ -78,6 +80,9 @@ static const char usage_text[] =
 "                          is authenticated by it (it must be issued by the EST CA)\n"
 "  --pending N             answer 202 to the first N enroll requests per CSR public key\n"
 "  --retry-after VALUE     Retry-After header of those 202 answers (default \"1\")\n"
+"  --pending-op OP         --pending only for OP (simpleenroll or simplereenroll)\n"
+"  --log-csr               end each request line with \" csr=H\": the first 16 hex digits of\n"
+"                          the SHA-256 of the CSR (DER) an enroll request carried, \"-\" if none\n"
 "  --separate-tls-ca       the TLS server certificate chains to DIR/tls-ca.pem, a root\n"
 "                          other than the EST CA in DIR/ca.pem\n"
 "  --validity-days N       lifetime of issued certificates (default 365)\n"
@@ -330,7 +335,7 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 	enum { O_DIR = 256, O_PORT, O_USER, O_PASSFILE, O_AUTH, O_REQCC, O_PENDING,
 	       O_RETRY, O_SEPTLS, O_DAYS, O_KEYTYPE, O_CHAIN, O_BOOT, O_TLSMAX,
 	       O_TLSMIN, O_GROUPS, O_SIGALGS, O_FAULT, O_FAULTOP, O_CSREMPTY, O_ONELINE,
-	       O_CSRATTRS, O_ENFORCE, O_POP, O_BEARER, O_BEARERFILE, O_SECS, O_ATTEST, O_ATTESTCA, O_HELP };
+	       O_CSRATTRS, O_ENFORCE, O_POP, O_BEARER, O_BEARERFILE, O_SECS, O_ATTEST, O_ATTESTCA, O_LOGCSR, O_PENDOP, O_HELP };
 	static const struct option longopts[] = {
 		{ "dir", required_argument, NULL, O_DIR },
 		{ "port", required_argument, NULL, O_PORT },
@@ -339,6 +344,8 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 		{ "auth", required_argument, NULL, O_AUTH },
 		{ "require-client-cert", no_argument, NULL, O_REQCC },
 		{ "pending", required_argument, NULL, O_PENDING },
+		{ "log-csr", no_argument, NULL, O_LOGCSR },
+		{ "pending-op", required_argument, NULL, O_PENDOP },
 		{ "retry-after", required_argument, NULL, O_RETRY },
 		{ "separate-tls-ca", no_argument, NULL, O_SEPTLS },
 		{ "validity-days", required_argument, NULL, O_DAYS },
@@ -420,6 +427,13 @@ static void parse_args(struct est_server *srv, int argc, char **argv,
 		case O_POP: srv->require_pop = 1; break;
 		case O_ATTEST: srv->require_attestation = 1; break;
 		case O_ATTESTCA: attest_ca = optarg; break;
+		case O_LOGCSR: srv->log_csr = 1; break;
+		case O_PENDOP:
+			if (strcmp(optarg, "simpleenroll") != 0 && strcmp(optarg, "simplereenroll") != 0) {
+				usage_error("--pending-op: expected simpleenroll or simplereenroll, not '%s'", optarg);
+			}
+			srv->pending_op = optarg;
+			break;
 		case O_BEARER: bearer = optarg; break;
 		case O_BEARERFILE: bearer_file = optarg; break;
 		case O_HELP: fputs(usage_text, stdout); exit(0);

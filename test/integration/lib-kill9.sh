@@ -24,7 +24,12 @@
 #   k9_kill_at N REF ARGS...  run ARGS with SIGKILL injected at event N of
 #                             REF; fails unless the run died of SIGKILL
 #                             (status 137) exactly at event N after events
-#                             1..N-1 of REF
+#                             1..N-1 of REF (the calls of a syscall that are
+#                             not keystore events must come in the same
+#                             number only up to the injected one: choose
+#                             events whose syscall is deterministic, e.g.
+#                             not write(2) where a TPM resource manager
+#                             is written to)
 #   k9_left N REF             what events 1..N-1 leave in the keystore of
 #                             the names that only exist during an update
 #                             (temp files, the journal, the lock file)
@@ -44,9 +49,27 @@ k9_init() {
 		fail "strace cannot trace here (ptrace not permitted?): $(cat "$T/k9.probe")"
 }
 
+# k9_joined TRACE: the trace with each call on one line: with several
+# threads strace splits a call into "NAME(args <unfinished ...>" and, later,
+# "<... NAME resumed>rest"; a call whose thread was killed inside it never
+# resumes and ends in ") = ?" here, as an unsplit killed call does
+k9_joined() {
+	awk '
+	/ <unfinished \.\.\.>$/ { l = $0; sub(/ <unfinished \.\.\.>$/, "", l); pend[$1] = l; next }
+	/^[0-9]+ +<\.\.\. [a-z0-9_]+ resumed>/ {
+		r = $0
+		sub(/^[0-9]+ +<\.\.\. [a-z0-9_]+ resumed> ?/, "", r)
+		if ($1 in pend) { print pend[$1] r; delete pend[$1] }
+		next
+	}
+	/^[0-9]+ +\+\+\+ / { if ($1 in pend) { print pend[$1] ") = ?"; delete pend[$1] } }
+	{ print }
+	END { for (p in pend) print pend[p] ") = ?" }' "$1"
+}
+
 # k9_events TRACE: the keystore events of an `strace -f -y` trace
 k9_events() {
-	awk -v ks="$KS" '
+	k9_joined "$1" | awk -v ks="$KS" '
 	function inks(p) { return p == ks || index(p, ks "/") == 1 }
 	function norm(p) {
 		if (inks(p))
@@ -140,7 +163,7 @@ k9_events() {
 		}
 		what = what " " norm(p1) (p2 != "" ? " -> " norm(p2) : "")
 		print sc, (pid == main ? cnt[sc] : 0), (pid != main ? "thread" : killed ? "killed" : "done"), what
-	}' "$1"
+	}'
 }
 
 # k9_run INJECT ARGS...: hwenroll under strace, its events in $T/k9.events
@@ -193,8 +216,12 @@ k9_kill_at() {
 	k9_run "$sc:signal=SIGKILL:when=$k" "$@"
 	[ "$rc" = 137 ] || { cat "$T/err" >&2; fail "event $n ($sc #$k): hwenroll was not killed (exit $rc)"; }
 	# the same events as the reference up to N, and the kill exactly at N
-	head -n "$n" "$ref" | awk -v n="$n" 'NR == n { $3 = "killed" } 1' >"$T/k9.want"
-	diff -u "$T/k9.want" "$T/k9.events" >&2 || fail "event $n ($sc #$k): the run did not die exactly at event $n"
+	# (compared without the call numbers: only the injected call's must
+	# match, and it does if the kill is at the event; calls that are not
+	# keystore events, e.g. writes to a TPM resource manager, may vary)
+	head -n "$n" "$ref" | awk -v n="$n" 'NR == n { $3 = "killed" } { $2 = "-" } 1' >"$T/k9.want"
+	awk '{ $2 = "-" } 1' "$T/k9.events" >"$T/k9.got"
+	diff -u "$T/k9.want" "$T/k9.got" >&2 || fail "event $n ($sc #$k): the run did not die exactly at event $n"
 }
 
 # names that only exist during an update, normalized as in the events

@@ -7,6 +7,7 @@ INTEGRATION_TESTS = \
 	test/integration/software_enroll_pending.sh \
 	test/integration/software_reenroll_mtls.sh \
 	test/integration/software_renew.sh \
+	test/integration/software_renew_kill9.sh \
 	test/integration/systemd_units.sh \
 	test/integration/software_certificate_est.sh \
 	test/integration/software_keygen_show.sh \
@@ -31,6 +32,8 @@ INTEGRATION_TESTS = \
 	test/integration/tpm2_attest_enroll.sh \
 	test/integration/tpm2_attest_refusals.sh \
 	test/integration/tpm2_enroll_reenroll.sh \
+	test/integration/tpm2_renew.sh \
+	test/integration/tpm2_renew_kill9.sh \
 	test/integration/tpm2_certificate_est.sh \
 	test/integration/pkcs11_tpmtoken_enroll.sh \
 	test/integration/valgrind_memcheck.sh \
@@ -46,6 +49,7 @@ PLAIN_ONLY_TESTS = test/integration/tpm2_tls_clientauth.sh \
 	test/integration/software_enroll_coredump.sh
 TESTS += $(INTEGRATION_TESTS) $(PLAIN_ONLY_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) $(PLAIN_ONLY_TESTS) test/integration/lib.sh test/integration/lib-interop.sh \
-	test/integration/lib-kill9.sh test/integration/lib-strict.sh test/integration/lib-proxy.sh \
+	test/integration/lib-kill9.sh test/integration/lib-renew.sh \
+	test/integration/lib-renew-kill9.sh test/integration/lib-strict.sh test/integration/lib-proxy.sh \
 	test/integration/lib-attest.sh test/integration/attest-evidence.py \
 	test/integration/https-proxy.py test/valgrind.supp test/integration/cacerts-srv.py

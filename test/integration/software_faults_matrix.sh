@@ -195,8 +195,9 @@ both "redirect to another host" 7 ERR_HTTP_REDIRECT "another origin 'https://els
 
 step "202 pending: Retry-After in seconds, as an HTTP-date, missing, absurdly large"
 # A pending request is kept under req/ (the CSR and, for a new key, that
-# key) so that the next run resumes it; nothing else may change.
-KS_ALLOW='\./req(/dev\.(csr|pending\.pem))?/?$'
+# key, for the current key the marker req/dev.pending) so that the next
+# run resumes it; nothing else may change.
+KS_ALLOW='\./req(/dev\.(csr|pending|pending\.pem))?/?$'
 later=$(date -u -R -d '+1 hour' | sed 's/+0000/GMT/')
 enroll_case "202 Retry-After: 1" 8 ERR_EST_PENDING "still pending after waiting [0-9]+ s.*--max-wait 3 s" "again" \
 	--pending 1000 --retry-after 1

@@ -8,25 +8,10 @@
 # failing, deploy hook success/failure/timeout, an alias without profile.
 # Each failure path leaves the certificate and key as they were.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-renew.sh"
 set -e
 need openssl python3
 pw_init
-TL=$T/timeline
-: >"$TL"
-# timeline: alias, when due, what was sent, result
-tl() { echo "$*" >>"$TL"; }
-# the certificate, key and profile files (the renewal state may change)
-core_snapshot() { (cd "$KS" && sha256sum certs/* keys/* | sort) >"$T/core.$1"; }
-core_unchanged() {
-	(cd "$KS" && sha256sum certs/* keys/* | sort) >"$T/core.after"
-	diff -u "$T/core.$1" "$T/core.after" >&2 || fail "certificate/key changed: $2"
-}
-jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=[x for x in d if x["alias"]==sys.argv[2]][0]; print(r.get(sys.argv[3]))' "$T/out" "$@"; }
-# sleep until the Unix time $1 (+1 s); na ALIAS: notAfter of its certificate
-wait_until() { local d=$(($1 + 1 - $(date +%s))); [ $d -le 0 ] || sleep $d; }
-na() { date -d "$(openssl x509 -in "$KS/certs/$1.pem" -noout -enddate | cut -d= -f2)" +%s; }
-serial() { openssl x509 -in "$KS/certs/$1.pem" -noout -serial; }
-reqs() { grep -c . "$T/srv/requests.log" || true; }
 
 est_start "$T/srv" --user device --pass-file "$T/pass"
 ks_init "$T/srv" dev1
@@ -218,7 +203,7 @@ tl "b1 due_at=forced sent=simplereenroll x$(grep -c 'POST .*/simplereenroll 503'
 
 step "202 then resume by the next run"
 est_stop "$T/srv"
-est_start "$T/srv" --user device --pass-file "$T/pass" --pending 1 --retry-after 5
+est_start "$T/srv" --user device --pass-file "$T/pass" --pending 1 --retry-after 5 --log-csr --csrattrs-empty
 cp "$T/srv/tls-ca.pem" "$KS/ca/tls-root.pem"
 URL=$(est_url "$T/srv" "" simpleenroll)
 sed -i "s#^uri=.*#uri=$URL#" "$KS/certs/b1.profile"
@@ -229,6 +214,10 @@ expect 8 "" renew --key-alias b1 --force --max-wait 0
 tl "b1 due_at=forced sent=simplereenroll result=202 pending (exit 8)"
 ok renew --key-alias b1 --force
 [ "$(serial b1)" != "$s1" ] || fail "resume stored nothing"
+# (another CA now: the fallback to /simpleenroll got the 202) the same CSR bytes again
+c202=$(sed -n 's/.*simpleenroll 202 .* csr=\([0-9a-f]*\)$/\1/p' "$T/srv/requests.log")
+c200=$(sed -n 's/.*simpleenroll 200 .* csr=\([0-9a-f]*\)$/\1/p' "$T/srv/requests.log")
+[ -n "$c202" ] && [ "$c202" = "$c200" ] || { cat "$T/srv/requests.log" >&2; fail "the resumed request is not the saved CSR"; }
 tl "b1 due_at=forced sent=simplereenroll (next run, the server's request done) result=renewed"
 
 step "--all: one alias failing does not stop the others; worst exit code; json per alias"
@@ -256,10 +245,22 @@ ok renew --key-alias a2 --force --uri "$URL" --save
 ok renew --key-alias a2 --force
 tl "a2 due_at=forced sent=nothing (no profile, exit 16), then --uri --save: simplereenroll result=renewed"
 
+step "202 to a same-key renewal on a server that checks proof-of-possession: the resumed request is bound to its new connection"
+est_stop "$T/srv"
+est_start "$T/srv" --user device --pass-file "$T/pass" --require-pop --pending 1 --pending-op simplereenroll
+cp "$T/srv/tls-ca.pem" "$KS/ca/tls-root.pem"
+URL=$(est_url "$T/srv" "" simpleenroll)
+enroll pop1
+expect 8 "" renew --key-alias pop1 --force --max-wait 0 --retry-for 0
+[ -f "$KS/req/pop1.pending" ] || fail "the pending request is not kept"
+ok renew --key-alias pop1 --force
+grep -q "POST .*/simplereenroll 200 .* pop=ok" "$T/srv/requests.log" || { cat "$T/srv/requests.log" >&2; fail "the resumed request's binding was not renewed"; }
+check_cert pop1 "$T/srv"
+tl "pop1 due_at=forced sent=simplereenroll result=202; next run: the saved request bound to the new connection, result=renewed"
+
 step "usage"
 expect 2 "both given" renew --all --key-alias a1
 expect 2 "bad value" renew --before x
 
-echo "== renewal timeline" >&2
-cat "$TL" >&2
+tl_print
 exit 0

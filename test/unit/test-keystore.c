@@ -696,6 +696,10 @@ static void test_txn_commit(void **state)
 	put_all(t, "v2");
 	assert_int_equal(hwe_keystore_txn_remove(t, "req", "a.pending.pem"), HWE_OK);
 	assert_int_equal(hwe_keystore_txn_remove(t, "req", "a.pending.tss2"), HWE_OK);
+	/* the same-key pending marker and the records of device keys */
+	assert_int_equal(hwe_keystore_txn_remove(t, "req", "a.pending"), HWE_OK);
+	assert_int_equal(hwe_keystore_txn_remove(t, "req", "a.new.p11"), HWE_OK);
+	assert_int_equal(hwe_keystore_txn_remove(t, "req", "a.old.p11"), HWE_OK);
 	/* staged files are invisible before the commit */
 	assert_gen(f, "v1", 1);
 	assert_int_equal(count_dotfiles(f), 4);
@@ -724,7 +728,9 @@ static void test_txn_commit(void **state)
 			{ "keys", "b.pem" }, { "keys", "a.b.pem" }, { "keys", "a.key" },
 			{ "keys", "a" }, { "certs", "b.pem" }, { "certs", "a-chain.pem.bak" },
 			{ "certs", "ab.pem" }, { "req", "b.csr" }, { "req", "a.pending.x" },
-			{ "req", "a.pem" }, { "ca", "tls-root.pem" }, { "ca", "est-cacerts.pem" },
+			{ "req", "a.pem" }, { "req", "a.new.x" }, { "req", "a.old" }, { "req", "a.newp11" },
+			{ "req", "a.pendingx" }, { "req", "b.new.p11" }, { "req", "b.pending" },
+			{ "ca", "tls-root.pem" }, { "ca", "est-cacerts.pem" },
 			{ "conf", "device.conf" }, { "conf", "a.pem" },
 		};
 		size_t k;
@@ -948,6 +954,8 @@ static void test_journal_parse(void **state)
 		{ "a", "hwenroll-journal 1 a\nremove certs/b-chain.pem\n", "'certs/b-chain.pem'" },
 		{ "a", "hwenroll-journal 1 a\nremove req/b.csr\n", "'req/b.csr'" },
 		{ "a", "hwenroll-journal 1 a\nremove req/b.pending.pem\n", "'req/b.pending.pem'" },
+		{ "a", "hwenroll-journal 1 a\nremove req/b.old.p11\n", "'req/b.old.p11'" },
+		{ "a", "hwenroll-journal 1 a\nremove req/b.pending\n", "'req/b.pending'" },
 		{ "a", "hwenroll-journal 1 a\nremove ca/tls-root.pem\n", "'ca/tls-root.pem'" },
 		{ "a", "hwenroll-journal 1 a\nrename ca/.a=tls-root.pem.tmp.1.ab ca/tls-root.pem\n",
 		  "'ca/tls-root.pem'" },
