@@ -862,8 +862,6 @@ static int single_client(const char *tcti)
 int hwe_attest_plan(const struct hwe_opts *o, const struct hwe_key_backend *be,
 		    const struct hwe_key_opts *ko, int existing, int rekey, struct hwe_attest_req *r)
 {
-	int ret;
-
 	memset(r, 0, sizeof(*r));
 	if (be == &hwe_key_pkcs11) {
 		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
@@ -903,9 +901,8 @@ int hwe_attest_plan(const struct hwe_opts *o, const struct hwe_key_backend *be,
 	r->parent = ko->tpm_parent ? ko->tpm_parent : 0x81000001u;
 	r->ak_handle = HWE_AK_DEFAULT_HANDLE;
 	r->ak_cert = o->val[HWE_OPT_AK_CERT];
-	if (o->val[HWE_OPT_AK_HANDLE] &&
-	    (ret = hwe_opts_handle(o->val[HWE_OPT_AK_HANDLE], "ak-handle", &r->ak_handle)))
-		return ret;
+	if (o->val[HWE_OPT_AK_HANDLE])
+		r->ak_handle = (uint32_t)o->num[HWE_OPT_AK_HANDLE];
 	return HWE_OK;
 }
 

@@ -44,10 +44,10 @@ int hwe_cmd_csrconf_load(const struct hwe_keystore *ks, const char *name,
 	return ret;
 }
 
-int hwe_cmd_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long long allowed,
-		  const struct hwe_usage *usage, struct hwe_opts *o)
+int hwe_cmd_parse(int argc, char **argv, struct hwe_ctx *ctx, const struct hwe_usage *usage,
+		  struct hwe_opts *o)
 {
-	int ret = hwe_opts_parse(argc, argv, ctx, allowed, usage, o);
+	int ret = hwe_opts_parse(argc, argv, ctx, usage, o);
 
 	if (ret)
 		return ret;
@@ -82,13 +82,13 @@ int hwe_cmd_url(const struct hwe_opts *o, struct hwe_est_url *u)
 }
 
 /* The Bearer token: --estc-token-file, else EST_TOKEN, else the config
- * file's estc-token-file (command line > environment > config). */
+ * file's estc-token-file (resolved at parse time). */
 static int net_token(const struct hwe_opts *o, struct hwe_cmd_net *n)
 {
-	const char *file = o->val[HWE_OPT_ESTC_TOKEN_FILE], *env = getenv("EST_TOKEN");
+	const char *file = o->val[HWE_OPT_ESTC_TOKEN_FILE], *env = o->secret[HWE_OPT_ESTC_TOKEN_FILE];
 	int ret;
 
-	if (file && ((o->given & HWE_OPTBIT(HWE_OPT_ESTC_TOKEN_FILE)) || !env || !*env)) {
+	if (file) {
 		if ((ret = hwe_read_secret_file(file, "token", &n->token)))
 			return ret;
 		if (!hwe_http_token_ok(n->token)) {
@@ -97,7 +97,7 @@ static int net_token(const struct hwe_opts *o, struct hwe_cmd_net *n)
 				file);
 			return HWE_EXIT_INPUT;
 		}
-	} else if (env && *env) {
+	} else if (env) {
 		if (!hwe_http_token_ok(env))
 			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
 				       "EST_TOKEN does not hold a Bearer access token (RFC 6750: letters, digits and -._~+/ then '=' padding)");
@@ -181,7 +181,10 @@ static int net_proxy(const struct hwe_opts *o, struct hwe_cmd_net *n)
 	int ret;
 
 	n->cfg.proxy = o->val[HWE_OPT_PROXY];
-	n->cfg.proxy_source = (o->given & HWE_OPTBIT(HWE_OPT_PROXY)) ? "--proxy" : "config key 'proxy'";
+	n->cfg.proxy_source = hwe_opts_source(o, HWE_OPT_PROXY, n->proxy_from, sizeof(n->proxy_from));
+	n->cfg.proxy_from_env = o->src[HWE_OPT_PROXY] == HWE_SRC_ENV;
+	n->cfg.no_proxy = o->val[HWE_OPT_NO_PROXY];
+	n->cfg.no_proxy_source = o->env[HWE_OPT_NO_PROXY];
 	if (!user != !pfile) {
 		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "--%s needs --%s",
 			user ? "proxy-user" : "proxy-pass-file", user ? "proxy-pass-file" : "proxy-user");
@@ -208,7 +211,8 @@ static int net_proxy(const struct hwe_opts *o, struct hwe_cmd_net *n)
 		struct hwe_http_proxy p;
 		const char *excluded;
 
-		ret = hwe_http_proxy_pick(n->cfg.proxy, n->cfg.proxy_source, n->url.host,
+		ret = hwe_http_proxy_pick(n->cfg.proxy, n->cfg.proxy_source, n->cfg.proxy_from_env,
+					  n->cfg.no_proxy, n->cfg.no_proxy_source, n->url.host,
 					  n->cfg.proxy_user != NULL, &p, &excluded);
 		hwe_http_proxy_clear(&p);
 		if (ret)
@@ -219,26 +223,14 @@ static int net_proxy(const struct hwe_opts *o, struct hwe_cmd_net *n)
 
 int hwe_cmd_net_prepare(const struct hwe_opts *o, struct hwe_cmd_net *n)
 {
-	const char *env = NULL;
-	long v;
 	int ret;
 
 	memset(n, 0, sizeof(*n));
-	n->max_wait_s = 120;
 	if ((ret = hwe_cmd_url(o, &n->url)))
 		return ret;
-	if (o->val[HWE_OPT_TIMEOUT] &&
-	    (ret = hwe_opts_seconds(o->val[HWE_OPT_TIMEOUT], "timeout", &n->cfg.timeout_s)))
-		return ret;
-	if (o->val[HWE_OPT_CONNECT_TIMEOUT] &&
-	    (ret = hwe_opts_seconds(o->val[HWE_OPT_CONNECT_TIMEOUT], "connect-timeout",
-				    &n->cfg.connect_timeout_s)))
-		return ret;
-	if (o->val[HWE_OPT_MAX_WAIT]) {
-		if ((ret = hwe_opts_seconds(o->val[HWE_OPT_MAX_WAIT], "max-wait", &v)))
-			return ret;
-		n->max_wait_s = v;
-	}
+	n->cfg.timeout_s = o->num[HWE_OPT_TIMEOUT];
+	n->cfg.connect_timeout_s = o->num[HWE_OPT_CONNECT_TIMEOUT];
+	n->max_wait_s = o->val[HWE_OPT_MAX_WAIT] ? o->num[HWE_OPT_MAX_WAIT] : 120;
 	if (o->val[HWE_OPT_TLS_GROUPS]) {
 		if ((ret = hwe_http_check_groups(o->val[HWE_OPT_TLS_GROUPS])))
 			return ret;
@@ -246,18 +238,15 @@ int hwe_cmd_net_prepare(const struct hwe_opts *o, struct hwe_cmd_net *n)
 	}
 	n->cfg.server_name = o->val[HWE_OPT_SERVER_DN];
 	n->cfg.user = o->val[HWE_OPT_ESTC_USER];
-	/* command line (--estc-pass-file, --estc-pass), then EST_PASS, then
-	 * the config file's estc-pass-file */
-	env = getenv("EST_PASS");
-	if (env && !*env)
-		env = NULL;
-	if (hwe_opts_given(o, HWE_OPT_ESTC_PASS_FILE) ||
-	    (o->val[HWE_OPT_ESTC_PASS_FILE] && !o->val[HWE_OPT_ESTC_PASS] && !env)) {
+	/* resolved at parse time: --estc-pass-file or --estc-pass, then
+	 * EST_PASS, then the config file's estc-pass-file */
+	if (o->val[HWE_OPT_ESTC_PASS_FILE]) {
 		ret = hwe_read_secret_file(o->val[HWE_OPT_ESTC_PASS_FILE], "password", &n->pass);
 		if (ret)
 			return ret;
-	} else if (o->val[HWE_OPT_ESTC_PASS] || env) {
-		n->pass = hwe_secret_dup(o->val[HWE_OPT_ESTC_PASS] ? o->val[HWE_OPT_ESTC_PASS] : env);
+	} else if (o->val[HWE_OPT_ESTC_PASS] || o->secret[HWE_OPT_ESTC_PASS_FILE]) {
+		n->pass = hwe_secret_dup(o->val[HWE_OPT_ESTC_PASS] ? o->val[HWE_OPT_ESTC_PASS] :
+								   o->secret[HWE_OPT_ESTC_PASS_FILE]);
 		if (!n->pass)
 			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 	}

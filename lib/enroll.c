@@ -533,8 +533,8 @@ static int csr_policy(const struct hwe_opts *o, int *policy, int *use_attrs)
 
 	if (o->val[HWE_OPT_POP] && o->val[HWE_OPT_NO_POP])
 		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "--pop and --no-pop both given; use one");
-	if ((o->given & (HWE_OPTBIT(HWE_OPT_POP) | HWE_OPTBIT(HWE_OPT_NO_POP))) &&
-	    (o->given & HWE_OPTBIT(HWE_OPT_POP_POLICY)))
+	if ((hwe_opts_given(o, HWE_OPT_POP) || hwe_opts_given(o, HWE_OPT_NO_POP)) &&
+	    hwe_opts_given(o, HWE_OPT_POP_POLICY))
 		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
 			       "--pop-policy and --pop/--no-pop both given; use one");
 	*policy = 0;
@@ -861,15 +861,8 @@ int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_e
 		goto out;
 	if ((ret = csr_policy(o, &policy, &use_attrs)))
 		goto out;
-	if (o->val[HWE_OPT_HOOK_TIMEOUT] &&
-	    (ret = hwe_opts_seconds(o->val[HWE_OPT_HOOK_TIMEOUT], "deploy-hook-timeout", &hook_timeout)))
-		goto out;
-	if (o->val[HWE_OPT_BEFORE]) {
-		long days;
-
-		if ((ret = hwe_opts_days(o->val[HWE_OPT_BEFORE], "before", &days)))
-			goto out;
-	}
+	if (o->val[HWE_OPT_HOOK_TIMEOUT]) /* --before and the timeouts: checked by the option parser */
+		hook_timeout = o->num[HWE_OPT_HOOK_TIMEOUT];
 	if (!j.reenroll) {
 		struct hwe_keyspec spec;
 

@@ -159,37 +159,26 @@ static void show_unparsed(const char *v, char *out, size_t outlen)
 	hwe_sanitize(buf, strlen(buf), out, outlen);
 }
 
-int hwe_http_proxy_pick(const char *proxy, const char *source, const char *host,
-			int drop_userinfo, struct hwe_http_proxy *p, const char **excluded)
+int hwe_http_proxy_pick(const char *proxy, const char *source, int from_env, const char *no_proxy,
+			const char *no_proxy_source, const char *host, int drop_userinfo,
+			struct hwe_http_proxy *p, const char **excluded)
 {
-	static const char *const vars[] = { "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY" };
-	const char *v = NULL, *np, *npsrc = "no_proxy";
+	const char *v = proxy;
 	char *withscheme = NULL, *scheme = NULL, *phost = NULL, *port = NULL, *user = NULL;
 	char *url = NULL, shown[300];
 	CURLU *u = NULL;
-	size_t i, n;
+	size_t n;
 	int ret = HWE_EXIT_USAGE;
 
 	memset(p, 0, sizeof(*p));
 	*excluded = NULL;
-	if (proxy && *proxy) {
-		v = proxy;
-	} else {
-		/* as libcurl: the first of these that is set wins, even empty */
-		for (i = 0; i < sizeof(vars) / sizeof(vars[0]) && !v; i++)
-			if ((v = getenv(vars[i])))
-				source = vars[i];
-		if (!v || !*v)
-			return HWE_OK;
-		if (!(np = getenv("no_proxy"))) {
-			np = getenv("NO_PROXY");
-			npsrc = "NO_PROXY";
-		}
-		if (np && hwe_http_noproxy_match(np, host)) {
-			p->source = source;
-			*excluded = npsrc;
-			return HWE_OK;
-		}
+	if (!v || !*v) /* none, or set empty in the environment: no proxy */
+		return HWE_OK;
+	/* as libcurl: no_proxy excludes hosts from the environment's proxy */
+	if (from_env && no_proxy && hwe_http_noproxy_match(no_proxy, host)) {
+		p->source = source;
+		*excluded = no_proxy_source;
+		return HWE_OK;
 	}
 	p->source = source;
 	show_unparsed(v, shown, sizeof(shown));

@@ -1097,7 +1097,8 @@ static int route_setup(struct hwe_http *h, const struct origin *o)
 	h->peer_host = o->host[0] == '[' && n > 2 ? strndup(o->host + 1, n - 2) : strdup(o->host);
 	if (!h->peer_host)
 		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
-	if ((ret = hwe_http_proxy_pick(h->cfg->proxy, h->cfg->proxy_source, o->host,
+	if ((ret = hwe_http_proxy_pick(h->cfg->proxy, h->cfg->proxy_source, h->cfg->proxy_from_env,
+				       h->cfg->no_proxy, h->cfg->no_proxy_source, o->host,
 				       h->cfg->proxy_user != NULL, &h->proxy, &excluded))) {
 		free(h->proxy_for);
 		h->proxy_for = NULL;

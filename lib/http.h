@@ -47,8 +47,11 @@ struct hwe_http_cfg {
 	const char *trust_dir;      /* where trust came from ("<ks>/ca/"), for messages; may be NULL */
 	const char *tls_groups;     /* key-exchange groups to offer ("P-256:X25519"), NULL = OpenSSL's */
 	const char *token;          /* Bearer access token answering a 401 that offers Bearer, or NULL */
-	const char *proxy;          /* proxy URL (--proxy / config), NULL = the environment */
-	const char *proxy_source;   /* where cfg->proxy came from, for messages ("--proxy") */
+	const char *proxy;          /* proxy URL (--proxy, https_proxy/all_proxy, config), NULL or "" = none */
+	const char *proxy_source;   /* where cfg->proxy came from, for messages ("--proxy", "https_proxy") */
+	int proxy_from_env;         /* it came from the environment: no_proxy applies */
+	const char *no_proxy;       /* no_proxy/NO_PROXY, or NULL */
+	const char *no_proxy_source;
 	const char *proxy_user;     /* proxy credentials (answer a 407), or NULL */
 	const char *proxy_pass;
 	const char *proxy_cacert;   /* trust for an https:// proxy (its name, for messages), NULL = the system store */
@@ -139,15 +142,18 @@ struct hwe_http_proxy {
 	int has_userinfo;           /* the URL carries user[:password]@ */
 };
 /* The proxy for a request to `host` (a URL host, IPv6 in brackets):
- * `proxy` (from `source`) if set, else the environment as libcurl 7.88
- * reads it for an https URL: no_proxy/NO_PROXY (a match means no proxy),
- * then https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY.  Only http:// and
+ * `proxy` (from `source`; the option resolver takes --proxy, else the
+ * environment as libcurl 7.88 reads it for an https URL - https_proxy,
+ * HTTPS_PROXY, all_proxy, ALL_PROXY -, else the config file).  One from the
+ * environment is not used for a host that `no_proxy` (no_proxy/NO_PROXY,
+ * named by no_proxy_source) matches.  Only http:// and
  * https:// proxies (no scheme = http://); others are a usage error naming
  * the source.  drop_userinfo: remove user:password@ from the URL (other
  * proxy credentials are given).  p->url == NULL: no proxy; *excluded
  * names the no_proxy variable that excluded the host (NULL otherwise). */
-int hwe_http_proxy_pick(const char *proxy, const char *source, const char *host,
-			int drop_userinfo, struct hwe_http_proxy *p, const char **excluded);
+int hwe_http_proxy_pick(const char *proxy, const char *source, int from_env, const char *no_proxy,
+			const char *no_proxy_source, const char *host, int drop_userinfo,
+			struct hwe_http_proxy *p, const char **excluded);
 void hwe_http_proxy_clear(struct hwe_http_proxy *p);
 /* Does `host` match a no_proxy list ("*", or names/domains/IPs/CIDRs
  * separated by ',' or blanks, as libcurl reads it)?  Pure, unit tested. */

@@ -92,44 +92,77 @@ enum hwe_opt {
 	HWE_OPT_AK_CERT,        /* --ak-cert FILE|nv:INDEX (the AK's certificate and chain) */
 	HWE_OPT_CREATE_AK,      /* --create-ak (tpm) */
 	HWE_OPT_AK_CSR,         /* --ak-csr (tpm: print a CSR for the AK, signed by it) */
+	/* settings with no command-line option: environment only, read by
+	 * the resolver like every other value */
+	HWE_OPT_NO_PROXY,       /* no_proxy / NO_PROXY: hosts reached without the environment's proxy */
+	HWE_OPT_TCTI_RCWATCH,   /* HWENROLL_TCTI_RCWATCH: the TCTI watcher module (tests, relocated installs) */
 	HWE_OPT_COUNT
 };
-#define HWE_OPTBIT(o) (1ull << (o))
-/* in `allowed`: --key-alias may be given more than once (renew) */
-#define HWE_OPTS_MULTI_ALIAS (1ull << 63)
+/* ends a command's option list */
+#define HWE_OPTS_END HWE_OPT_COUNT
 #define HWE_MAX_ALIASES 64
 
+/* Where a value came from, in the order that decides: the command line,
+ * then the environment, then the config file. */
+enum hwe_optsrc { HWE_SRC_NONE, HWE_SRC_ARG, HWE_SRC_ENV, HWE_SRC_CONFIG, HWE_SRC_PROFILE };
+
+/* The resolved options of one command run: every value once, converted
+ * at parse time.  Nothing below the commands reads the environment. */
 struct hwe_opts {
-	unsigned long long given;          /* HWE_OPTBIT of each option seen on the command line */
-	const char *val[HWE_OPT_COUNT];    /* argument of each (NULL if absent), after env/config defaults */
-	const char *aliases[HWE_MAX_ALIASES]; /* every --key-alias (HWE_OPTS_MULTI_ALIAS) */
+	unsigned char allowed[HWE_OPT_COUNT]; /* the command takes it */
+	enum hwe_optsrc src[HWE_OPT_COUNT];
+	const char *val[HWE_OPT_COUNT];    /* the value as text (NULL if none), for messages and profiles */
+	long num[HWE_OPT_COUNT];           /* seconds, days, TPM handles and flags (1), converted; 0 if none */
+	const char *env[HWE_OPT_COUNT];    /* the variable it came from (src ENV) */
+	/* a *-file option's secret taken from its own variable instead (EST_PASS,
+	 * HWENROLL_PKCS11_PIN, EST_TOKEN): val is then NULL, src ENV */
+	const char *secret[HWE_OPT_COUNT];
+	const char *aliases[HWE_MAX_ALIASES]; /* every --key-alias (usage multi_alias) */
 	int naliases;
 	int nargs;                         /* positional arguments left */
 	char **args;
 };
 
-/* Usage text of a command, written once: used by --help, usage errors and
- * checked against the man page SYNOPSIS by the test suite. */
+/* One option's help line for one command, where it means more there than
+ * the table's general text. */
+struct hwe_optnote {
+	enum hwe_opt opt;       /* HWE_OPTS_END ends a list */
+	const char *help;
+};
+
+/* A command's interface, written once: the parser accepts exactly .opts,
+ * --help is generated from them (with the table's text, or the command's
+ * note), and the test suite checks the synopsis against the man page. */
 struct hwe_usage {
 	const char *name;       /* "enroll" */
 	const char *synopsis;   /* "enroll --uri URL --key-alias A --csr-conf FILE [key options] [auth options]" */
 	const char *summary;    /* one line */
-	const char *details;    /* option list for --help */
+	const enum hwe_opt *opts;        /* ending in HWE_OPTS_END, in --help order */
+	const struct hwe_optnote *notes; /* NULL or ending in { HWE_OPTS_END } */
+	const char *footer;     /* NULL or text after the option list */
+	int multi_alias;        /* --key-alias may be repeated (renew) */
 };
 
-/* Parse argv (getopt_long, permuting) accepting only the options in
- * `allowed`, then fill defaults from the environment (EST_URI,
- * EST_USERNAME, EST_PASS, HWENROLL_TCTI/TPM2OPENSSL_TCTI,
- * HWENROLL_PKCS11_PIN) and the config file.  --help prints the usage and
- * returns -1 (the command then returns 0).  Errors are usage errors naming
- * the option. */
-int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long long allowed,
-		   const struct hwe_usage *usage, struct hwe_opts *o);
-/* Print "usage: hwenroll <synopsis>", details and every option in allowed
- * to stdout. */
-void hwe_usage_print(const struct hwe_usage *usage, unsigned long long allowed);
+/* Parse argv (getopt_long, permuting) accepting only usage->opts, then
+ * resolve each option: command line, else its environment variables, else
+ * the config file.  Values are checked and converted here (seconds, days,
+ * handles, log level, user name), errors naming where the value came from.
+ * --help prints the usage and returns -1 (the command then returns 0). */
+int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, const struct hwe_usage *usage,
+		   struct hwe_opts *o);
+/* Print the usage and the command's options (generated) to stdout. */
+void hwe_usage_print(const struct hwe_usage *usage);
 /* 1 if opt was given on the command line (not from environment or config). */
 int hwe_opts_given(const struct hwe_opts *o, enum hwe_opt opt);
+/* Where opt's value came from, for a message: "--tcti", "HWENROLL_TCTI",
+ * "config key 'tcti'", "profile key 'tcti'" (NULL if it has none). */
+const char *hwe_opts_source(const struct hwe_opts *o, enum hwe_opt opt, char *buf, size_t len);
+/* Set opt from another source (renew's enrollment profile: src
+ * HWE_SRC_PROFILE), converted and checked like a parsed value; `where`
+ * names it in an error ("certs/dev1.profile").  A secret taken from the
+ * environment for the option is dropped: the new value is the file. */
+int hwe_opts_set(struct hwe_opts *o, enum hwe_opt opt, const char *value, enum hwe_optsrc src,
+		 const char *where);
 /* Long name of an option ("key-alias"). */
 const char *hwe_opt_name(enum hwe_opt opt);
 
@@ -160,8 +193,8 @@ void hwe_secret_free(char *s);
 /* ---- helpers shared by the commands (cmdutil.c, enroll.c) ---------- */
 
 /* hwe_opts_parse plus "no positional arguments": -1 after --help. */
-int hwe_cmd_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long long allowed,
-		  const struct hwe_usage *usage, struct hwe_opts *o);
+int hwe_cmd_parse(int argc, char **argv, struct hwe_ctx *ctx, const struct hwe_usage *usage,
+		  struct hwe_opts *o);
 /* Open the keystore of ctx; create=1 creates missing directories. */
 int hwe_cmd_keystore(struct hwe_ctx *ctx, int create, struct hwe_keystore **ks);
 /* Load --csr-conf NAME: without '/' <ks>/conf/NAME, opened through the
@@ -207,6 +240,7 @@ struct hwe_cmd_net {
 	char *pass;              /* wiped on clear */
 	char *token;             /* Bearer access token, wiped on clear */
 	char *proxy_pass;        /* wiped on clear */
+	char proxy_from[64];     /* where the proxy setting came from, for messages */
 	unsigned char *proxy_ca; /* --proxy-cacert's PEM */
 	size_t proxy_ca_len;
 	long max_wait_s;
@@ -255,26 +289,20 @@ int hwe_deploy_hook(const struct hwe_keystore *ks, const char *alias, const char
 int hwe_cacerts_run(struct hwe_ctx *ctx, struct hwe_opts *o);
 int hwe_csrattrs_run(struct hwe_ctx *ctx, struct hwe_opts *o);
 
-/* Option sets */
-#define HWE_OPTS_KEYGEN (HWE_OPTBIT(HWE_OPT_KEY_BACKEND) | HWE_OPTBIT(HWE_OPT_ALGORITHM) | \
-	HWE_OPTBIT(HWE_OPT_CURVE) | HWE_OPTBIT(HWE_OPT_SIZE) | HWE_OPTBIT(HWE_OPT_TCTI) | \
-	HWE_OPTBIT(HWE_OPT_TPM_PARENT) | HWE_OPTBIT(HWE_OPT_TPM_HANDLE) | \
-	HWE_OPTBIT(HWE_OPT_PKCS11_MODULE) | HWE_OPTBIT(HWE_OPT_TOKEN_URI) | HWE_OPTBIT(HWE_OPT_PIN_FILE))
-#define HWE_OPTS_DEVICE (HWE_OPTBIT(HWE_OPT_KEY_BACKEND) | HWE_OPTBIT(HWE_OPT_TCTI) | \
-	HWE_OPTBIT(HWE_OPT_TPM_PARENT) | HWE_OPTBIT(HWE_OPT_PKCS11_MODULE) | \
-	HWE_OPTBIT(HWE_OPT_TOKEN_URI) | HWE_OPTBIT(HWE_OPT_PIN_FILE))
-#define HWE_OPTS_NET (HWE_OPTBIT(HWE_OPT_URI) | HWE_OPTBIT(HWE_OPT_SERVER_URL) | \
-	HWE_OPTBIT(HWE_OPT_SERVER_DN) | HWE_OPTBIT(HWE_OPT_TIMEOUT) | \
-	HWE_OPTBIT(HWE_OPT_CONNECT_TIMEOUT) | HWE_OPTBIT(HWE_OPT_TLS_GROUPS) | HWE_OPTBIT(HWE_OPT_JSON) | \
-	HWE_OPTBIT(HWE_OPT_PROXY) | HWE_OPTBIT(HWE_OPT_PROXY_USER) | HWE_OPTBIT(HWE_OPT_PROXY_PASS_FILE) | \
-	HWE_OPTBIT(HWE_OPT_PROXY_CACERT))
+/* Option sets, as comma-separated lists for a command's .opts */
+#define HWE_OPTS_KEYGEN HWE_OPT_KEY_BACKEND, HWE_OPT_ALGORITHM, HWE_OPT_CURVE, HWE_OPT_SIZE, \
+	HWE_OPT_TCTI, HWE_OPT_TPM_PARENT, HWE_OPT_TPM_HANDLE, HWE_OPT_PKCS11_MODULE, HWE_OPT_TOKEN_URI, \
+	HWE_OPT_PIN_FILE
+#define HWE_OPTS_DEVICE HWE_OPT_KEY_BACKEND, HWE_OPT_TCTI, HWE_OPT_TPM_PARENT, HWE_OPT_PKCS11_MODULE, \
+	HWE_OPT_TOKEN_URI, HWE_OPT_PIN_FILE
+#define HWE_OPTS_NET HWE_OPT_URI, HWE_OPT_SERVER_URL, HWE_OPT_SERVER_DN, HWE_OPT_TIMEOUT, \
+	HWE_OPT_CONNECT_TIMEOUT, HWE_OPT_TLS_GROUPS, HWE_OPT_PROXY, HWE_OPT_PROXY_USER, \
+	HWE_OPT_PROXY_PASS_FILE, HWE_OPT_PROXY_CACERT, HWE_OPT_JSON
 /* how the CSR meets the server's /csrattrs and proof-of-possession */
-#define HWE_OPTS_CSR (HWE_OPTBIT(HWE_OPT_POP) | HWE_OPTBIT(HWE_OPT_NO_POP) | \
-	HWE_OPTBIT(HWE_OPT_POP_POLICY) | HWE_OPTBIT(HWE_OPT_CSRATTRS))
+#define HWE_OPTS_CSR HWE_OPT_CSRATTRS, HWE_OPT_POP, HWE_OPT_NO_POP, HWE_OPT_POP_POLICY
 /* what enroll stores in the profile for renew */
-#define HWE_OPTS_POLICY (HWE_OPTBIT(HWE_OPT_BEFORE) | HWE_OPTBIT(HWE_OPT_REKEY_ON_RENEW) | \
-	HWE_OPTBIT(HWE_OPT_DEPLOY_HOOK) | HWE_OPTBIT(HWE_OPT_HOOK_TIMEOUT))
-#define HWE_OPTS_AUTH (HWE_OPTBIT(HWE_OPT_ESTC_USER) | HWE_OPTBIT(HWE_OPT_ESTC_PASS) | \
-	HWE_OPTBIT(HWE_OPT_ESTC_PASS_FILE) | HWE_OPTBIT(HWE_OPT_ESTC_TOKEN_FILE))
+#define HWE_OPTS_POLICY HWE_OPT_BEFORE, HWE_OPT_REKEY_ON_RENEW, HWE_OPT_DEPLOY_HOOK, HWE_OPT_HOOK_TIMEOUT
+#define HWE_OPTS_AUTH HWE_OPT_ESTC_USER, HWE_OPT_ESTC_PASS_FILE, HWE_OPT_ESTC_PASS, HWE_OPT_ESTC_TOKEN_FILE
+#define HWE_OPTS_ATTEST HWE_OPT_ATTEST, HWE_OPT_AK_HANDLE, HWE_OPT_AK_CERT
 
 #endif

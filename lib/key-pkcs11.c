@@ -67,13 +67,11 @@ static void drain_errors(char *buf, size_t buflen)
 			n += (size_t)snprintf(buf + n, buflen - n, "%s%s", n ? "; " : "", ent[i].txt);
 }
 
+/* o->pkcs11_module: --pkcs11-module, HWENROLL_PKCS11_MODULE or the config
+ * file (resolved with the other options) */
 static const char *module_name(const struct hwe_key_opts *o)
 {
-	const char *m = o->pkcs11_module;
-
-	if (!m || !*m)
-		m = getenv("HWENROLL_PKCS11_MODULE");
-	return m && *m ? m : "p11-kit-proxy.so";
+	return o->pkcs11_module && *o->pkcs11_module ? o->pkcs11_module : "p11-kit-proxy.so";
 }
 
 /* A URI for a message: never its pin-value (redact.h). */
@@ -530,8 +528,7 @@ static int pk11_destroy(const struct hwe_key_opts *o, const unsigned char *blob,
 {
 	int ret = HWE_EXIT_KEY, found = 0, rc;
 	CK_FUNCTION_LIST **mods = NULL, *one[2] = { NULL, NULL };
-	const char *path = o->pkcs11_module && *o->pkcs11_module ? o->pkcs11_module :
-			   getenv("HWENROLL_PKCS11_MODULE");
+	const char *path = o->pkcs11_module && *o->pkcs11_module ? o->pkcs11_module : NULL;
 	P11KitUri *u = p11_kit_uri_new();
 	char *text = blob_text(blob, bloblen), shown[1024];
 

@@ -91,17 +91,22 @@ static void drain_errors(char *buf, size_t buflen)
 static void (*rcwatch_last)(struct hwe_rcwatch_record *);
 static uint32_t rc_mark; /* the watcher's failure count when the operation began */
 
-static const char *rcwatch_path(void)
-{
-	const char *p = getenv("HWENROLL_TCTI_RCWATCH"); /* tests: the build tree's module */
+static char rcwatch_file[4096];
 
-	return p && *p ? p : HWE_PKGLIBDIR "/tcti-rcwatch.so";
+/* o->tcti_rcwatch: HWENROLL_TCTI_RCWATCH (the build tree's tests, a
+ * relocated install); else the installed module */
+static const char *rcwatch_path(const struct hwe_key_opts *o)
+{
+	if (!rcwatch_file[0])
+		snprintf(rcwatch_file, sizeof(rcwatch_file), "%s",
+			 o && o->tcti_rcwatch && *o->tcti_rcwatch ? o->tcti_rcwatch : HWE_PKGLIBDIR "/tcti-rcwatch.so");
+	return rcwatch_file;
 }
 
 /* Load the watcher once; 1 if it is there. */
-static int rcwatch_load(void)
+static int rcwatch_load(const struct hwe_key_opts *o)
 {
-	const char *path = rcwatch_path();
+	const char *path = rcwatch_path(o);
 	void *h;
 
 	if (rcwatch_last)
@@ -309,12 +314,12 @@ static int tpm2_init(const struct hwe_key_opts *o)
 		return HWE_EXIT_KEY;
 	/* tpm2-openssl 1.1.1 reads the TCTI only from TPM2OPENSSL_TCTI or its
 	 * config-file parameter "tcti", at provider load. */
-	if (rcwatch_load()) {
-		size_t n = strlen(rcwatch_path()) + strlen(o->tcti) + 2;
+	if (rcwatch_load(o)) {
+		size_t n = strlen(rcwatch_path(o)) + strlen(o->tcti) + 2;
 		char *t = malloc(n);
 
 		if (t)
-			snprintf(t, n, "%s:%s", rcwatch_path(), o->tcti);
+			snprintf(t, n, "%s:%s", rcwatch_path(o), o->tcti);
 		if (!t || setenv("TPM2OPENSSL_TCTI", t, 1) != 0) {
 			free(t);
 			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");

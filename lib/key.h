@@ -39,6 +39,7 @@ struct hwe_key_opts {
 	const char *tcti;           /* resolved TCTI string (never NULL for tpm2) */
 	uint32_t tpm_parent;        /* persistent parent handle; 0 = 0x81000001 */
 	uint32_t tpm_handle;        /* keygen: use the key already at this persistent handle; 0 = create */
+	const char *tcti_rcwatch;   /* the TCTI watcher module; NULL = the installed one */
 	/* pkcs11 */
 	const char *pkcs11_module;  /* module path; NULL = p11-kit proxy */
 	const char *token_uri;      /* pkcs11:token=LABEL ... */

@@ -24,66 +24,126 @@
 #define CONFIG_MAX_BYTES (64 * 1024)
 #define SECRET_MAX_BYTES 4096
 
-static const struct {
+enum opt_type {
+	T_STR,     /* text */
+	T_FLAG,    /* no argument */
+	T_SECONDS, /* whole seconds, at most a year */
+	T_DAYS,    /* whole days, 0 to 36500 */
+	T_HANDLE,  /* a TPM handle */
+	T_LEVEL,   /* a log level */
+};
+
+#define F_CONFIG  1u /* also a config-file key */
+#define F_ENV_SET 2u /* the first of its variables that is set wins, even empty (as libcurl's proxy variables) */
+#define F_HIDDEN  4u /* no command-line option: the environment only */
+
+/* Every option: the one table the parser, the resolver, --help and the
+ * config file's key check read. */
+static const struct optdef {
 	const char *name;
-	int has_arg;
-	const char *env;       /* environment default, or NULL */
-	int from_config;       /* may come from the config file */
+	enum opt_type type;
+	unsigned flags;
+	const char *meta;        /* the argument in --help */
+	const char *env[4];      /* variables giving the value, first match wins */
+	const char *secret_env;  /* a variable giving the secret itself instead of the file */
+	const char *help;
 } optdefs[HWE_OPT_COUNT] = {
-	[HWE_OPT_URI] = { "uri", required_argument, "EST_URI", 1 },
-	[HWE_OPT_KEY_ALIAS] = { "key-alias", required_argument, NULL, 0 },
-	[HWE_OPT_CSR_CONF] = { "csr-conf", required_argument, NULL, 1 },
-	[HWE_OPT_KEY_BACKEND] = { "key-backend", required_argument, NULL, 1 },
-	[HWE_OPT_ALGORITHM] = { "algorithm", required_argument, NULL, 1 },
-	[HWE_OPT_CURVE] = { "curve", required_argument, NULL, 1 },
-	[HWE_OPT_SIZE] = { "size", required_argument, NULL, 1 },
-	[HWE_OPT_TCTI] = { "tcti", required_argument, NULL, 1 },
-	[HWE_OPT_TPM_PARENT] = { "tpm-parent", required_argument, NULL, 1 },
-	[HWE_OPT_TPM_HANDLE] = { "tpm-handle", required_argument, NULL, 0 },
-	[HWE_OPT_PKCS11_MODULE] = { "pkcs11-module", required_argument, NULL, 1 },
-	[HWE_OPT_TOKEN_URI] = { "token-uri", required_argument, NULL, 1 },
-	[HWE_OPT_PIN_FILE] = { "pin-file", required_argument, NULL, 1 },
-	[HWE_OPT_ESTC_USER] = { "estc-user", required_argument, "EST_USERNAME", 1 },
-	[HWE_OPT_ESTC_PASS] = { "estc-pass", required_argument, NULL, 0 },
-	[HWE_OPT_ESTC_PASS_FILE] = { "estc-pass-file", required_argument, NULL, 1 },
-	[HWE_OPT_SERVER_DN] = { "estc-server-dn", required_argument, NULL, 1 },
-	[HWE_OPT_SERVER_URL] = { "estc-server-url", required_argument, NULL, 0 },
-	[HWE_OPT_REKEY] = { "rekey", no_argument, NULL, 0 },
-	[HWE_OPT_JSON] = { "json", no_argument, NULL, 0 },
-	[HWE_OPT_MAX_WAIT] = { "max-wait", required_argument, NULL, 1 },
-	[HWE_OPT_TIMEOUT] = { "timeout", required_argument, NULL, 1 },
-	[HWE_OPT_CONNECT_TIMEOUT] = { "connect-timeout", required_argument, NULL, 1 },
-	[HWE_OPT_TLS_GROUPS] = { "tls-groups", required_argument, NULL, 1 },
-	[HWE_OPT_POP] = { "pop", no_argument, NULL, 0 },
-	[HWE_OPT_NO_POP] = { "no-pop", no_argument, NULL, 0 },
-	[HWE_OPT_POP_POLICY] = { "pop-policy", required_argument, NULL, 1 },
-	[HWE_OPT_CSRATTRS] = { "csrattrs", required_argument, NULL, 1 },
-	[HWE_OPT_LOG_LEVEL] = { "log-level", required_argument, NULL, 0 },
-	[HWE_OPT_FORCE] = { "force", no_argument, NULL, 0 },
-	[HWE_OPT_CREATE_PARENT] = { "create-parent", no_argument, NULL, 0 },
-	[HWE_OPT_AUTH_ALIAS] = { "auth-alias", required_argument, NULL, 0 },
-	[HWE_OPT_BEFORE] = { "before", required_argument, NULL, 1 },
-	[HWE_OPT_REKEY_ON_RENEW] = { "rekey-on-renew", no_argument, NULL, 0 },
-	[HWE_OPT_DEPLOY_HOOK] = { "deploy-hook", required_argument, NULL, 0 },
-	[HWE_OPT_HOOK_TIMEOUT] = { "deploy-hook-timeout", required_argument, NULL, 1 },
-	[HWE_OPT_ALL] = { "all", no_argument, NULL, 0 },
-	[HWE_OPT_CHECK] = { "check", no_argument, NULL, 0 },
-	[HWE_OPT_SAVE] = { "save", no_argument, NULL, 0 },
-	[HWE_OPT_METRICS] = { "metrics", required_argument, NULL, 1 },
-	[HWE_OPT_RETRY_FOR] = { "retry-for", required_argument, NULL, 1 },
-	[HWE_OPT_RANDOM_DELAY] = { "random-delay", required_argument, NULL, 1 },
-	/* EST_TOKEN is the token itself, not a file name: see hwe_cmd_net_prepare */
-	[HWE_OPT_ESTC_TOKEN_FILE] = { "estc-token-file", required_argument, NULL, 1 },
-	/* the proxy environment (https_proxy, no_proxy, ...) is read in http-proxy.c */
-	[HWE_OPT_PROXY] = { "proxy", required_argument, NULL, 1 },
-	[HWE_OPT_PROXY_USER] = { "proxy-user", required_argument, NULL, 1 },
-	[HWE_OPT_PROXY_PASS_FILE] = { "proxy-pass-file", required_argument, NULL, 1 },
-	[HWE_OPT_ATTEST] = { "attest", no_argument, NULL, 0 },
-	[HWE_OPT_AK_HANDLE] = { "ak-handle", required_argument, NULL, 1 },
-	[HWE_OPT_AK_CERT] = { "ak-cert", required_argument, NULL, 1 },
-	[HWE_OPT_CREATE_AK] = { "create-ak", no_argument, NULL, 0 },
-	[HWE_OPT_AK_CSR] = { "ak-csr", no_argument, NULL, 0 },
-	[HWE_OPT_PROXY_CACERT] = { "proxy-cacert", required_argument, NULL, 1 },
+	[HWE_OPT_URI] = { "uri", T_STR, F_CONFIG, "URL", { "EST_URI" }, NULL,
+			  "EST URL; its operation segment is replaced" },
+	[HWE_OPT_SERVER_URL] = { "estc-server-url", T_STR, 0, "URL", { NULL }, NULL, "the same as --uri" },
+	[HWE_OPT_KEY_ALIAS] = { "key-alias", T_STR, 0, "A", { NULL }, NULL,
+				"keystore alias (keys/A.*, certs/A.pem)" },
+	[HWE_OPT_CSR_CONF] = { "csr-conf", T_STR, F_CONFIG, "FILE", { NULL }, NULL,
+			       "CSR configuration; a name without '/' is read from <ks>/conf/" },
+	[HWE_OPT_KEY_BACKEND] = { "key-backend", T_STR, F_CONFIG, "B", { NULL }, NULL,
+				  "software (default), tpm2 or pkcs11; an existing alias keeps its own" },
+	[HWE_OPT_ALGORITHM] = { "algorithm", T_STR, F_CONFIG, "ECC|RSA", { NULL }, NULL, "key algorithm (default ECC)" },
+	[HWE_OPT_CURVE] = { "curve", T_STR, F_CONFIG, "P256|P384|P521", { NULL }, NULL, "ECC curve (default P256)" },
+	[HWE_OPT_SIZE] = { "size", T_STR, F_CONFIG, "2048|3072|4096", { NULL }, NULL, "RSA key size (default 2048)" },
+	[HWE_OPT_TCTI] = { "tcti", T_STR, F_CONFIG, "STR", { "HWENROLL_TCTI", "TPM2OPENSSL_TCTI" }, NULL,
+			   "how to reach the TPM (default device:/dev/tpmrm0)" },
+	[HWE_OPT_TPM_PARENT] = { "tpm-parent", T_HANDLE, F_CONFIG, "HANDLE", { NULL }, NULL,
+				 "the TPM parent key (default 0x81000001)" },
+	[HWE_OPT_TPM_HANDLE] = { "tpm-handle", T_HANDLE, 0, "HANDLE", { NULL }, NULL,
+				 "use the key already persistent at HANDLE instead of making one" },
+	[HWE_OPT_PKCS11_MODULE] = { "pkcs11-module", T_STR, F_CONFIG, "PATH", { "HWENROLL_PKCS11_MODULE" }, NULL,
+				    "PKCS#11 module (default p11-kit-proxy.so)" },
+	[HWE_OPT_TOKEN_URI] = { "token-uri", T_STR, F_CONFIG, "URI", { NULL }, NULL, "the PKCS#11 token (RFC 7512)" },
+	[HWE_OPT_PIN_FILE] = { "pin-file", T_STR, F_CONFIG, "FILE", { NULL }, "HWENROLL_PKCS11_PIN",
+			       "token PIN file" },
+	[HWE_OPT_ESTC_USER] = { "estc-user", T_STR, F_CONFIG, "U", { "EST_USERNAME" }, NULL, "EST user name" },
+	[HWE_OPT_ESTC_PASS_FILE] = { "estc-pass-file", T_STR, F_CONFIG, "FILE", { NULL }, "EST_PASS",
+				     "EST password file" },
+	[HWE_OPT_ESTC_PASS] = { "estc-pass", T_STR, 0, "P", { NULL }, NULL,
+				"EST password (other users can read it in ps: prefer a file or EST_PASS)" },
+	[HWE_OPT_ESTC_TOKEN_FILE] = { "estc-token-file", T_STR, F_CONFIG, "FILE", { NULL }, "EST_TOKEN",
+				      "Bearer access token file, answers a 401 that offers Bearer" },
+	[HWE_OPT_AUTH_ALIAS] = { "auth-alias", T_STR, 0, "A", { NULL }, NULL,
+				 "authenticate TLS with alias A's certificate and key" },
+	[HWE_OPT_SERVER_DN] = { "estc-server-dn", T_STR, F_CONFIG, "HOST", { NULL }, NULL,
+				"check the server certificate against HOST instead of the URL host" },
+	[HWE_OPT_REKEY] = { "rekey", T_FLAG, 0, NULL, { NULL }, NULL,
+			    "a new key; the old one is replaced only after the new certificate verifies" },
+	[HWE_OPT_JSON] = { "json", T_FLAG, 0, NULL, { NULL }, NULL, "print JSON" },
+	[HWE_OPT_MAX_WAIT] = { "max-wait", T_SECONDS, F_CONFIG, "S", { NULL }, NULL,
+			       "wait at most S seconds in total on 202 Retry-After (default 120)" },
+	[HWE_OPT_TIMEOUT] = { "timeout", T_SECONDS, F_CONFIG, "S", { NULL }, NULL, "per request (default 60)" },
+	[HWE_OPT_CONNECT_TIMEOUT] = { "connect-timeout", T_SECONDS, F_CONFIG, "S", { NULL }, NULL,
+				      "to connect (default 15)" },
+	[HWE_OPT_TLS_GROUPS] = { "tls-groups", T_STR, F_CONFIG, "LIST", { NULL }, NULL,
+				 "TLS key-exchange groups to offer, e.g. P-256:P-384 (default: OpenSSL's)" },
+	[HWE_OPT_CSRATTRS] = { "csrattrs", T_STR, F_CONFIG, "use|ignore", { NULL }, NULL,
+			       "build the CSR from the server's /csrattrs (default use)" },
+	[HWE_OPT_POP] = { "pop", T_FLAG, 0, NULL, { NULL }, NULL,
+			  "always send proof-of-possession (the TLS channel binding as challengePassword)" },
+	[HWE_OPT_NO_POP] = { "no-pop", T_FLAG, 0, NULL, { NULL }, NULL, "never send proof-of-possession" },
+	[HWE_OPT_POP_POLICY] = { "pop-policy", T_STR, F_CONFIG, "auto|always|never", { NULL }, NULL,
+				 "when to send it (default auto: when /csrattrs asks)" },
+	[HWE_OPT_LOG_LEVEL] = { "log-level", T_LEVEL, 0, "LEVEL", { NULL }, NULL,
+				"ERROR (default), WARN, INFO or DEBUG" },
+	[HWE_OPT_FORCE] = { "force", T_FLAG, 0, NULL, { NULL }, NULL, "replace what exists" },
+	[HWE_OPT_CREATE_PARENT] = { "create-parent", T_FLAG, 0, NULL, { NULL }, NULL,
+				    "create the parent key (ECC P-256 storage key, owner hierarchy)" },
+	[HWE_OPT_BEFORE] = { "before", T_DAYS, F_CONFIG, "DAYS", { NULL }, NULL,
+			     "renew when fewer than DAYS days remain (default: the last third of the lifetime)" },
+	[HWE_OPT_REKEY_ON_RENEW] = { "rekey-on-renew", T_FLAG, 0, NULL, { NULL }, NULL,
+				     "renew with a new key each time" },
+	[HWE_OPT_DEPLOY_HOOK] = { "deploy-hook", T_STR, 0, "CMD", { NULL }, NULL,
+				  "run CMD (/bin/sh -c) after a new certificate is committed, with HWENROLL_ALIAS, "
+				  "_KEYSTORE, _CERT, _CHAIN, _KEY set" },
+	[HWE_OPT_HOOK_TIMEOUT] = { "deploy-hook-timeout", T_SECONDS, F_CONFIG, "S", { NULL }, NULL,
+				   "kill the hook after S seconds (default 60)" },
+	[HWE_OPT_ALL] = { "all", T_FLAG, 0, NULL, { NULL }, NULL, "every alias" },
+	[HWE_OPT_CHECK] = { "check", T_FLAG, 0, NULL, { NULL }, NULL, "change nothing, report only" },
+	[HWE_OPT_SAVE] = { "save", T_FLAG, 0, NULL, { NULL }, NULL, "store the options given here in the profile" },
+	[HWE_OPT_METRICS] = { "metrics", T_STR, F_CONFIG, "FILE", { NULL }, NULL,
+			      "write a Prometheus textfile (node_exporter) atomically" },
+	[HWE_OPT_RETRY_FOR] = { "retry-for", T_SECONDS, F_CONFIG, "S", { NULL }, NULL,
+				"retry network errors and 5xx with backoff for up to S seconds (default 300)" },
+	[HWE_OPT_RANDOM_DELAY] = { "random-delay", T_SECONDS, F_CONFIG, "S", { NULL }, NULL,
+				   "first sleep a random time in [0, S)" },
+	[HWE_OPT_PROXY] = { "proxy", T_STR, F_CONFIG | F_ENV_SET, "URL",
+			    { "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY" }, NULL,
+			    "HTTP(S) proxy, http://HOST:PORT or https://HOST:PORT, always a CONNECT tunnel" },
+	[HWE_OPT_PROXY_USER] = { "proxy-user", T_STR, F_CONFIG, "U", { NULL }, NULL,
+				 "proxy user, sent only to answer the proxy's 407" },
+	[HWE_OPT_PROXY_PASS_FILE] = { "proxy-pass-file", T_STR, F_CONFIG, "FILE", { NULL }, NULL,
+				      "proxy password file" },
+	[HWE_OPT_PROXY_CACERT] = { "proxy-cacert", T_STR, F_CONFIG, "FILE", { NULL }, NULL,
+				   "trust for an https:// proxy (default: the system store, never <ks>/ca/)" },
+	[HWE_OPT_ATTEST] = { "attest", T_FLAG, 0, NULL, { NULL }, NULL,
+			     "the new TPM key is certified by the attestation key (TPM2_Certify over SHA-256 of "
+			     "this connection's channel binding) and the CSR carries the evidence" },
+	[HWE_OPT_AK_HANDLE] = { "ak-handle", T_HANDLE, F_CONFIG, "HANDLE", { NULL }, NULL,
+				"the attestation key (default 0x81000100)" },
+	[HWE_OPT_AK_CERT] = { "ak-cert", T_STR, F_CONFIG, "FILE|nv:INDEX", { NULL }, NULL,
+			      "the attestation key's certificate and chain" },
+	[HWE_OPT_CREATE_AK] = { "create-ak", T_FLAG, 0, NULL, { NULL }, NULL,
+				"create the attestation key (restricted signing key, persistent)" },
+	[HWE_OPT_AK_CSR] = { "ak-csr", T_FLAG, 0, NULL, { NULL }, NULL,
+			     "print a CSR for the attestation key, signed by it" },
+	[HWE_OPT_NO_PROXY] = { "no-proxy", T_STR, F_HIDDEN | F_ENV_SET, NULL, { "no_proxy", "NO_PROXY" } },
+	[HWE_OPT_TCTI_RCWATCH] = { "tcti-rcwatch", T_STR, F_HIDDEN, NULL, { "HWENROLL_TCTI_RCWATCH" } },
 };
 
 #define OPT_HELP HWE_OPT_COUNT
@@ -97,7 +157,7 @@ struct hwe_config {
 
 int hwe_opts_given(const struct hwe_opts *o, enum hwe_opt opt)
 {
-	return (o->given & HWE_OPTBIT(opt)) != 0;
+	return (unsigned)opt < HWE_OPT_COUNT && o->src[opt] == HWE_SRC_ARG;
 }
 
 const char *hwe_opt_name(enum hwe_opt opt)
@@ -105,30 +165,96 @@ const char *hwe_opt_name(enum hwe_opt opt)
 	return (unsigned)opt < HWE_OPT_COUNT ? optdefs[opt].name : "?";
 }
 
-void hwe_usage_print(const struct hwe_usage *usage, unsigned long long allowed)
+const char *hwe_opts_source(const struct hwe_opts *o, enum hwe_opt opt, char *buf, size_t len)
 {
-	size_t i, col;
-	int n;
-
-	printf("usage: hwenroll [global options] %s\n\n%s\n", usage->synopsis, usage->summary);
-	if (usage->details && *usage->details)
-		printf("\n%s", usage->details);
-	/* the complete list, from the same set the parser accepts: --help
-	 * cannot drift from what the command takes */
-	printf("\nAll options of '%s':", usage->name);
-	col = 80;
-	for (i = 0; i < HWE_OPT_COUNT; i++) {
-		if (!(allowed & HWE_OPTBIT(i)))
-			continue;
-		n = (int)strlen(optdefs[i].name) + 3;
-		if (col + (size_t)n > 78) {
-			printf("\n ");
-			col = 1;
-		}
-		printf(" --%s", optdefs[i].name);
-		col += (size_t)n;
+	if ((unsigned)opt >= HWE_OPT_COUNT)
+		return NULL;
+	switch (o->src[opt]) {
+	case HWE_SRC_ARG:
+		snprintf(buf, len, "--%s", optdefs[opt].name);
+		return buf;
+	case HWE_SRC_ENV:
+		snprintf(buf, len, "%s", o->env[opt]);
+		return buf;
+	case HWE_SRC_CONFIG:
+		snprintf(buf, len, "config key '%s'", optdefs[opt].name);
+		return buf;
+	case HWE_SRC_PROFILE:
+		snprintf(buf, len, "profile key '%s'", optdefs[opt].name);
+		return buf;
+	default:
+		return NULL;
 	}
-	printf("\n");
+}
+
+static const char *note_of(const struct hwe_usage *u, enum hwe_opt opt)
+{
+	const struct hwe_optnote *n;
+
+	for (n = u->notes; n && n->opt != HWE_OPTS_END; n++)
+		if (n->opt == opt)
+			return n->help;
+	return optdefs[opt].help;
+}
+
+/* Print text from column HELP_COL, wrapped before column 79. */
+#define HELP_COL 25
+static void print_wrapped(const char *text, size_t col)
+{
+	const char *w = text;
+
+	while (*w) {
+		size_t n = strcspn(w, " ");
+
+		if (col > HELP_COL && col + 1 + n > 79) {
+			printf("\n%*s", HELP_COL, "");
+			col = HELP_COL;
+		} else if (col > HELP_COL) {
+			putchar(' ');
+			col++;
+		}
+		printf("%.*s", (int)n, w);
+		col += n;
+		w += n;
+		while (*w == ' ')
+			w++;
+	}
+	putchar('\n');
+}
+
+/* --help: the synopsis, then each option the parser accepts, from the same
+ * list, with its environment variables: --help cannot drift from what the
+ * command takes. */
+void hwe_usage_print(const struct hwe_usage *usage)
+{
+	const enum hwe_opt *p;
+	char line[768], left[64];
+	size_t e, n;
+
+	printf("usage: hwenroll [global options] %s\n\n%s\n\nOptions of '%s':\n", usage->synopsis,
+	       usage->summary, usage->name);
+	for (p = usage->opts;; p++) {
+		enum hwe_opt opt = *p == HWE_OPTS_END ? HWE_OPT_LOG_LEVEL : *p;
+		const struct optdef *d = &optdefs[opt];
+
+		snprintf(left, sizeof(left), "  --%s%s%s", d->name, d->meta ? " " : "", d->meta ? d->meta : "");
+		n = (size_t)snprintf(line, sizeof(line), "%s", note_of(usage, opt));
+		for (e = 0; e < sizeof(d->env) / sizeof(d->env[0]) && d->env[e] && n < sizeof(line); e++)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s", e ? ", " : " (env ", d->env[e]);
+		if (e && n < sizeof(line))
+			n += (size_t)snprintf(line + n, sizeof(line) - n, ")");
+		if (d->secret_env && n < sizeof(line))
+			snprintf(line + n, sizeof(line) - n, " (or the secret itself in %s)", d->secret_env);
+		if (strlen(left) + 1 > HELP_COL)
+			printf("%s\n%*s", left, HELP_COL, "");
+		else
+			printf("%-*s", HELP_COL, left);
+		print_wrapped(line, HELP_COL);
+		if (*p == HWE_OPTS_END)
+			break;
+	}
+	if (usage->footer)
+		printf("\n%s", usage->footer);
 }
 
 static char *trim(char *s)
@@ -150,7 +276,7 @@ static int config_key_known(const char *key)
 	if (strcmp(key, "keystore") == 0 || strcmp(key, "log-level") == 0)
 		return 1;
 	for (i = 0; i < HWE_OPT_COUNT; i++)
-		if (optdefs[i].from_config && strcmp(optdefs[i].name, key) == 0)
+		if ((optdefs[i].flags & F_CONFIG) && strcmp(optdefs[i].name, key) == 0)
 			return 1;
 	return 0;
 }
@@ -318,34 +444,230 @@ static int check_user(const char *v, const char *src)
 	return HWE_OK;
 }
 
-int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long long allowed,
-		   const struct hwe_usage *usage, struct hwe_opts *o)
+/* ---- values ------------------------------------------------------------ */
+
+static int num_ok(const char *s, int base, unsigned long long max, unsigned long long *v)
 {
-	char src[512];
-	int user_src = 0;   /* where --estc-user came from: 0 command line, 1 env, 2 config */
+	char *end = NULL;
+
+	errno = 0;
+	if (!s || *s < '0' || *s > '9')
+		return 0;
+	*v = strtoull(s, &end, base);
+	return !errno && !*end && *v <= max;
+}
+
+static const char *const expected[] = {
+	[T_SECONDS] = "whole seconds, at most one year",
+	[T_DAYS] = "whole days, 0 to 36500",
+	[T_HANDLE] = "a handle, e.g. 0x81000001",
+	[T_LEVEL] = "ERROR, WARN, INFO or DEBUG",
+};
+
+/* Convert s for a T_SECONDS/T_DAYS/T_HANDLE/T_LEVEL option; from names
+ * where it came from ("--timeout", "HWENROLL_TCTI", "config key 'x'"). */
+static int convert(enum opt_type type, const char *s, const char *from, long *out)
+{
+	unsigned long long v = 0;
+	int ok, lvl;
+
+	switch (type) {
+	case T_SECONDS:
+		ok = num_ok(s, 10, 86400ull * 365, &v);
+		break;
+	case T_DAYS:
+		ok = num_ok(s, 10, 36500, &v);
+		break;
+	case T_HANDLE:
+		ok = num_ok(s, 0, 0xffffffffull, &v);
+		break;
+	case T_LEVEL:
+		lvl = hwe_log_parse_level(s);
+		ok = lvl >= 0;
+		v = (unsigned long long)(ok ? lvl : 0);
+		break;
+	default:
+		return HWE_OK;
+	}
+	if (!ok)
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "bad value '%s' for %s (expected %s)", s ? s : "",
+			       from, expected[type]);
+	*out = (long)v;
+	return HWE_OK;
+}
+
+static int convert_opt(enum opt_type type, const char *s, const char *opt, long *out)
+{
+	char from[80];
+
+	snprintf(from, sizeof(from), "--%s", opt);
+	return convert(type, s, from, out);
+}
+
+int hwe_opts_handle(const char *s, const char *opt, uint32_t *out)
+{
+	long v = 0;
+	int ret = convert_opt(T_HANDLE, s, opt, &v);
+
+	if (ret == HWE_OK)
+		*out = (uint32_t)v;
+	return ret;
+}
+
+int hwe_opts_seconds(const char *s, const char *opt, long *out)
+{
+	return convert_opt(T_SECONDS, s, opt, out);
+}
+
+int hwe_opts_days(const char *s, const char *opt, long *out)
+{
+	return convert_opt(T_DAYS, s, opt, out);
+}
+
+/* ---- parsing and resolving ------------------------------------------------ */
+
+static int takes(const struct hwe_usage *u, enum hwe_opt opt)
+{
+	const enum hwe_opt *p;
+
+	for (p = u->opts; *p != HWE_OPTS_END; p++)
+		if (*p == opt)
+			return 1;
+	return 0;
+}
+
+/* one option from argv */
+static int take_arg(struct hwe_opts *o, const struct hwe_usage *usage, int c, char *arg)
+{
+	const struct optdef *d = &optdefs[c];
+
+	if (c == HWE_OPT_KEY_ALIAS && usage->multi_alias) {
+		if (o->naliases >= HWE_MAX_ALIASES)
+			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "more than %d --key-alias options",
+				       HWE_MAX_ALIASES);
+		o->aliases[o->naliases++] = arg;
+		if (o->src[c] == HWE_SRC_ARG)
+			return HWE_OK; /* the first one is also val[] */
+	}
+	if (o->src[c] == HWE_SRC_ARG)
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "option '--%s' given twice", d->name);
+	if (d->type != T_FLAG && !*arg)
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "option '--%s' has an empty value", d->name);
+	o->src[c] = HWE_SRC_ARG;
+	o->val[c] = d->type == T_FLAG ? "1" : arg;
+	if (c == HWE_OPT_ESTC_PASS) {
+		/* as database clients do: keep a copy in the secure heap and
+		 * blank the argument, so /proc/PID/cmdline shows it only until
+		 * here (the warning stays: it was visible) */
+		static char *pass_copy;
+
+		OPENSSL_secure_clear_free(pass_copy, pass_copy ? strlen(pass_copy) + 1 : 0);
+		if (!(pass_copy = OPENSSL_secure_malloc(strlen(arg) + 1)))
+			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		memcpy(pass_copy, arg, strlen(arg) + 1);
+		memset(arg, 'x', strlen(arg));
+		o->val[c] = pass_copy;
+	}
+	if (c == HWE_OPT_LOG_LEVEL) { /* at once: the rest of the parse may log */
+		long lvl;
+
+		if (convert(T_LEVEL, arg, "--log-level", &lvl))
+			return HWE_EXIT_USAGE;
+		hwe_log_set_level((enum hwe_log_level)lvl);
+	}
+	return HWE_OK;
+}
+
+/* An option not on the command line: its variables, then the config file. */
+static void resolve_default(struct hwe_opts *o, const struct hwe_ctx *ctx, int i)
+{
+	const struct optdef *d = &optdefs[i];
+	const char *v;
+	size_t e;
+
+	for (e = 0; e < sizeof(d->env) / sizeof(d->env[0]) && d->env[e]; e++) {
+		v = getenv(d->env[e]);
+		if (v && (*v || (d->flags & F_ENV_SET))) {
+			o->src[i] = HWE_SRC_ENV;
+			o->env[i] = d->env[e];
+			o->val[i] = v;
+			return;
+		}
+	}
+	if (d->secret_env && (v = getenv(d->secret_env)) && *v) {
+		o->src[i] = HWE_SRC_ENV;
+		o->env[i] = d->secret_env;
+		o->secret[i] = v;
+		return;
+	}
+	if ((d->flags & F_CONFIG) && ctx && (v = hwe_config_get(ctx->config, d->name))) {
+		o->src[i] = HWE_SRC_CONFIG;
+		o->val[i] = v;
+	}
+}
+
+int hwe_opts_set(struct hwe_opts *o, enum hwe_opt opt, const char *value, enum hwe_optsrc src,
+		 const char *where)
+{
+	char from[300];
+	long v = 0;
+	int ret;
+
+	if ((unsigned)opt >= HWE_OPT_COUNT || !value)
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "bad option to set");
+	snprintf(from, sizeof(from), "'%s' in %s", optdefs[opt].name, where ? where : "?");
+	if (optdefs[opt].type == T_FLAG)
+		v = 1;
+	else if ((ret = convert(optdefs[opt].type, value, from, &v)))
+		return ret;
+	o->val[opt] = value;
+	o->num[opt] = v;
+	o->src[opt] = src;
+	o->env[opt] = NULL;
+	o->secret[opt] = NULL;
+	return HWE_OK;
+}
+
+/* where a value came from, for a message about it */
+static const char *from_text(const struct hwe_opts *o, const struct hwe_ctx *ctx, int i, char *buf,
+			     size_t len)
+{
+	if (o->src[i] == HWE_SRC_CONFIG) {
+		snprintf(buf, len, "'%s' in config file '%s'", optdefs[i].name,
+			 ctx && ctx->config_file ? ctx->config_file : "?");
+		return buf;
+	}
+	return hwe_opts_source(o, (enum hwe_opt)i, buf, len);
+}
+
+int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, const struct hwe_usage *usage,
+		   struct hwe_opts *o)
+{
 	struct option longopts[HWE_OPT_COUNT + 2];
-	size_t i, n = 0;
-	int c, lvl;
+	char from[160];
+	size_t n = 0;
+	int c, i, ret;
 
 	memset(o, 0, sizeof(*o));
 	/* --log-level is accepted after every command (the reference
 	 * workflow puts it last) */
-	allowed |= HWE_OPTBIT(HWE_OPT_LOG_LEVEL);
+	for (i = 0; i < HWE_OPT_COUNT; i++)
+		o->allowed[i] = takes(usage, (enum hwe_opt)i) || i == HWE_OPT_LOG_LEVEL;
 	for (i = 0; i < HWE_OPT_COUNT; i++) {
-		longopts[n].name = optdefs[i].name;
-		longopts[n].has_arg = optdefs[i].has_arg;
-		longopts[n].flag = NULL;
-		longopts[n].val = (int)i;
-		n++;
+		if (optdefs[i].flags & F_HIDDEN)
+			continue;
+		longopts[n++] = (struct option){ optdefs[i].name,
+						 optdefs[i].type == T_FLAG ? no_argument : required_argument,
+						 NULL, i };
 	}
-	longopts[n++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
+	longopts[n++] = (struct option){ "help", no_argument, NULL, HWE_OPT_COUNT };
 	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
 
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		if (c == 'h' || c == OPT_HELP) {
-			hwe_usage_print(usage, allowed);
+		if (c == 'h' || c == HWE_OPT_COUNT) {
+			hwe_usage_print(usage);
 			return -1;
 		}
 		if (c == '?')
@@ -353,60 +675,25 @@ int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long lon
 				       "unknown option '%s' for 'hwenroll %s' (see 'hwenroll %s --help')",
 				       argv[optind - 1], usage->name, usage->name);
 		if (c == ':')
-			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
-				       "option '%s' needs a value", argv[optind - 1]);
-		if (c < 0 || c >= HWE_OPT_COUNT || !(allowed & HWE_OPTBIT(c)))
+			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "option '%s' needs a value", argv[optind - 1]);
+		if (c < 0 || c >= HWE_OPT_COUNT || !o->allowed[c])
 			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
 				       "option '--%s' does not apply to 'hwenroll %s' (see 'hwenroll %s --help')",
 				       optdefs[c < HWE_OPT_COUNT && c >= 0 ? c : 0].name, usage->name,
 				       usage->name);
-		if (c == HWE_OPT_KEY_ALIAS && (allowed & HWE_OPTS_MULTI_ALIAS)) {
-			if (o->naliases >= HWE_MAX_ALIASES)
-				return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
-					       "more than %d --key-alias options", HWE_MAX_ALIASES);
-			o->aliases[o->naliases++] = optarg;
-			if (o->given & HWE_OPTBIT(c))
-				continue;   /* the first one is also val[] */
-		}
-		if (o->given & HWE_OPTBIT(c))
-			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "option '--%s' given twice",
-				       optdefs[c].name);
-		o->given |= HWE_OPTBIT(c);
-		o->val[c] = optdefs[c].has_arg ? optarg : "1";
-		if (c == HWE_OPT_ESTC_PASS && optarg && *optarg) {
-			/* as database clients do: keep a copy in the secure heap and
-			 * blank the argument, so /proc/PID/cmdline shows it only
-			 * until here (the warning below stays: it was visible) */
-			static char *pass_copy;
-
-			OPENSSL_secure_clear_free(pass_copy, pass_copy ? strlen(pass_copy) + 1 : 0);
-			if (!(pass_copy = OPENSSL_secure_malloc(strlen(optarg) + 1)))
-				return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
-			memcpy(pass_copy, optarg, strlen(optarg) + 1);
-			memset(optarg, 'x', strlen(optarg));
-			o->val[c] = pass_copy;
-		}
-		if (optdefs[c].has_arg && !*optarg)
-			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "option '--%s' has an empty value",
-				       optdefs[c].name);
-		if (c == HWE_OPT_LOG_LEVEL) {
-			lvl = hwe_log_parse_level(optarg);
-			if (lvl < 0)
-				return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
-					       "unknown log level '%s' (expected ERROR, WARN, INFO or DEBUG)",
-					       optarg);
-			hwe_log_set_level((enum hwe_log_level)lvl);
-		}
+		if ((ret = take_arg(o, usage, c, optarg)))
+			return ret;
 	}
 	o->nargs = argc - optind;
 	o->args = argv + optind;
 	hwe_secmem_report();
 
-	if ((o->given & HWE_OPTBIT(HWE_OPT_URI)) && (o->given & HWE_OPTBIT(HWE_OPT_SERVER_URL)))
-		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
-			       "--uri and --estc-server-url both given; use one");
-	if (o->val[HWE_OPT_SERVER_URL])
+	if (hwe_opts_given(o, HWE_OPT_URI) && hwe_opts_given(o, HWE_OPT_SERVER_URL))
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "--uri and --estc-server-url both given; use one");
+	if (o->val[HWE_OPT_SERVER_URL]) {
 		o->val[HWE_OPT_URI] = o->val[HWE_OPT_SERVER_URL];
+		o->src[HWE_OPT_URI] = HWE_SRC_ARG;
+	}
 	if (o->val[HWE_OPT_ESTC_PASS])
 		hwe_warn("--estc-pass puts the password where other users can see it (ps, /proc); "
 			 "prefer EST_PASS or --estc-pass-file");
@@ -414,91 +701,32 @@ int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, unsigned long lon
 		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
 			       "--estc-pass and --estc-pass-file both given; use one");
 
-	/* defaults: environment, then the config file */
+	/* the rest: environment, then the config file (the hidden settings
+	 * for every command) */
 	for (i = 0; i < HWE_OPT_COUNT; i++) {
-		const char *v;
-
-		if (o->val[i] || !(allowed & HWE_OPTBIT(i)))
+		if (o->src[i] != HWE_SRC_NONE || !(o->allowed[i] || (optdefs[i].flags & F_HIDDEN)))
 			continue;
-		if (optdefs[i].env && (v = getenv(optdefs[i].env)) && *v) {
-			o->val[i] = v;
-			if (i == HWE_OPT_ESTC_USER)
-				user_src = 1;
+		/* a password on the command line beats EST_PASS and the config's file */
+		if (i == HWE_OPT_ESTC_PASS_FILE && o->val[HWE_OPT_ESTC_PASS])
+			continue;
+		resolve_default(o, ctx, i);
+	}
+	/* converted once, here: nothing later parses these again */
+	for (i = 0; i < HWE_OPT_COUNT; i++) {
+		if (!o->val[i] || optdefs[i].type == T_STR)
+			continue;
+		if (optdefs[i].type == T_FLAG) {
+			o->num[i] = 1;
 			continue;
 		}
-		if (optdefs[i].from_config && ctx && (v = hwe_config_get(ctx->config, optdefs[i].name))) {
-			o->val[i] = v;
-			if (i == HWE_OPT_ESTC_USER)
-				user_src = 2;
-		}
+		if ((ret = convert(optdefs[i].type, o->val[i], from_text(o, ctx, i, from, sizeof(from)),
+				   &o->num[i])))
+			return ret;
 	}
-	if (o->val[HWE_OPT_ESTC_USER]) {
-		if (user_src == 1)
-			snprintf(src, sizeof(src), "%s", optdefs[HWE_OPT_ESTC_USER].env);
-		else if (user_src == 2)
-			snprintf(src, sizeof(src), "'%s' in config file '%s'",
-				 optdefs[HWE_OPT_ESTC_USER].name, ctx->config_file ? ctx->config_file : "?");
-		else
-			snprintf(src, sizeof(src), "--%s", optdefs[HWE_OPT_ESTC_USER].name);
-		if ((c = check_user(o->val[HWE_OPT_ESTC_USER], src)))
-			return c;
-	}
+	if (o->val[HWE_OPT_ESTC_USER] &&
+	    (ret = check_user(o->val[HWE_OPT_ESTC_USER], from_text(o, ctx, HWE_OPT_ESTC_USER, from, sizeof(from)))))
+		return ret;
 	return HWE_OK;
-}
-
-int hwe_opts_handle(const char *s, const char *opt, uint32_t *out)
-{
-	unsigned long long v;
-	char *end = NULL;
-
-	errno = 0;
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
-		goto bad;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v > 0xffffffffull)
-		goto bad;
-	*out = (uint32_t)v;
-	return HWE_OK;
-bad:
-	return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
-		       "bad handle '%s' for --%s (expected e.g. 0x81000001)", s ? s : "", opt);
-}
-
-int hwe_opts_seconds(const char *s, const char *opt, long *out)
-{
-	long long v;
-	char *end = NULL;
-
-	errno = 0;
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
-		goto bad;
-	v = strtoll(s, &end, 10);
-	if (errno || *end || v > 86400LL * 365)
-		goto bad;
-	*out = (long)v;
-	return HWE_OK;
-bad:
-	return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
-		       "bad value '%s' for --%s (expected whole seconds, at most one year)",
-		       s ? s : "", opt);
-}
-
-int hwe_opts_days(const char *s, const char *opt, long *out)
-{
-	long v;
-	char *end = NULL;
-
-	errno = 0;
-	if (!s || *s < '0' || *s > '9')
-		goto bad;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v > 36500)
-		goto bad;
-	*out = v;
-	return HWE_OK;
-bad:
-	return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
-		       "bad value '%s' for --%s (expected whole days, 0 to 36500)", s ? s : "", opt);
 }
 
 int hwe_read_secret_file(const char *path, const char *what, char **out)
@@ -602,43 +830,24 @@ void hwe_secret_free(char *s)
 
 int hwe_opts_key(const struct hwe_opts *o, struct hwe_key_opts *ko, char **pin_out)
 {
-	const char *env;
 	int ret;
 
 	memset(ko, 0, sizeof(*ko));
 	*pin_out = NULL;
-	/* the documented order for each: command line, then the environment,
-	 * then the config file (o->val holds a config value when the option
-	 * was not given), then the default */
+	/* resolved at parse time: command line, environment, config file */
 	ko->alias = o->val[HWE_OPT_KEY_ALIAS];
-	ko->tcti = hwe_opts_given(o, HWE_OPT_TCTI) ? o->val[HWE_OPT_TCTI] : NULL;
-	if (!ko->tcti && (env = getenv("HWENROLL_TCTI")) && *env)
-		ko->tcti = env;
-	if (!ko->tcti && (env = getenv("TPM2OPENSSL_TCTI")) && *env)
-		ko->tcti = env;
-	if (!ko->tcti)
-		ko->tcti = o->val[HWE_OPT_TCTI];
-	if (!ko->tcti)
-		ko->tcti = "device:/dev/tpmrm0";
-	if (o->val[HWE_OPT_TPM_PARENT] &&
-	    (ret = hwe_opts_handle(o->val[HWE_OPT_TPM_PARENT], "tpm-parent", &ko->tpm_parent)))
-		return ret;
-	if (o->val[HWE_OPT_TPM_HANDLE] &&
-	    (ret = hwe_opts_handle(o->val[HWE_OPT_TPM_HANDLE], "tpm-handle", &ko->tpm_handle)))
-		return ret;
+	ko->tcti = o->val[HWE_OPT_TCTI] ? o->val[HWE_OPT_TCTI] : "device:/dev/tpmrm0";
+	ko->tcti_rcwatch = o->val[HWE_OPT_TCTI_RCWATCH];
+	ko->tpm_parent = (uint32_t)o->num[HWE_OPT_TPM_PARENT];
+	ko->tpm_handle = (uint32_t)o->num[HWE_OPT_TPM_HANDLE];
 	ko->pkcs11_module = o->val[HWE_OPT_PKCS11_MODULE];
-	if (!hwe_opts_given(o, HWE_OPT_PKCS11_MODULE) && (env = getenv("HWENROLL_PKCS11_MODULE")) && *env)
-		ko->pkcs11_module = env;
 	ko->token_uri = o->val[HWE_OPT_TOKEN_URI];
-	if (hwe_opts_given(o, HWE_OPT_PIN_FILE) ||
-	    (o->val[HWE_OPT_PIN_FILE] && !((env = getenv("HWENROLL_PKCS11_PIN")) && *env))) {
-		ret = hwe_read_secret_file(o->val[HWE_OPT_PIN_FILE], "PIN", pin_out);
-		if (ret)
-			return ret;
-	} else if ((env = getenv("HWENROLL_PKCS11_PIN")) && *env) {
-		*pin_out = hwe_secret_dup(env);
-		if (!*pin_out)
+	if (o->secret[HWE_OPT_PIN_FILE]) {
+		if (!(*pin_out = hwe_secret_dup(o->secret[HWE_OPT_PIN_FILE])))
 			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	} else if (o->val[HWE_OPT_PIN_FILE] &&
+		   (ret = hwe_read_secret_file(o->val[HWE_OPT_PIN_FILE], "PIN", pin_out))) {
+		return ret;
 	}
 	ko->pin = *pin_out;
 	return HWE_OK;

@@ -82,7 +82,7 @@ int hwe_profile_text(const struct hwe_opts *o, const char *backend, char **text,
 {
 	char *buf = NULL, *uri = NULL;
 	size_t n = 0, cap = 0, i;
-	const char *v, *env;
+	const char *v;
 	int ret;
 	static const char head[] = "# hwenroll enrollment profile (no secrets): see hwenroll(1), renew\n";
 
@@ -101,12 +101,11 @@ int hwe_profile_text(const struct hwe_opts *o, const char *backend, char **text,
 		v = o->val[opt];
 		if (opt == HWE_OPT_KEY_BACKEND)
 			v = backend;
-		if (opt == HWE_OPT_TCTI && !v && backend && strcmp(backend, "tpm2") == 0) {
-			if ((env = getenv("HWENROLL_TCTI")) && *env)
-				v = env;
-			else if ((env = getenv("TPM2OPENSSL_TCTI")) && *env)
-				v = env;
-		}
+		/* a device setting from the environment is the alias's only for its backend */
+		if (o->src[opt] == HWE_SRC_ENV &&
+		    ((opt == HWE_OPT_TCTI && !(backend && strcmp(backend, "tpm2") == 0)) ||
+		     (opt == HWE_OPT_PKCS11_MODULE && !(backend && strcmp(backend, "pkcs11") == 0))))
+			v = NULL;
 		if (opt == HWE_OPT_POP_POLICY && !v)
 			v = o->val[HWE_OPT_POP] ? "always" : o->val[HWE_OPT_NO_POP] ? "never" : NULL;
 		if (opt == HWE_OPT_TOKEN_URI && v && strstr(v, "pin-value=")) {
@@ -122,12 +121,12 @@ int hwe_profile_text(const struct hwe_opts *o, const char *backend, char **text,
 		if ((ret = add(&buf, &n, &cap, hwe_opt_name(opt), v)))
 			goto out;
 	}
-	if (!o->val[HWE_OPT_PIN_FILE] && (env = getenv("HWENROLL_PKCS11_PIN")) && *env &&
-	    (ret = add(&buf, &n, &cap, KEY_PIN_ENV, "HWENROLL_PKCS11_PIN")))
+	/* a secret from the environment: the variable's name, never its value */
+	if (o->secret[HWE_OPT_PIN_FILE] &&
+	    (ret = add(&buf, &n, &cap, KEY_PIN_ENV, o->env[HWE_OPT_PIN_FILE])))
 		goto out;
-	if (!o->val[HWE_OPT_ESTC_PASS_FILE] && !o->val[HWE_OPT_ESTC_PASS] &&
-	    (env = getenv("EST_PASS")) && *env &&
-	    (ret = add(&buf, &n, &cap, KEY_PASS_ENV, "EST_PASS")))
+	if (o->secret[HWE_OPT_ESTC_PASS_FILE] &&
+	    (ret = add(&buf, &n, &cap, KEY_PASS_ENV, o->env[HWE_OPT_ESTC_PASS_FILE])))
 		goto out;
 	if (o->val[HWE_OPT_ESTC_PASS] && !o->val[HWE_OPT_ESTC_PASS_FILE])
 		hwe_warn("the password given with --estc-pass is not stored in the profile: a renewal that falls back to /simpleenroll needs --estc-pass-file or EST_PASS");
@@ -224,22 +223,28 @@ void hwe_profile_item(const struct hwe_profile *p, size_t i, const char **key, c
 	*val = p->vals[i];
 }
 
-void hwe_profile_apply(const struct hwe_profile *p, struct hwe_opts *o)
+int hwe_profile_apply(const struct hwe_profile *p, const char *alias, struct hwe_opts *o)
 {
+	char where[160];
 	size_t i;
 	const char *v;
+	int ret;
 
+	snprintf(where, sizeof(where), "certs/%s%s", alias, HWE_PROFILE_SUFFIX);
 	for (i = 0; i < sizeof(stored) / sizeof(stored[0]); i++) {
 		enum hwe_opt opt = stored[i];
 
-		if (o->given & HWE_OPTBIT(opt))
+		/* only the command line overrides the profile */
+		if (hwe_opts_given(o, opt))
 			continue;
 		if (opt == HWE_OPT_POP_POLICY &&
-		    (o->given & (HWE_OPTBIT(HWE_OPT_POP) | HWE_OPTBIT(HWE_OPT_NO_POP))))
+		    (hwe_opts_given(o, HWE_OPT_POP) || hwe_opts_given(o, HWE_OPT_NO_POP)))
 			continue;
-		if ((v = hwe_profile_get(p, hwe_opt_name(opt))))
-			o->val[opt] = v;
+		if ((v = hwe_profile_get(p, hwe_opt_name(opt))) &&
+		    (ret = hwe_opts_set(o, opt, v, HWE_SRC_PROFILE, where)))
+			return ret;
 	}
+	return HWE_OK;
 }
 
 void hwe_profile_free(struct hwe_profile *p)

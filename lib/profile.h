@@ -26,10 +26,10 @@ int hwe_profile_load_opt(const struct hwe_keystore *ks, const char *alias, struc
 const char *hwe_profile_get(const struct hwe_profile *p, const char *key);
 size_t hwe_profile_count(const struct hwe_profile *p);
 void hwe_profile_item(const struct hwe_profile *p, size_t i, const char **key, const char **val);
-/* Fill o->val[] from the profile for every option not given on the
- * command line (the profile beats environment and config defaults).
- * The profile must outlive o. */
-void hwe_profile_apply(const struct hwe_profile *p, struct hwe_opts *o);
+/* Set every option not given on the command line from the profile
+ * (HWE_SRC_PROFILE, converted and checked as parsed values; the profile
+ * beats environment and config defaults).  The profile must outlive o. */
+int hwe_profile_apply(const struct hwe_profile *p, const char *alias, struct hwe_opts *o);
 void hwe_profile_free(struct hwe_profile *p);
 
 #endif

@@ -16,19 +16,18 @@
 #define CACERTS_FILE HWE_KS_CACERTS_FILE
 #define CACERTS_LOCK HWE_KS_CACERTS_LOCK
 
+static const enum hwe_opt opts[] = { HWE_OPTS_NET, HWE_OPTS_END };
+static const struct hwe_optnote notes[] = {
+	{ HWE_OPT_JSON, "print a JSON summary instead of the table" },
+	{ HWE_OPTS_END, NULL },
+};
 static const struct hwe_usage usage = {
 	.name = "cacerts",
 	.synopsis = "cacerts --uri URL",
 	.summary = "Fetch the EST CA certificates and store them in <ks>/ca/" CACERTS_FILE " (they validate issued certificates).",
-	.details =
-		"  --uri URL             EST URL (or EST_URI); its operation segment is replaced\n"
-		"  --estc-server-dn HOST --timeout S --connect-timeout S --tls-groups LIST\n"
-		"  --proxy URL           HTTP(S) proxy, http://HOST:PORT or https://HOST:PORT, always a CONNECT\n"
-		"                        tunnel (default: https_proxy/all_proxy unless no_proxy names the host)\n"
-		"  --proxy-user U --proxy-pass-file F   proxy credentials, sent only to answer the proxy's 407\n"
-		"  --proxy-cacert FILE   trust for an https:// proxy (default: the system store, never <ks>/ca/)\n"
-		"  --json                print a JSON summary instead of the table\n"
-		"The server is authenticated with the TLS root CA certificate(s) already in <ks>/ca/.\n",
+	.opts = opts,
+	.notes = notes,
+	.footer = "The server is authenticated with the TLS root CA certificate(s) already in <ks>/ca/.\n",
 };
 
 struct ent {
@@ -161,7 +160,7 @@ int cmd_cacerts(int argc, char **argv, struct hwe_ctx *ctx)
 	struct hwe_opts o;
 	int ret;
 
-	ret = hwe_cmd_parse(argc, argv, ctx, HWE_OPTS_NET, &usage, &o);
+	ret = hwe_cmd_parse(argc, argv, ctx, &usage, &o);
 	if (ret)
 		return ret < 0 ? HWE_OK : ret;
 	return hwe_cacerts_run(ctx, &o);

@@ -14,25 +14,23 @@
 
 #define DEFAULT_ALIAS "GenKey"
 
+static const enum hwe_opt opts[] = {
+	HWE_OPT_URI, HWE_OPT_SERVER_URL, HWE_OPT_SERVER_DN, HWE_OPTS_KEYGEN, HWE_OPTS_AUTH, HWE_OPT_CSR_CONF,
+	HWE_OPT_KEY_ALIAS, HWE_OPT_REKEY, HWE_OPT_AUTH_ALIAS, HWE_OPT_MAX_WAIT, HWE_OPT_TIMEOUT, HWE_OPT_CONNECT_TIMEOUT,
+	HWE_OPT_TLS_GROUPS, HWE_OPTS_CSR, HWE_OPTS_POLICY, HWE_OPTS_ATTEST, HWE_OPT_PROXY, HWE_OPT_PROXY_USER,
+	HWE_OPT_PROXY_PASS_FILE, HWE_OPT_PROXY_CACERT, HWE_OPT_JSON, HWE_OPTS_END
+};
+static const struct hwe_optnote notes[] = {
+	{ HWE_OPT_URI, "EST URL ending in the operation (cacerts, csrattrs, simpleenroll, simplereenroll)" },
+	{ HWE_OPT_KEY_ALIAS, "alias (default " DEFAULT_ALIAS ")" },
+	{ HWE_OPTS_END, NULL },
+};
 static const struct hwe_usage usage = {
 	.name = "certificate",
 	.synopsis = "certificate est --uri URL|--estc-server-url URL [--estc-server-dn HOST] [--algorithm ECC|RSA] [--curve C] [--size N] [--estc-user U] [--estc-pass P] [--csr-conf FILE] [--key-alias A] [--log-level L]",
 	.summary = "The reference workflow's form: the URL's last segment (cacerts, csrattrs, simpleenroll, simplereenroll) selects the operation.",
-	.details =
-		"  --uri URL / --estc-server-url URL   EST URL ending in the operation (or EST_URI)\n"
-		"  --estc-server-dn HOST check the server certificate against HOST\n"
-		"  --algorithm --curve --size          key type for a new key (default ECC P256)\n"
-		"  --estc-user U --estc-pass P         credentials (or EST_USERNAME, EST_PASS; --estc-pass-file F)\n"
-		"  --estc-token-file F   Bearer access token file (or EST_TOKEN), answers a 401 that offers Bearer\n"
-		"  --csr-conf FILE       CSR configuration, a bare name is read from <ks>/conf/\n"
-		"  --key-alias A         alias (default " DEFAULT_ALIAS ")\n"
-		"  --log-level L         ERROR (default), WARN, INFO, DEBUG\n"
-		"  --tls-groups LIST     TLS key-exchange groups to offer (default: OpenSSL's)\n"
-		"  --proxy URL           HTTP(S) proxy, http://HOST:PORT or https://HOST:PORT, always a CONNECT\n"
-		"                        tunnel (default: https_proxy/all_proxy unless no_proxy names the host)\n"
-		"  --proxy-user U --proxy-pass-file F   proxy credentials, sent only to answer the proxy's 407\n"
-		"  --proxy-cacert FILE   trust for an https:// proxy (default: the system store, never <ks>/ca/)\n"
-		"Every option of enroll/reenroll (key backend, TPM, PKCS#11, --rekey, --csrattrs, --pop, --json) is accepted too.\n",
+	.opts = opts,
+	.notes = notes,
 };
 
 int cmd_certificate(int argc, char **argv, struct hwe_ctx *ctx)
@@ -41,13 +39,7 @@ int cmd_certificate(int argc, char **argv, struct hwe_ctx *ctx)
 	struct hwe_est_url u = { 0 };
 	int ret;
 
-	ret = hwe_opts_parse(argc, argv, ctx,
-			     HWE_OPTS_NET | HWE_OPTS_AUTH | HWE_OPTS_KEYGEN | HWE_OPTS_CSR | HWE_OPTS_POLICY |
-				     HWE_OPTBIT(HWE_OPT_KEY_ALIAS) | HWE_OPTBIT(HWE_OPT_CSR_CONF) |
-				     HWE_OPTBIT(HWE_OPT_MAX_WAIT) | HWE_OPTBIT(HWE_OPT_REKEY) |
-				     HWE_OPTBIT(HWE_OPT_AUTH_ALIAS) | HWE_OPTBIT(HWE_OPT_ATTEST) |
-				     HWE_OPTBIT(HWE_OPT_AK_HANDLE) | HWE_OPTBIT(HWE_OPT_AK_CERT),
-			     &usage, &o);
+	ret = hwe_opts_parse(argc, argv, ctx, &usage, &o);
 	if (ret < 0)
 		return HWE_OK;
 	if (ret)

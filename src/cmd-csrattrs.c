@@ -11,18 +11,17 @@
 #include "hwenroll.h"
 #include "rc.h"
 
+static const enum hwe_opt opts[] = { HWE_OPTS_NET, HWE_OPTS_END };
+static const struct hwe_optnote notes[] = {
+	{ HWE_OPT_JSON, "print a JSON array of lines" },
+	{ HWE_OPTS_END, NULL },
+};
 static const struct hwe_usage usage = {
 	.name = "csrattrs",
 	.synopsis = "csrattrs --uri URL",
 	.summary = "Show the CSR attributes the EST server asks for, one per line, and where an enrollment takes each from.",
-	.details =
-		"  --uri URL             EST URL (or EST_URI); its operation segment is replaced\n"
-		"  --estc-server-dn HOST --timeout S --connect-timeout S --tls-groups LIST\n"
-		"  --proxy URL           HTTP(S) proxy, http://HOST:PORT or https://HOST:PORT, always a CONNECT\n"
-		"                        tunnel (default: https_proxy/all_proxy unless no_proxy names the host)\n"
-		"  --proxy-user U --proxy-pass-file F   proxy credentials, sent only to answer the proxy's 407\n"
-		"  --proxy-cacert FILE   trust for an https:// proxy (default: the system store, never <ks>/ca/)\n"
-		"  --json                print a JSON array of lines\n",
+	.opts = opts,
+	.notes = notes,
 };
 
 int hwe_csrattrs_run(struct hwe_ctx *ctx, struct hwe_opts *o)
@@ -74,7 +73,7 @@ int cmd_csrattrs(int argc, char **argv, struct hwe_ctx *ctx)
 	struct hwe_opts o;
 	int ret;
 
-	ret = hwe_cmd_parse(argc, argv, ctx, HWE_OPTS_NET, &usage, &o);
+	ret = hwe_cmd_parse(argc, argv, ctx, &usage, &o);
 	if (ret)
 		return ret < 0 ? HWE_OK : ret;
 	return hwe_csrattrs_run(ctx, &o);

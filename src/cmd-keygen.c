@@ -12,18 +12,20 @@
 #include "log.h"
 #include "rc.h"
 
+static const enum hwe_opt opts[] = {
+	HWE_OPT_KEY_ALIAS, HWE_OPTS_KEYGEN, HWE_OPT_FORCE, HWE_OPT_JSON, HWE_OPTS_END
+};
+static const struct hwe_optnote notes[] = {
+	{ HWE_OPT_FORCE, "replace an existing key of the alias (its certificate is removed)" },
+	{ HWE_OPT_JSON, "print a JSON summary instead of the public key PEM" },
+	{ HWE_OPTS_END, NULL },
+};
 static const struct hwe_usage usage = {
 	.name = "keygen",
 	.synopsis = "keygen --key-alias A [key options] [--force]",
 	.summary = "Create a key for an alias (enroll then uses it); prints the public key.",
-	.details =
-		"  --key-alias A         keystore alias\n"
-		"  --key-backend B       software (default), tpm2 or pkcs11\n"
-		"  --algorithm ECC|RSA --curve P256|P384|P521 --size 2048|3072|4096  (default ECC P256)\n"
-		"  --tcti STR --tpm-parent HANDLE --tpm-handle HANDLE   TPM; --tpm-handle uses an existing persistent key\n"
-		"  --pkcs11-module PATH --token-uri URI --pin-file FILE   PKCS#11 token\n"
-		"  --force               replace an existing key of the alias (its certificate is removed)\n"
-		"  --json                print a JSON summary instead of the public key PEM\n",
+	.opts = opts,
+	.notes = notes,
 };
 
 int cmd_keygen(int argc, char **argv, struct hwe_ctx *ctx)
@@ -43,10 +45,7 @@ int cmd_keygen(int argc, char **argv, struct hwe_ctx *ctx)
 	int ret, existing = 0, generated = 0, committed = 0;
 	size_t n;
 
-	ret = hwe_cmd_parse(argc, argv, ctx,
-			     HWE_OPTS_KEYGEN | HWE_OPTBIT(HWE_OPT_KEY_ALIAS) | HWE_OPTBIT(HWE_OPT_FORCE) |
-				     HWE_OPTBIT(HWE_OPT_JSON),
-			     &usage, &o);
+	ret = hwe_cmd_parse(argc, argv, ctx, &usage, &o);
 	if (ret)
 		return ret < 0 ? HWE_OK : ret;
 	alias = o.val[HWE_OPT_KEY_ALIAS];

@@ -34,30 +34,39 @@
 #define BACKOFF_FIRST 2
 #define BACKOFF_MAX 60
 
+static const enum hwe_opt opts[] = {
+	HWE_OPT_KEY_ALIAS, HWE_OPT_ALL, HWE_OPT_BEFORE, HWE_OPT_FORCE, HWE_OPT_REKEY, HWE_OPT_CHECK,
+	HWE_OPT_RANDOM_DELAY, HWE_OPT_RETRY_FOR, HWE_OPT_DEPLOY_HOOK, HWE_OPT_HOOK_TIMEOUT, HWE_OPT_METRICS,
+	HWE_OPT_SAVE, HWE_OPT_JSON, HWE_OPT_REKEY_ON_RENEW, HWE_OPT_URI, HWE_OPT_CSR_CONF, HWE_OPTS_DEVICE, HWE_OPTS_AUTH,
+	HWE_OPT_AUTH_ALIAS, HWE_OPT_SERVER_URL, HWE_OPT_SERVER_DN, HWE_OPT_MAX_WAIT, HWE_OPT_TIMEOUT,
+	HWE_OPT_CONNECT_TIMEOUT, HWE_OPT_TLS_GROUPS, HWE_OPTS_CSR, HWE_OPT_PROXY, HWE_OPT_PROXY_USER,
+	HWE_OPT_PROXY_PASS_FILE, HWE_OPT_PROXY_CACERT, HWE_OPTS_END
+};
+static const struct hwe_optnote notes[] = {
+	{ HWE_OPT_KEY_ALIAS, "this alias (may be repeated); default (and --all): every alias" },
+	{ HWE_OPT_ALL, "every alias with a certificate; one failing does not stop the others" },
+	{ HWE_OPT_BEFORE, "due when fewer than DAYS days remain (default: the profile's, else when less than a third of the certificate's lifetime remains)" },
+	{ HWE_OPT_FORCE, "renew now, due or not" },
+	{ HWE_OPT_REKEY, "renew with a new key (the profile's --rekey-on-renew does it always)" },
+	{ HWE_OPT_CHECK, "change nothing, contact nobody: exit 0 if nothing is due, 14 if an alias is due, 15 if a certificate is expired or invalid" },
+	{ HWE_OPT_RANDOM_DELAY, "first sleep a random time in [0, S) (only when something is due)" },
+	{ HWE_OPT_RETRY_FOR, "retry network errors and 5xx (503 Retry-After) with backoff for up to S seconds (default 300; 0: no retry)" },
+	{ HWE_OPT_DEPLOY_HOOK, "run after a new certificate is committed (default: the profile's)" },
+	{ HWE_OPT_SAVE, "store the options given here in the alias's profile" },
+	{ HWE_OPT_JSON, "one JSON record per alias (an array)" },
+	{ HWE_OPT_REKEY_ON_RENEW, "with --save: renew with a new key each time" },
+	{ HWE_OPTS_END, NULL },
+};
 static const struct hwe_usage usage = {
 	.name = "renew",
 	.synopsis = "renew [--key-alias A]... [--all] [--before DAYS] [--rekey] [--force] [--check] "
 		    "[--random-delay SECONDS] [--retry-for SECONDS] [--deploy-hook CMD] [--metrics FILE] [--json]",
 	.summary = "Renew each alias that is due, from the profile its enrollment stored; nothing due: no network.",
-	.details =
-		"  --key-alias A         this alias (may be repeated); default (and --all): every alias\n"
-		"  --all                 every alias with a certificate; one failing does not stop the others\n"
-		"  --before DAYS         due when fewer than DAYS days remain (default: the profile's, else\n"
-		"                        when less than a third of the certificate's lifetime remains)\n"
-		"  --force               renew now, due or not\n"
-		"  --rekey               renew with a new key (the profile's --rekey-on-renew does it always)\n"
-		"  --check               change nothing, contact nobody: exit 0 if nothing is due,\n"
-		"                        14 if an alias is due, 15 if a certificate is expired or invalid\n"
-		"  --random-delay S      first sleep a random time in [0, S) (only when something is due)\n"
-		"  --retry-for S         retry network errors and 5xx (503 Retry-After) with backoff for up\n"
-		"                        to S seconds (default 300; 0: no retry)\n"
-		"  --deploy-hook CMD     run after a new certificate is committed (default: the profile's)\n"
-		"  --deploy-hook-timeout S   kill the hook after S seconds (default 60)\n"
-		"  --metrics FILE        write a Prometheus textfile (node_exporter) atomically\n"
-		"  --save                store the options given here in the alias's profile\n"
-		"  --json                one JSON record per alias (an array)\n"
-		"  --uri URL, key device, auth, TLS and CSR options: as for enroll; they override the\n"
-		"                        profile for this run (with --save, for later runs too)\n",
+	.opts = opts,
+	.notes = notes,
+	.footer = "The --uri, key device, auth, TLS and CSR options are as for enroll; they override the\n"
+		  "profile for this run (with --save, for later runs too).\n",
+	.multi_alias = 1,
 };
 
 enum result {
@@ -262,10 +271,9 @@ static int attempt(struct hwe_ctx *ctx, struct hwe_opts *o2, int op, long retry_
 /* bootstrap credentials for /simpleenroll: a password source or a bootstrap alias */
 static int has_bootstrap(const struct hwe_opts *o2)
 {
-	const char *env = getenv("EST_PASS");
-
 	return (o2->val[HWE_OPT_ESTC_PASS_FILE] || o2->val[HWE_OPT_ESTC_PASS] ||
-		(env && *env) || o2->val[HWE_OPT_AUTH_ALIAS]) && o2->val[HWE_OPT_CSR_CONF];
+		o2->secret[HWE_OPT_ESTC_PASS_FILE] || o2->val[HWE_OPT_AUTH_ALIAS]) &&
+	       o2->val[HWE_OPT_CSR_CONF];
 }
 
 /* the server would not take the current certificate as a TLS client
@@ -373,8 +381,8 @@ static void renew_one(struct run *run, const char *alias, struct rec *r)
 		if (prof) {
 			o2 = *run->o;
 			o2.val[HWE_OPT_KEY_ALIAS] = alias;
-			hwe_profile_apply(prof, &o2);
-			if (hwe_enroll_sweep(run->ks, &o2, alias) != HWE_OK) {
+			if (hwe_profile_apply(prof, alias, &o2) != HWE_OK ||
+			    hwe_enroll_sweep(run->ks, &o2, alias) != HWE_OK) {
 				hwe_warn("alias '%s': %s", alias, hwe_err_message());
 				hwe_err_clear();
 			}
@@ -397,10 +405,15 @@ static void renew_one(struct run *run, const char *alias, struct rec *r)
 	/* the profile, overridden by this command line */
 	o2 = *run->o;
 	o2.val[HWE_OPT_KEY_ALIAS] = alias;
-	if (prof)
-		hwe_profile_apply(prof, &o2);
-	if (!o2.val[HWE_OPT_REKEY] && o2.val[HWE_OPT_REKEY_ON_RENEW])
-		o2.val[HWE_OPT_REKEY] = "1";
+	if (prof && hwe_profile_apply(prof, alias, &o2) != HWE_OK) {
+		take_error(r, R_FAILED);
+		goto out;
+	}
+	if (!o2.val[HWE_OPT_REKEY] && o2.val[HWE_OPT_REKEY_ON_RENEW] &&
+	    hwe_opts_set(&o2, HWE_OPT_REKEY, "1", HWE_SRC_PROFILE, "the profile's rekey-on-renew") != HWE_OK) {
+		take_error(r, R_FAILED);
+		goto out;
+	}
 	res.save_profile = run->o->val[HWE_OPT_SAVE] != NULL;
 	res.quiet = 1;
 
@@ -636,18 +649,7 @@ int cmd_renew(int argc, char **argv, struct hwe_ctx *ctx)
 	struct rec *recs = NULL;
 	int ret, i, n, worst = -1;
 
-	ret = hwe_cmd_parse(argc, argv, ctx,
-			    HWE_OPTS_NET | HWE_OPTS_AUTH | HWE_OPTS_DEVICE | HWE_OPTS_CSR |
-				    HWE_OPTS_MULTI_ALIAS | HWE_OPTBIT(HWE_OPT_KEY_ALIAS) |
-				    HWE_OPTBIT(HWE_OPT_CSR_CONF) | HWE_OPTBIT(HWE_OPT_REKEY) |
-				    HWE_OPTBIT(HWE_OPT_MAX_WAIT) | HWE_OPTBIT(HWE_OPT_AUTH_ALIAS) |
-				    HWE_OPTBIT(HWE_OPT_BEFORE) | HWE_OPTBIT(HWE_OPT_FORCE) |
-				    HWE_OPTBIT(HWE_OPT_ALL) | HWE_OPTBIT(HWE_OPT_CHECK) |
-				    HWE_OPTBIT(HWE_OPT_SAVE) | HWE_OPTBIT(HWE_OPT_METRICS) |
-				    HWE_OPTBIT(HWE_OPT_RETRY_FOR) | HWE_OPTBIT(HWE_OPT_RANDOM_DELAY) |
-				    HWE_OPTBIT(HWE_OPT_DEPLOY_HOOK) | HWE_OPTBIT(HWE_OPT_HOOK_TIMEOUT) |
-				    HWE_OPTBIT(HWE_OPT_REKEY_ON_RENEW),
-			    &usage, &o);
+	ret = hwe_cmd_parse(argc, argv, ctx, &usage, &o);
 	if (ret)
 		return ret < 0 ? HWE_OK : ret;
 	run.ctx = ctx;
@@ -663,14 +665,12 @@ int cmd_renew(int argc, char **argv, struct hwe_ctx *ctx)
 		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "--check changes nothing: --save does not apply");
 	if (o.val[HWE_OPT_SAVE] && !o.naliases)
 		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "--save needs --key-alias A (the profile to store)");
-	if (o.val[HWE_OPT_BEFORE] && (ret = hwe_opts_days(o.val[HWE_OPT_BEFORE], "before", &run.before_cli)))
-		return ret;
-	if (o.val[HWE_OPT_RETRY_FOR] &&
-	    (ret = hwe_opts_seconds(o.val[HWE_OPT_RETRY_FOR], "retry-for", &run.retry_for)))
-		return ret;
-	if (o.val[HWE_OPT_RANDOM_DELAY] &&
-	    (ret = hwe_opts_seconds(o.val[HWE_OPT_RANDOM_DELAY], "random-delay", &run.random_delay)))
-		return ret;
+	/* converted by the option parser */
+	if (o.val[HWE_OPT_BEFORE])
+		run.before_cli = o.num[HWE_OPT_BEFORE];
+	if (o.val[HWE_OPT_RETRY_FOR])
+		run.retry_for = o.num[HWE_OPT_RETRY_FOR];
+	run.random_delay = o.num[HWE_OPT_RANDOM_DELAY];
 	if (run.check)
 		run.random_delay = 0;
 	if ((ret = hwe_cmd_keystore(ctx, 0, &run.ks)))

@@ -18,14 +18,21 @@
 #include "profile.h"
 #include "rc.h"
 
+static const enum hwe_opt opts[] = {
+	HWE_OPT_KEY_ALIAS, HWE_OPT_JSON, HWE_OPTS_END
+};
+static const struct hwe_optnote notes[] = {
+	{ HWE_OPT_KEY_ALIAS, "only this alias (exit code 12 if it does not exist)" },
+	{ HWE_OPT_JSON, "a JSON array instead of the table" },
+	{ HWE_OPTS_END, NULL },
+};
 static const struct hwe_usage usage = {
 	.name = "show",
 	.synopsis = "show [--key-alias A] [--json]",
 	.summary = "Show each alias (or one): key backend and location, certificate subject, issuer, serial, validity, attestation.",
-	.details =
-		"  --key-alias A         only this alias (exit code 12 if it does not exist)\n"
-		"  --json                a JSON array instead of the table\n"
-		"Reads files only; the key's device is not contacted.\n",
+	.opts = opts,
+	.notes = notes,
+	.footer = "Reads files only; the key's device is not contacted.\n",
 };
 
 struct info {
@@ -295,8 +302,7 @@ int cmd_show(int argc, char **argv, struct hwe_ctx *ctx)
 	struct info in;
 	int ret, i, json;
 
-	ret = hwe_cmd_parse(argc, argv, ctx, HWE_OPTBIT(HWE_OPT_KEY_ALIAS) | HWE_OPTBIT(HWE_OPT_JSON),
-			    &usage, &o);
+	ret = hwe_cmd_parse(argc, argv, ctx, &usage, &o);
 	if (ret)
 		return ret < 0 ? HWE_OK : ret;
 	json = o.val[HWE_OPT_JSON] != NULL;

@@ -21,23 +21,29 @@
 /* the tpm2-tss entry points, loaded by cmd_tpm() before any helper runs */
 static const struct hwe_tss2 *tss;
 
+static const enum hwe_opt tpm_opts[] = {
+	HWE_OPT_TCTI, HWE_OPT_TPM_PARENT, HWE_OPT_CREATE_PARENT, HWE_OPT_CREATE_AK, HWE_OPT_ALGORITHM,
+	HWE_OPT_AK_HANDLE, HWE_OPT_AK_CERT, HWE_OPT_AK_CSR, HWE_OPT_JSON, HWE_OPTS_END
+};
+static const struct hwe_optnote tpm_notes[] = {
+	{ HWE_OPT_TPM_PARENT, "persistent parent key to check (default 0x81000001)" },
+	{ HWE_OPT_CREATE_PARENT, "create the parent (ECC P-256 storage key under the owner hierarchy, empty owner "
+				 "authorization) if it is missing" },
+	{ HWE_OPT_CREATE_AK, "create the attestation key (AK: restricted signing key, owner hierarchy) if it is missing" },
+	{ HWE_OPT_ALGORITHM, "with --create-ak: ECC (P-256, default) or RSA (2048)" },
+	{ HWE_OPT_AK_HANDLE, "persistent attestation key (default 0x81000100; a manufacturer's IAK)" },
+	{ HWE_OPT_AK_CERT, "the AK's certificate (first) and chain: PEM file or DER in an NV index; checked against the AK" },
+	{ HWE_OPT_AK_CSR, "print a CSR for the AK, signed by the AK, instead of the report" },
+	{ HWE_OPT_JSON, "machine-readable output" },
+	{ HWE_OPTS_END, NULL },
+};
 static const struct hwe_usage tpm_usage = {
-	"tpm",
-	"tpm [--tcti STR] [--tpm-parent HANDLE] [--create-parent] [--create-ak [--algorithm ECC|RSA]] "
-	"[--ak-handle HANDLE] [--ak-cert FILE|nv:INDEX] [--ak-csr] [--json]",
-	"Check the TPM: reachable, manufacturer and firmware, lockout, persistent parent key, attestation key.",
-	"  --tcti STR          how to reach the TPM (HWENROLL_TCTI, TPM2OPENSSL_TCTI,\n"
-	"                      default device:/dev/tpmrm0)\n"
-	"  --tpm-parent HANDLE persistent parent key to check (default 0x81000001)\n"
-	"  --create-parent     create the parent (ECC P-256 storage key under the owner\n"
-	"                      hierarchy, empty owner authorization) if it is missing\n"
-	"  --create-ak         create the attestation key (AK: restricted signing key, owner\n"
-	"                      hierarchy) if it is missing; --algorithm ECC (P-256, default) or RSA (2048)\n"
-	"  --ak-handle HANDLE  persistent attestation key (default 0x81000100; a manufacturer's IAK)\n"
-	"  --ak-cert FILE|nv:INDEX  the AK's certificate (first) and chain: PEM file or DER in an NV index;\n"
-	"                      checked against the AK\n"
-	"  --ak-csr            print a CSR for the AK, signed by the AK, instead of the report\n"
-	"  --json              machine-readable output\n",
+	.name = "tpm",
+	.synopsis = "tpm [--tcti STR] [--tpm-parent HANDLE] [--create-parent] [--create-ak [--algorithm ECC|RSA]] "
+		    "[--ak-handle HANDLE] [--ak-cert FILE|nv:INDEX] [--ak-csr] [--json]",
+	.summary = "Check the TPM: reachable, manufacturer and firmware, lockout, persistent parent key, attestation key.",
+	.opts = tpm_opts,
+	.notes = tpm_notes,
 };
 
 struct tpm_info {
@@ -347,7 +353,7 @@ static int do_ak(struct hwe_tpm *tp, const struct hwe_opts *o, struct tpm_info *
 
 	if ((ret = hwe_ak_read(tp, ti->ak.handle, &ti->ak)))
 		return ret;
-	if (o->given & HWE_OPTBIT(HWE_OPT_CREATE_AK)) {
+	if (hwe_opts_given(o, HWE_OPT_CREATE_AK)) {
 		const char *a = o->val[HWE_OPT_ALGORITHM];
 
 		if (a && strcasecmp(a, "RSA") == 0)
@@ -372,7 +378,7 @@ static int do_ak(struct hwe_tpm *tp, const struct hwe_opts *o, struct tpm_info *
 			     "or free the handle (tpm2_evictcontrol) and run --create-ak");
 		return HWE_EXIT_KEY;
 	}
-	if (!ti->ak.present && (o->val[HWE_OPT_AK_CERT] || (o->given & HWE_OPTBIT(HWE_OPT_AK_CSR)))) {
+	if (!ti->ak.present && (o->val[HWE_OPT_AK_CERT] || hwe_opts_given(o, HWE_OPT_AK_CSR))) {
 		hwe_err(HWE_EXIT_KEY, HWE_ERR_TPM, "the attestation key 0x%08x does not exist", ti->ak.handle);
 		hwe_err_hint("create it with 'hwenroll tpm --create-ak --ak-handle 0x%08x'", ti->ak.handle);
 		return HWE_EXIT_KEY;
@@ -388,7 +394,7 @@ static int do_ak(struct hwe_tpm *tp, const struct hwe_opts *o, struct tpm_info *
 			 sk_X509_num(sk), sk_X509_num(sk) == 1 ? "" : "s");
 		sk_X509_pop_free(sk, X509_free);
 	}
-	if (o->given & HWE_OPTBIT(HWE_OPT_AK_CSR))
+	if (hwe_opts_given(o, HWE_OPT_AK_CSR))
 		return hwe_ak_csr(tp, &ti->ak, csr);
 	return HWE_OK;
 }
@@ -404,12 +410,7 @@ int cmd_tpm(int argc, char **argv, struct hwe_ctx *ctx)
 	char *pin = NULL;
 	int ret;
 
-	ret = hwe_opts_parse(argc, argv, ctx,
-			     HWE_OPTBIT(HWE_OPT_TCTI) | HWE_OPTBIT(HWE_OPT_TPM_PARENT) |
-			     HWE_OPTBIT(HWE_OPT_CREATE_PARENT) | HWE_OPTBIT(HWE_OPT_JSON) |
-			     HWE_OPTBIT(HWE_OPT_CREATE_AK) | HWE_OPTBIT(HWE_OPT_AK_HANDLE) |
-			     HWE_OPTBIT(HWE_OPT_AK_CERT) | HWE_OPTBIT(HWE_OPT_AK_CSR) | HWE_OPTBIT(HWE_OPT_ALGORITHM),
-			     &tpm_usage, &o);
+	ret = hwe_opts_parse(argc, argv, ctx, &tpm_usage, &o);
 	if (ret < 0)
 		return HWE_OK;
 	if (ret)
@@ -421,9 +422,9 @@ int cmd_tpm(int argc, char **argv, struct hwe_ctx *ctx)
 	memset(&ti, 0, sizeof(ti));
 	ti.parent = ko.tpm_parent ? ko.tpm_parent : DEFAULT_PARENT;
 	ti.ak.handle = HWE_AK_DEFAULT_HANDLE;
-	if (o.val[HWE_OPT_AK_HANDLE] && (ret = hwe_opts_handle(o.val[HWE_OPT_AK_HANDLE], "ak-handle", &ti.ak.handle)))
-		goto out;
-	if ((o.given & HWE_OPTBIT(HWE_OPT_ALGORITHM)) && !(o.given & HWE_OPTBIT(HWE_OPT_CREATE_AK))) {
+	if (o.val[HWE_OPT_AK_HANDLE])
+		ti.ak.handle = (uint32_t)o.num[HWE_OPT_AK_HANDLE];
+	if (hwe_opts_given(&o, HWE_OPT_ALGORITHM) && !hwe_opts_given(&o, HWE_OPT_CREATE_AK)) {
 		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "--algorithm is for --create-ak");
 		goto out;
 	}
@@ -432,7 +433,7 @@ int cmd_tpm(int argc, char **argv, struct hwe_ctx *ctx)
 	esys = hwe_tpm_esys(tp);
 	if ((ret = read_properties(esys, ko.tcti, &ti)) || (ret = check_parent(esys, ko.tcti, &ti)))
 		goto out;
-	if ((o.given & HWE_OPTBIT(HWE_OPT_CREATE_PARENT)) && !ti.parent_present) {
+	if (hwe_opts_given(&o, HWE_OPT_CREATE_PARENT) && !ti.parent_present) {
 		if ((ret = create_parent(esys, ko.tcti, &ti)) || (ret = check_parent(esys, ko.tcti, &ti)))
 			goto out;
 	}
@@ -443,7 +444,7 @@ int cmd_tpm(int argc, char **argv, struct hwe_ctx *ctx)
 		      hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "cannot write the CSR");
 		goto out;
 	}
-	print_info(ko.tcti, &ti, (o.given & HWE_OPTBIT(HWE_OPT_JSON)) != 0);
+	print_info(ko.tcti, &ti, hwe_opts_given(&o, HWE_OPT_JSON));
 	if (!ti.parent_present) {
 		ret = hwe_err(HWE_EXIT_KEY, HWE_ERR_TPM, "the parent key 0x%08x does not exist on the TPM at '%s'",
 			      ti.parent, ko.tcti);

@@ -19,10 +19,26 @@ for pair in enroll:--tpm-handle reenroll:--key-backend cacerts:--estc-server-url
 	enroll:--estc-server-url reenroll:--estc-server-url enroll:--tls-groups reenroll:--pop; do
 	cmd=${pair%%:*} opt=${pair#*:}
 	ok "$cmd" --help
-	sed -n '/^All options of/,$p' "$T/out" | grep -qw -- "$opt" || fail "$cmd --help does not list $opt"
+	sed -n '/^Options of/,$p' "$T/out" | grep -qE -- "^  $opt( |\$)" || fail "$cmd --help does not list $opt"
 	# and the option is really accepted (not "does not apply")
 	hwe "$cmd" "$opt" x
 	grep -q "does not apply" "$T/err" && fail "$cmd --help lists $opt, which it refuses"
+done
+# --help is generated from the option table and the list the parser takes:
+# every option line names a real option of that command, and every option
+# the man page SYNOPSIS shows for a command is in its --help
+for cmd in cacerts csrattrs keygen enroll reenroll show renew certificate tpm; do
+	ok "$cmd" --help
+	for opt in $(sed -n '/^Options of/,/^$/s/^  \(--[a-z0-9-]*\).*/\1/p' "$T/out"); do
+		[ "$opt" = --log-level ] && continue
+		hwe "$cmd" "$opt" x
+		grep -q "does not apply\|unknown option" "$T/err" && fail "$cmd --help lists $opt, which it refuses"
+	done
+	syn=$(sed -n '1s/^usage: hwenroll \[global options\] //p' "$T/out")
+	for opt in $(printf '%s\n' "$syn" | grep -oE -- '--[a-z0-9-]+' | sort -u); do
+		sed -n '/^Options of/,$p' "$T/out" | grep -qE -- "^  $opt( |\$)" ||
+			fail "$cmd: $opt is in the synopsis but not in --help"
+	done
 done
 # exit codes: rc.h is the source
 codes=$(sed -n 's/^\tHWE_EXIT_[A-Z]* = \([0-9]*\),.*/\1/p' "$HWE_TOP_SRCDIR/lib/rc.h")

@@ -255,7 +255,8 @@ chk 3 "cfg2:1: unknown key 'nosuchkey'" --config "$T/cfg2" show
 printf 'uri = \xff\xfe\n' >"$T/cfg3"
 chk 2 "ERR_BAD_URI" --config "$T/cfg3" enroll --key-alias d2 --csr-conf device.conf
 printf 'timeout = abc\n' >"$T/cfg4"
-chk 2 "'abc' for --timeout" --config "$T/cfg4" "${E[@]}"
+# from the config file: the message names the file
+chk 2 "'abc' for 'timeout' in config file '$T/cfg4'" --config "$T/cfg4" "${E[@]}"
 no_requests "password and config files"
 unchanged before "password and config files"
 

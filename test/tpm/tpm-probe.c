@@ -292,6 +292,7 @@ int main(int argc, char **argv)
 		return usage();
 	o.alias = "probe";
 	o.tcti = argv[2];
+	o.tcti_rcwatch = getenv("HWENROLL_TCTI_RCWATCH"); /* as hwenroll resolves it */
 	if (strcmp(argv[1], "describe") == 0) {
 		size_t len = 0;
 		unsigned char *b = read_file(argv[2], &len);
