@@ -929,6 +929,7 @@ int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_e
 	if ((ret = build_request(&j)))
 		goto out;
 	eo.max_wait_s = j.net.max_wait_s;
+	eo.pending = &res->pending;
 	reqdir = hwe_keystore_path(j.ks, "req", "");
 	eo.req_dir = reqdir;
 	if (j.pop) {
@@ -948,8 +949,10 @@ int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_e
 		if (r2 == HWE_OK) {
 			j.fresh_generated = 0;
 			j.planned_recorded = 0;
+			if (!res->quiet)
+				hwe_est_pending_print(&res->pending);
 		} else {
-			ret = r2;
+			ret = r2; /* the commit's error; the request is not kept */
 		}
 		goto out;
 	}

@@ -436,18 +436,39 @@ static void real_sleep(long s)
 		;
 }
 
+/* the server keeps the request: an outcome for the caller, not an error */
 static int pending(const struct hwe_est_enroll_opts *opts, long delay, const char *why)
 {
-	const char *dir = opts && opts->req_dir ? opts->req_dir : "<keystore>/req/";
-	int ret = hwe_err(HWE_EXIT_PENDING, HWE_ERR_EST_PENDING,
-			  "request pending at the server (%s)", why);
+	struct hwe_est_pending *p = opts ? opts->pending : NULL;
 
-	if (delay >= 0)
-		hwe_err_hint("run the same command again after %ld seconds; the saved request in %s is reused",
-			     delay, dir);
+	hwe_debug("request pending at the server (%s)", why);
+	if (p) {
+		snprintf(p->why, sizeof(p->why), "%s", why);
+		p->delay = delay;
+		snprintf(p->req_dir, sizeof(p->req_dir), "%s",
+			 opts->req_dir ? opts->req_dir : "<keystore>/req/");
+	}
+	return HWE_EXIT_PENDING;
+}
+
+void hwe_est_pending_text(const struct hwe_est_pending *p, char *msg, size_t msglen, char *hint,
+			  size_t hintlen)
+{
+	snprintf(msg, msglen, "request pending at the server (%s)", p->why);
+	if (p->delay >= 0)
+		snprintf(hint, hintlen, "run the same command again after %ld seconds; the saved request in %s is reused",
+			 p->delay, p->req_dir);
 	else
-		hwe_err_hint("run the same command again later; the saved request in %s is reused", dir);
-	return ret;
+		snprintf(hint, hintlen, "run the same command again later; the saved request in %s is reused",
+			 p->req_dir);
+}
+
+void hwe_est_pending_print(const struct hwe_est_pending *p)
+{
+	char msg[256], hint[768];
+
+	hwe_est_pending_text(p, msg, sizeof(msg), hint, sizeof(hint));
+	hwe_report("PENDING", HWE_ERR_EST_PENDING, msg, hint);
 }
 
 /* The request as the POST body: base64 of its DER. */

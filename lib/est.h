@@ -45,7 +45,23 @@ struct hwe_est_enroll_opts {
 	int (*bind)(void *arg, const struct hwe_http_binding *b, X509_REQ *req);
 	void *bind_arg;
 	const struct hwe_http_binding *bound;   /* the binding req already carries, or NULL */
+	/* out: why the request is still pending when hwe_est_enroll returns
+	 * HWE_EXIT_PENDING (an outcome, not an error: nothing is recorded) */
+	struct hwe_est_pending *pending;
 };
+
+/* A request the server has accepted but not yet answered (202). */
+struct hwe_est_pending {
+	char why[160];          /* "HTTP 202 without Retry-After", "Retry-After: 60 s exceeds ..." */
+	long delay;             /* seconds until it is worth asking again, -1 unknown */
+	char req_dir[512];      /* where the saved request waits */
+};
+/* Report a pending request on stderr in the error format, tagged PENDING,
+ * with the status ERR_EST_PENDING and when to run again. */
+void hwe_est_pending_print(const struct hwe_est_pending *p);
+/* The same as a message and a hint (renew's per-alias record). */
+void hwe_est_pending_text(const struct hwe_est_pending *p, char *msg, size_t msglen, char *hint,
+			  size_t hintlen);
 
 /* GET /cacerts -> certificates (at least one) */
 int hwe_est_cacerts(struct hwe_http *h, const struct hwe_est_url *u, STACK_OF(X509) **out);

@@ -273,6 +273,9 @@ struct hwe_enroll_res {
 	int rekeyed;             /* out: with a new key */
 	long long not_after;     /* out: the new certificate's notAfter (Unix time) */
 	int hook_ret;            /* out: HWE_OK, or the deploy hook's failure (HWE_EXIT_HOOK) */
+	/* out, when the job returns HWE_EXIT_PENDING: the request is kept
+	 * (not an error: nothing is recorded; printed unless quiet) */
+	struct hwe_est_pending pending;
 };
 int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_enroll_res *res);
 /* Destroy the device keys interrupted runs of alias left behind

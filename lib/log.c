@@ -305,6 +305,18 @@ const char *hwe_exit_name(enum hwe_exit ex)
 	return (unsigned)ex < sizeof(names) / sizeof(names[0]) ? names[ex] : "unknown";
 }
 
+void hwe_report(const char *tag, enum hwe_status st, const char *msg, const char *hint)
+{
+	char m[1024], h[1024];
+
+	hwe_redact_text(msg, m, sizeof(m));
+	fprintf(stderr, TAG " %s: %s. Status: %d (%s)\n", tag, m, hwe_status_number(st), hwe_status_name(st));
+	if (hint && *hint) {
+		hwe_redact_text(hint, h, sizeof(h));
+		fprintf(stderr, TAG " HINT: %s\n", h);
+	}
+}
+
 void hwe_err_print(void)
 {
 	const struct err_frame *f = top();

@@ -127,6 +127,10 @@ void hwe_err_clear(void);
 const char *hwe_status_name(enum hwe_status st);
 int hwe_status_number(enum hwe_status st);
 const char *hwe_exit_name(enum hwe_exit ex);  /* "usage", "network", ... */
+/* An outcome that is not an error (a pending request), printed in the
+ * error's format with its own tag: "[HWENROLL-EST] <tag>: <msg>. Status:
+ * <n> (<NAME>)" and the hint line. */
+void hwe_report(const char *tag, enum hwe_status st, const char *msg, const char *hint);
 /* Print the top error and its hint once (to stderr), then each cause at
  * INFO, outermost first; no-op if none. */
 void hwe_err_print(void);

@@ -467,6 +467,11 @@ static void renew_one(struct run *run, const char *alias, struct rec *r)
 		r->result = R_RENEWED;
 	} else if (res.committed) {
 		take_error(r, R_HOOK_FAILED);
+	} else if (ret == HWE_EXIT_PENDING) { /* an outcome: nothing was recorded */
+		r->result = R_FAILED;
+		r->code = HWE_EXIT_PENDING;
+		r->status = HWE_ERR_EST_PENDING;
+		hwe_est_pending_text(&res.pending, r->msg, sizeof(r->msg), r->hint, sizeof(r->hint));
 	} else {
 		if (ret == HWE_EXIT_TLS && op == HWE_EST_SIMPLEREENROLL && !has_bootstrap(&o2))
 			hwe_err_hint("if the server no longer accepts this certificate, enroll again: hwenroll enroll --key-alias %s --uri URL --csr-conf NAME --estc-user U --estc-pass-file F",
@@ -713,14 +718,20 @@ int cmd_renew(int argc, char **argv, struct hwe_ctx *ctx)
 	if (worst >= 0 && recs[worst].code) {
 		const struct rec *w = &recs[worst];
 
+		char msg[sizeof(w->msg) + 96];
+
 		ret = w->code;
 		if (n > 1)
-			hwe_err((enum hwe_exit)w->code, w->status, "%s (alias '%s'; worst of %d)", w->msg,
-				w->alias, n);
+			snprintf(msg, sizeof(msg), "%s (alias '%s'; worst of %d)", w->msg, w->alias, n);
 		else
-			hwe_err((enum hwe_exit)w->code, w->status, "%s", w->msg);
-		if (w->hint[0])
-			hwe_err_hint("%s", w->hint);
+			snprintf(msg, sizeof(msg), "%s", w->msg);
+		if (w->code == HWE_EXIT_PENDING) { /* an outcome, reported as one */
+			hwe_report("PENDING", w->status, msg, w->hint);
+		} else {
+			hwe_err((enum hwe_exit)w->code, w->status, "%s", msg);
+			if (w->hint[0])
+				hwe_err_hint("%s", w->hint);
+		}
 	}
 out:
 	free(recs);

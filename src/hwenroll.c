@@ -183,8 +183,9 @@ int main(int argc, char **argv)
 	curl_global_cleanup();
 out:
 	hwe_config_free(ctx.config);
-	if (ret != HWE_OK && !hwe_err_pending())
+	/* a pending request is an outcome the command has reported */
+	if (ret != HWE_OK && ret != HWE_EXIT_PENDING && !hwe_err_pending())
 		hwe_err(ret, HWE_ERR_GENERAL, "command failed");
 	hwe_err_print();
-	return ret == HWE_OK ? HWE_OK : (int)hwe_err_code();
+	return ret == HWE_OK || !hwe_err_pending() ? ret : (int)hwe_err_code();
 }

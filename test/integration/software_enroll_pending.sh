@@ -1,7 +1,8 @@
 #!/bin/bash
 # 202 + Retry-After: wait within --max-wait and resume on the same run;
-# beyond it exit 8 with the request (and new key) saved, and the next run
-# resumes that request instead of making a new key.
+# beyond it exit 8 with the request (and new key) saved, reported as PENDING
+# (an outcome, not an error), and the next run resumes that request instead
+# of making a new key.
 . "$(dirname "$0")/lib.sh"
 set -e
 need openssl
@@ -33,7 +34,11 @@ hwe_on_exit est_stop "$T/srv"
 ks_init "$T/srv" dev3
 URL=$(est_url "$T/srv" "" simpleenroll)
 expect 8 "pending" enroll --uri "$URL" --key-alias dev3 --csr-conf device.conf --estc-user device --estc-pass-file "$T/pass" --max-wait 2
-once
+# an outcome, not an error: one PENDING line with its status, and when to come back
+[ "$(grep -c 'PENDING:' "$T/err")" = 1 ] && ! grep -q 'ERROR:' "$T/err" &&
+	grep -q 'PENDING: request pending at the server .*Status: -[0-9]* (ERR_EST_PENDING)$' "$T/err" &&
+	grep -q 'HINT: run the same command again after 3600 seconds' "$T/err" ||
+	{ cat "$T/err"; fail "the pending request is not reported as such"; }
 grep -q "HINT: .*again" "$T/err" || fail "no hint to run again"
 [ -f "$KS/req/dev3.csr" ] || fail "request not saved"
 [ -f "$KS/req/dev3.pending.pem" ] || fail "pending key not saved"
