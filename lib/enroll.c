@@ -930,6 +930,9 @@ int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_e
 		goto out;
 	eo.max_wait_s = j.net.max_wait_s;
 	eo.pending = &res->pending;
+	res->answer.status = 0;
+	res->answer.retry_after = -1;
+	eo.answer = &res->answer;
 	reqdir = hwe_keystore_path(j.ks, "req", "");
 	eo.req_dir = reqdir;
 	if (j.pop) {

@@ -546,6 +546,12 @@ int hwe_est_enroll(struct hwe_http *h, const struct hwe_est_url *u, enum hwe_est
 		if ((ret = hwe_http_request(h, "POST", url, "application/pkcs10", b64, b64len,
 					    &resp)))
 			goto out;
+		if (opts && opts->answer) {
+			opts->answer->status = resp.status;
+			if (!resp.retry_after ||
+			    hwe_http_parse_retry_after(resp.retry_after, time(NULL), &opts->answer->retry_after))
+				opts->answer->retry_after = -1;
+		}
 		if (opts && opts->bind && resp.status != 200 && resp.status != 202 && !rebound &&
 		    binding_changed(h, &used)) {
 			/* the request went out on a new connection (the kept one

@@ -48,6 +48,14 @@ struct hwe_est_enroll_opts {
 	/* out: why the request is still pending when hwe_est_enroll returns
 	 * HWE_EXIT_PENDING (an outcome, not an error: nothing is recorded) */
 	struct hwe_est_pending *pending;
+	/* out: the last answer's HTTP status and Retry-After (seconds, -1
+	 * none or unreadable), for a caller that retries (renew) */
+	struct hwe_est_answer *answer;
+};
+
+struct hwe_est_answer {
+	long status;            /* 0: no answer */
+	long retry_after;
 };
 
 /* A request the server has accepted but not yet answered (202). */

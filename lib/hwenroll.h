@@ -276,6 +276,7 @@ struct hwe_enroll_res {
 	/* out, when the job returns HWE_EXIT_PENDING: the request is kept
 	 * (not an error: nothing is recorded; printed unless quiet) */
 	struct hwe_est_pending pending;
+	struct hwe_est_answer answer;  /* out: the POST's last HTTP status and Retry-After */
 };
 int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_enroll_res *res);
 /* Destroy the device keys interrupted runs of alias left behind

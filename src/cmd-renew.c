@@ -207,25 +207,16 @@ static void state_store(struct hwe_keystore *ks, struct rec *r)
 
 /* ---- one renewal attempt, with retries ------------------------------ */
 
-/* a network error, or a 5xx: worth another try in this run; *wait_s is
- * the server's Retry-After, if it gave one */
-static int retryable(int ret, long *wait_s)
+/* a network error, or a 5xx answer to the POST: worth another try in this
+ * run; *wait_s is the server's Retry-After, if it gave one */
+static int retryable(int ret, const struct hwe_est_answer *a, long *wait_s)
 {
-	const char *m = hwe_err_message(), *ra;
-	long d;
-
 	*wait_s = -1;
 	if (ret == HWE_EXIT_NETWORK)
 		return 1;
-	if (ret != HWE_EXIT_REFUSED || !m || !strstr(m, "HTTP 5"))
+	if (ret != HWE_EXIT_REFUSED || a->status < 500 || a->status > 599)
 		return 0;
-	if ((ra = strstr(m, "Retry-After: "))) {
-		char v[64];
-
-		snprintf(v, sizeof(v), "%.*s", (int)strcspn(ra + 13, ")"), ra + 13);
-		if (hwe_http_parse_retry_after(v, time(NULL), &d) == HWE_OK)
-			*wait_s = d;
-	}
+	*wait_s = a->retry_after;
 	return 1;
 }
 
@@ -250,7 +241,7 @@ static int attempt(struct hwe_ctx *ctx, struct hwe_opts *o2, int op, long retry_
 	for (;;) {
 		r->attempts++;
 		ret = hwe_enroll_job(ctx, o2, op, res);
-		if (ret == HWE_OK || res->committed || !retryable(ret, &ra))
+		if (ret == HWE_OK || res->committed || !retryable(ret, &res->answer, &ra))
 			return ret;
 		wait = ra >= 0 ? (ra < 1 ? 1 : ra) : backoff + jitter(backoff / 2 + 1);
 		if ((long long)time(NULL) + wait > deadline) {
