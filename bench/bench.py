@@ -317,6 +317,7 @@ class Bench:
         os.makedirs(self.env["HOME"])
         for v in ("EST_URI", "EST_USERNAME", "EST_PASS", "HWENROLL_KEYSTORE", "HWENROLL_CONFIG",
                   "HWENROLL_TCTI", "TPM2OPENSSL_TCTI", "HWENROLL_PKCS11_PIN", "HWENROLL_LOG_LEVEL",
+                  "HWENROLL_TCTI_RCWATCH",
                   "OPENSSL_CONF", "LD_PRELOAD"):
             self.env.pop(v, None)
         self.pass_file = os.path.join(self.w, "pass")
@@ -523,6 +524,10 @@ class Bench:
         tcti = tenv["SWTPM_TCTI"]
         env = dict(self.env)
         env["HWENROLL_TCTI"] = tcti  # reenroll takes it from the environment too
+        # the TCTI watcher an installed hwenroll loads from its libdir (tcti/rcwatch.c)
+        watcher = os.path.join(self.b, "tcti", ".libs", "tcti-rcwatch.so")
+        if os.path.exists(watcher):
+            env["HWENROLL_TCTI_RCWATCH"] = watcher
         ks = self.new_keystore("ks-tpm", "bench-tpm")
         targs = ["--key-backend", "tpm2", "--tcti", tcti, "--algorithm", "ECC", "--curve", "P256"]
         # probe: does the backend work in this build?

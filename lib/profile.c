@@ -21,6 +21,8 @@ static const enum hwe_opt stored[] = {
 	HWE_OPT_TIMEOUT, HWE_OPT_CONNECT_TIMEOUT, HWE_OPT_TLS_GROUPS, HWE_OPT_MAX_WAIT,
 	HWE_OPT_POP_POLICY, HWE_OPT_CSRATTRS, HWE_OPT_BEFORE, HWE_OPT_REKEY_ON_RENEW,
 	HWE_OPT_DEPLOY_HOOK, HWE_OPT_HOOK_TIMEOUT,
+	/* attestation: a renewal with a new key attests it as enroll did */
+	HWE_OPT_ATTEST, HWE_OPT_AK_HANDLE, HWE_OPT_AK_CERT,
 };
 /* informational keys: where a secret comes from at renewal */
 #define KEY_PIN_ENV "pin-env"

@@ -40,7 +40,7 @@ static const enum hwe_opt opts[] = {
 	HWE_OPT_SAVE, HWE_OPT_JSON, HWE_OPT_REKEY_ON_RENEW, HWE_OPT_URI, HWE_OPT_CSR_CONF, HWE_OPTS_DEVICE, HWE_OPTS_AUTH,
 	HWE_OPT_AUTH_ALIAS, HWE_OPT_SERVER_URL, HWE_OPT_SERVER_DN, HWE_OPT_MAX_WAIT, HWE_OPT_TIMEOUT,
 	HWE_OPT_CONNECT_TIMEOUT, HWE_OPT_TLS_GROUPS, HWE_OPTS_CSR, HWE_OPT_PROXY, HWE_OPT_PROXY_USER,
-	HWE_OPT_PROXY_PASS_FILE, HWE_OPT_PROXY_CACERT, HWE_OPTS_END
+	HWE_OPT_PROXY_PASS_FILE, HWE_OPT_PROXY_CACERT, HWE_OPTS_ATTEST, HWE_OPTS_END
 };
 static const struct hwe_optnote notes[] = {
 	{ HWE_OPT_KEY_ALIAS, "this alias (may be repeated); default (and --all): every alias" },
@@ -404,6 +404,14 @@ static void renew_one(struct run *run, const char *alias, struct rec *r)
 	    hwe_opts_set(&o2, HWE_OPT_REKEY, "1", HWE_SRC_PROFILE, "the profile's rekey-on-renew") != HWE_OK) {
 		take_error(r, R_FAILED);
 		goto out;
+	}
+	/* evidence certifies a new key: a renewal with the same key keeps the
+	 * attestation record it has and sends none */
+	if (o2.val[HWE_OPT_ATTEST] && !o2.val[HWE_OPT_REKEY]) {
+		hwe_debug("alias '%s': same key, so no new attestation (the record stays)", alias);
+		o2.val[HWE_OPT_ATTEST] = NULL;
+		o2.num[HWE_OPT_ATTEST] = 0;
+		o2.src[HWE_OPT_ATTEST] = HWE_SRC_NONE;
 	}
 	res.save_profile = run->o->val[HWE_OPT_SAVE] != NULL;
 	res.quiet = 1;

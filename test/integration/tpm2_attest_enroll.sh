@@ -80,6 +80,18 @@ for mode in direct abrmd; do
 		openssl x509 -in "$KS/certs/ec13-$mode.pem" -noout -text | grep -q "Policy: 1.3.6.1.4.1.32473.1.13.1" ||
 			fail "re-keyed certificate lacks the policy"
 		[ -f "$KS/certs/ec13-$mode.attest" ] || fail "record after reenroll --rekey --attest"
+
+		step "[$mode] renew --rekey from the profile: attested as enroll --attest was, nothing else passed"
+		grep -qx "attest=1" "$KS/certs/ec13-$mode.profile" && grep -qx "ak-handle=0x81000100" "$KS/certs/ec13-$mode.profile" ||
+			fail "the profile does not remember the attestation: $(cat "$KS/certs/ec13-$mode.profile")"
+		pub1=$(cert_pub "ec13-$mode")
+		: >"$T/srv/requests.log"
+		ok renew --key-alias "ec13-$mode" --force --rekey
+		[ "$(cert_pub "ec13-$mode")" != "$pub1" ] || fail "renew --rekey: no new key"
+		grep -q "POST /.well-known/est/simplereenroll 200 client=.* attest=ok$" "$T/srv/requests.log" ||
+			fail "renew log: $(cat "$T/srv/requests.log")"
+		openssl x509 -in "$KS/certs/ec13-$mode.pem" -noout -text | grep -q "Policy: 1.3.6.1.4.1.32473.1.13.1" ||
+			fail "the renewed certificate lacks the policy"
 	else
 		step "[$mode] reenroll --attest: only with --rekey, and only through a resource manager"
 		ks_snapshot before
@@ -133,6 +145,11 @@ PY
 		[ -f "$KS/certs/rk.attest" ] || fail "no record"
 		ok reenroll --uri "$(est_url "$T/srv2" "" simplereenroll)" --key-alias rk --tcti "$TPM_TCTI"
 		[ -f "$KS/certs/rk.attest" ] || fail "renewal with the same key dropped the record"
+		# renew from the profile (attest=1) with the same key: no evidence, the record stays
+		: >"$T/srv2/requests.log"
+		ok renew --key-alias rk --force
+		grep -q "POST /.well-known/est/simplereenroll 200" "$T/srv2/requests.log" || fail "renew did not renew"
+		[ -f "$KS/certs/rk.attest" ] || fail "renew with the same key dropped the record"
 		ok reenroll --uri "$(est_url "$T/srv2" "" simplereenroll)" --key-alias rk --tcti "$TPM_TCTI" --rekey
 		[ ! -e "$KS/certs/rk.attest" ] || fail "a new key kept the old key's attestation record"
 		ok show --key-alias rk
