@@ -160,7 +160,7 @@ int hwe_est_url_parse(const char *url, struct hwe_est_url *out)
 	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *part = NULL, *base = NULL;
 	const char *p, *err, *seg, *end, *last;
 	char why[80], op[16];
-	size_t n, plen;
+	size_t n, plen, i;
 
 	memset(out, 0, sizeof(*out));
 	out->op = HWE_EST_NONE;
@@ -193,6 +193,14 @@ int hwe_est_url_parse(const char *url, struct hwe_est_url *out)
 	if (curl_url_get(cu, CURLUPART_HOST, &host, 0) || !*host || host[0] == '.') {
 		bad_url(url, "no host");
 		goto out;
+	}
+	/* libcurl decodes a percent-encoded host ("%e9"): what it decodes to
+	 * must be a host name or address, ASCII without controls or spaces */
+	for (i = 0; host[i]; i++) {
+		if ((unsigned char)host[i] <= 0x20 || (unsigned char)host[i] >= 0x7f || host[i] == '%') {
+			bad_url(url, "bad host name (percent-encoded or non-ASCII)");
+			goto out;
+		}
 	}
 	if (!curl_url_get(cu, CURLUPART_ZONEID, &part, 0)) {
 		bad_url(url, "bad IPv6 address (a zone ID is not supported)");
