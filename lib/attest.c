@@ -437,7 +437,8 @@ out:
 	return ret;
 }
 
-int hwe_ak_certs(struct hwe_tpm *t, const char *spec, const struct hwe_ak_info *ai, STACK_OF(X509) **out)
+int hwe_ak_certs(struct hwe_tpm *t, const char *spec, uint32_t nv, const struct hwe_ak_info *ai,
+		 STACK_OF(X509) **out)
 {
 	STACK_OF(X509) *sk = sk_X509_new_null();
 	unsigned char *buf = NULL;
@@ -448,14 +449,10 @@ int hwe_ak_certs(struct hwe_tpm *t, const char *spec, const struct hwe_ak_info *
 	*out = NULL;
 	if (!sk)
 		return no_memory();
-	if (strncmp(spec, "nv:", 3) == 0) {
-		uint32_t index;
+	if (nv) {
+		uint32_t index = nv;
 		const unsigned char *p, *end;
 
-		if (hwe_opts_handle(spec + 3, "ak-cert nv:", &index)) {
-			ret = HWE_EXIT_USAGE;
-			goto out;
-		}
 		if (!t || (ret = nv_read(t, index, &buf, &len)))
 			goto out;
 		/* DER certificates one after another, then padding */
@@ -859,7 +856,7 @@ static int single_client(const char *tcti)
 	       (strncmp(tcti, "device", 6) == 0 && !strstr(tcti, "tpmrm"));
 }
 
-int hwe_attest_plan(const struct hwe_opts *o, const struct hwe_key_backend *be,
+int hwe_attest_plan(const struct hwe_attest_args *aa, const struct hwe_key_backend *be,
 		    const struct hwe_key_opts *ko, int existing, int rekey, struct hwe_attest_req *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -891,7 +888,7 @@ int hwe_attest_plan(const struct hwe_opts *o, const struct hwe_key_backend *be,
 		hwe_err_hint("enroll a new alias with --attest");
 		return HWE_EXIT_USAGE;
 	}
-	if (!o->val[HWE_OPT_AK_CERT]) {
+	if (!aa->ak_cert) {
 		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
 			"--attest needs the attestation key's certificate (--ak-cert FILE|nv:INDEX, config key ak-cert)");
 		hwe_err_hint("'hwenroll tpm --create-ak --ak-csr' prints a CSR for the AK that a CA can certify");
@@ -899,10 +896,9 @@ int hwe_attest_plan(const struct hwe_opts *o, const struct hwe_key_backend *be,
 	}
 	r->tcti = ko->tcti;
 	r->parent = ko->tpm_parent ? ko->tpm_parent : 0x81000001u;
-	r->ak_handle = HWE_AK_DEFAULT_HANDLE;
-	r->ak_cert = o->val[HWE_OPT_AK_CERT];
-	if (o->val[HWE_OPT_AK_HANDLE])
-		r->ak_handle = (uint32_t)o->num[HWE_OPT_AK_HANDLE];
+	r->ak_handle = aa->ak_handle;
+	r->ak_cert = aa->ak_cert;
+	r->ak_cert_nv = aa->ak_cert_nv;
 	return HWE_OK;
 }
 
@@ -951,7 +947,7 @@ int hwe_attest_make(const struct hwe_attest_req *r, const struct hwe_keyspec *sp
 		hwe_err_hint("create one with 'hwenroll tpm --create-ak', or pass --ak-handle");
 		goto out;
 	}
-	if ((ret = hwe_ak_certs(t, r->ak_cert, &ai, &certs)))
+	if ((ret = hwe_ak_certs(t, r->ak_cert, r->ak_cert_nv, &ai, &certs)))
 		goto out;
 	hwe_attest_qualifying(b->data, b->len, qual);
 	if ((ret = hwe_attest_keygen(t, r->parent, spec, &ai, certs, qual, sizeof(qual), out)))

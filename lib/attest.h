@@ -54,11 +54,12 @@ int hwe_ak_create(struct hwe_tpm *t, uint32_t handle, int rsa);
 /* A CSR for the AK (subject CN=hwenroll attestation key 0x...), signed by
  * the AK (TPM2_Hash then TPM2_Sign with the hash ticket). */
 int hwe_ak_csr(struct hwe_tpm *t, const struct hwe_ak_info *ai, X509_REQ **out);
-/* The AK's certificate and chain from spec: a PEM file (AK certificate
- * first) or "nv:INDEX" (DER certificates in an NV index, as TCG's IAK
- * provisioning stores them).  t may be NULL for a file.  The first
+/* The AK's certificate and chain: from NV index nv (DER certificates one
+ * after another, as TCG's IAK provisioning stores them), or with nv 0 from
+ * the PEM file spec (AK certificate first); spec names it in messages
+ * (--ak-cert as given).  t may be NULL for a file.  The first
  * certificate's key must be the AK's. */
-int hwe_ak_certs(struct hwe_tpm *t, const char *spec, const struct hwe_ak_info *ai,
+int hwe_ak_certs(struct hwe_tpm *t, const char *spec, uint32_t nv, const struct hwe_ak_info *ai,
 		 STACK_OF(X509) **out);
 
 /* qualifyingData of TPM2_Certify: SHA-256 of the channel binding bytes. */
@@ -80,14 +81,15 @@ int hwe_attest_keygen(struct hwe_tpm *t, uint32_t parent, const struct hwe_keysp
 
 /* ---- enroll --attest ---------------------------------------------------- */
 
-struct hwe_opts;
+struct hwe_attest_args;
 struct hwe_http_binding;
 
 struct hwe_attest_req {
 	const char *tcti;
 	uint32_t parent;
 	uint32_t ak_handle;
-	const char *ak_cert;      /* FILE or nv:INDEX */
+	const char *ak_cert;      /* FILE or nv:INDEX, as given */
+	uint32_t ak_cert_nv;      /* nv:INDEX: the index; 0: ak_cert is a file */
 };
 
 /* --attest, --ak-handle, --ak-cert against the alias's backend: a TPM key
@@ -95,7 +97,7 @@ struct hwe_attest_req {
  * has a key: existing).  rekey: reenroll --rekey, whose TLS client key
  * keeps the tpm2 provider's TPM connection open, so the TCTI must serve a
  * second client (a resource manager).  Exit 2 otherwise, with the reason. */
-int hwe_attest_plan(const struct hwe_opts *o, const struct hwe_key_backend *be,
+int hwe_attest_plan(const struct hwe_attest_args *aa, const struct hwe_key_backend *be,
 		    const struct hwe_key_opts *ko, int existing, int rekey, struct hwe_attest_req *r);
 
 /* Make the key and its evidence bound to the connection's binding b; the

@@ -56,13 +56,13 @@ int hwe_cmd_parse(int argc, char **argv, struct hwe_ctx *ctx, const struct hwe_u
 	return HWE_OK;
 }
 
-int hwe_cmd_connect(struct hwe_ctx *ctx, const struct hwe_opts *o, int create,
+int hwe_cmd_connect(struct hwe_ctx *ctx, const struct hwe_net_args *na, int create,
 		    struct hwe_keystore **ks, struct hwe_cmd_net *n)
 {
 	int ret;
 
 	/* every option is checked before the keystore is touched */
-	if ((ret = hwe_cmd_net_prepare(o, n)))
+	if ((ret = hwe_cmd_net_prepare(na, n)))
 		return ret;
 	if ((ret = hwe_cmd_keystore(ctx, create, ks)))
 		return ret;
@@ -71,21 +71,21 @@ int hwe_cmd_connect(struct hwe_ctx *ctx, const struct hwe_opts *o, int create,
 	return hwe_http_new(&n->cfg, &n->http);
 }
 
-int hwe_cmd_url(const struct hwe_opts *o, struct hwe_est_url *u)
+int hwe_cmd_url(const struct hwe_net_args *na, struct hwe_est_url *u)
 {
-	if (!o->val[HWE_OPT_URI]) {
+	if (!na->uri) {
 		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "no EST URL given");
 		hwe_err_hint("pass --uri https://HOST/.well-known/est/... or set EST_URI");
 		return HWE_EXIT_USAGE;
 	}
-	return hwe_est_url_parse(o->val[HWE_OPT_URI], u);
+	return hwe_est_url_parse(na->uri, u);
 }
 
 /* The Bearer token: --estc-token-file, else EST_TOKEN, else the config
  * file's estc-token-file (resolved at parse time). */
-static int net_token(const struct hwe_opts *o, struct hwe_cmd_net *n)
+static int net_token(const struct hwe_net_args *na, struct hwe_cmd_net *n)
 {
-	const char *file = o->val[HWE_OPT_ESTC_TOKEN_FILE], *env = o->secret[HWE_OPT_ESTC_TOKEN_FILE];
+	const char *file = na->token_file, *env = na->token;
 	int ret;
 
 	if (file) {
@@ -174,17 +174,20 @@ out:
 
 /* --proxy (else the environment, read per request by http-proxy.c),
  * proxy credentials and the proxy's trust. */
-static int net_proxy(const struct hwe_opts *o, struct hwe_cmd_net *n)
+static int net_proxy(const struct hwe_net_args *na, struct hwe_cmd_net *n)
 {
-	const char *user = o->val[HWE_OPT_PROXY_USER], *pfile = o->val[HWE_OPT_PROXY_PASS_FILE];
-	const char *ca = o->val[HWE_OPT_PROXY_CACERT];
+	const char *user = na->proxy_user, *pfile = na->proxy_pass_file;
+	const char *ca = na->proxy_cacert;
 	int ret;
 
-	n->cfg.proxy = o->val[HWE_OPT_PROXY];
-	n->cfg.proxy_source = hwe_opts_source(o, HWE_OPT_PROXY, n->proxy_from, sizeof(n->proxy_from));
-	n->cfg.proxy_from_env = o->src[HWE_OPT_PROXY] == HWE_SRC_ENV;
-	n->cfg.no_proxy = o->val[HWE_OPT_NO_PROXY];
-	n->cfg.no_proxy_source = o->env[HWE_OPT_NO_PROXY];
+	n->cfg.proxy = na->proxy;
+	if (na->proxy) {
+		snprintf(n->proxy_from, sizeof(n->proxy_from), "%s", na->proxy_from);
+		n->cfg.proxy_source = n->proxy_from;
+	}
+	n->cfg.proxy_from_env = na->proxy_from_env;
+	n->cfg.no_proxy = na->no_proxy;
+	n->cfg.no_proxy_source = na->no_proxy_from;
 	if (!user != !pfile) {
 		hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "--%s needs --%s",
 			user ? "proxy-user" : "proxy-pass-file", user ? "proxy-pass-file" : "proxy-user");
@@ -221,33 +224,31 @@ static int net_proxy(const struct hwe_opts *o, struct hwe_cmd_net *n)
 	return HWE_OK;
 }
 
-int hwe_cmd_net_prepare(const struct hwe_opts *o, struct hwe_cmd_net *n)
+int hwe_cmd_net_prepare(const struct hwe_net_args *na, struct hwe_cmd_net *n)
 {
 	int ret;
 
 	memset(n, 0, sizeof(*n));
-	if ((ret = hwe_cmd_url(o, &n->url)))
+	if ((ret = hwe_cmd_url(na, &n->url)))
 		return ret;
-	n->cfg.timeout_s = o->num[HWE_OPT_TIMEOUT];
-	n->cfg.connect_timeout_s = o->num[HWE_OPT_CONNECT_TIMEOUT];
-	n->max_wait_s = o->val[HWE_OPT_MAX_WAIT] ? o->num[HWE_OPT_MAX_WAIT] : 120;
-	if (o->val[HWE_OPT_TLS_GROUPS]) {
-		if ((ret = hwe_http_check_groups(o->val[HWE_OPT_TLS_GROUPS])))
+	n->cfg.timeout_s = na->timeout_s;
+	n->cfg.connect_timeout_s = na->connect_timeout_s;
+	n->max_wait_s = na->max_wait_s;
+	if (na->tls_groups) {
+		if ((ret = hwe_http_check_groups(na->tls_groups)))
 			return ret;
-		n->cfg.tls_groups = o->val[HWE_OPT_TLS_GROUPS];
+		n->cfg.tls_groups = na->tls_groups;
 	}
-	n->cfg.server_name = o->val[HWE_OPT_SERVER_DN];
-	n->cfg.user = o->val[HWE_OPT_ESTC_USER];
+	n->cfg.server_name = na->server_dn;
+	n->cfg.user = na->user;
 	/* resolved at parse time: --estc-pass-file or --estc-pass, then
 	 * EST_PASS, then the config file's estc-pass-file */
-	if (o->val[HWE_OPT_ESTC_PASS_FILE]) {
-		ret = hwe_read_secret_file(o->val[HWE_OPT_ESTC_PASS_FILE], "password", &n->pass);
+	if (na->pass_file) {
+		ret = hwe_read_secret_file(na->pass_file, "password", &n->pass);
 		if (ret)
 			return ret;
-	} else if (o->val[HWE_OPT_ESTC_PASS] || o->secret[HWE_OPT_ESTC_PASS_FILE]) {
-		n->pass = hwe_secret_dup(o->val[HWE_OPT_ESTC_PASS] ? o->val[HWE_OPT_ESTC_PASS] :
-								   o->secret[HWE_OPT_ESTC_PASS_FILE]);
-		if (!n->pass)
+	} else if (na->pass) {
+		if (!(n->pass = hwe_secret_dup(na->pass)))
 			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 	}
 	if (n->pass) {
@@ -259,9 +260,9 @@ int hwe_cmd_net_prepare(const struct hwe_opts *o, struct hwe_cmd_net *n)
 	} else {
 		n->cfg.user = NULL;
 	}
-	if ((ret = net_token(o, n)))
+	if ((ret = net_token(na, n)))
 		return ret;
-	return net_proxy(o, n);
+	return net_proxy(na, n);
 }
 
 int hwe_cmd_net_trust(const struct hwe_keystore *ks, struct hwe_cmd_net *n)
@@ -289,29 +290,25 @@ void hwe_cmd_net_clear(struct hwe_cmd_net *n)
 	memset(n, 0, sizeof(*n));
 }
 
-int hwe_cmd_backend(const struct hwe_opts *o, const struct hwe_keystore *ks, const char *alias,
+int hwe_cmd_backend(const struct hwe_dev_args *d, const struct hwe_keystore *ks, const char *alias,
 		    const struct hwe_key_backend **be, struct hwe_key_opts *ko, char **pin,
 		    int *existing)
 {
-	int ret = hwe_cmd_backend_pick(o, ks, alias, be, ko, pin, existing);
+	int ret = hwe_cmd_backend_pick(d, ks, alias, be, ko, pin, existing);
 
 	if (ret == HWE_OK && (*be)->init)
 		ret = (*be)->init(ko);
 	return ret;
 }
 
-int hwe_cmd_backend_pick(const struct hwe_opts *o, const struct hwe_keystore *ks, const char *alias,
+int hwe_cmd_backend_pick(const struct hwe_dev_args *d, const struct hwe_keystore *ks, const char *alias,
 			 const struct hwe_key_backend **be, struct hwe_key_opts *ko, char **pin,
 			 int *existing)
 {
-	const struct hwe_key_backend *have = NULL, *want = NULL;
-	const char *name = o->val[HWE_OPT_KEY_BACKEND];
+	const struct hwe_key_backend *have = NULL, *want = d->backend;
 	int ret;
 
 	*existing = 0;
-	if (name && !(want = hwe_key_backend_by_name(name)))
-		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
-			       "unknown key backend '%s' (expected software, tpm2 or pkcs11)", name);
 	if (ks && alias) {
 		if ((ret = hwe_keystore_find_key_opt(ks, alias, &have)))
 			return ret;
@@ -322,7 +319,7 @@ int hwe_cmd_backend_pick(const struct hwe_opts *o, const struct hwe_keystore *ks
 			       "alias '%s' holds a %s key; --key-backend %s contradicts it", alias,
 			       have->name, want->name);
 	*be = have ? have : want ? want : &hwe_key_software;
-	if ((ret = hwe_opts_key(o, ko, pin)))
+	if ((ret = hwe_opts_key(d, ko, pin)))
 		return ret;
 	ko->alias = alias;
 	return HWE_OK;

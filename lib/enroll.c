@@ -30,7 +30,7 @@
 
 struct job {
 	struct hwe_ctx *ctx;
-	struct hwe_opts *o;
+	const struct hwe_args *a;
 	struct hwe_enroll_res *res;
 	int reenroll;
 	int rekey;
@@ -275,10 +275,10 @@ static int load_auth_alias(struct job *j, const char *auth_alias)
 	}
 	ko.alias = auth_alias;
 	if (j->auth_be != j->be && j->auth_be->init) {
-		struct hwe_opts o2 = *j->o;
+		struct hwe_dev_args d = j->a->dev;
 
-		o2.val[HWE_OPT_KEY_BACKEND] = NULL;
-		if ((ret = hwe_cmd_backend(&o2, j->ks, auth_alias, &j->auth_be, &ko, &pin,
+		d.backend = NULL; /* the auth alias's own */
+		if ((ret = hwe_cmd_backend(&d, j->ks, auth_alias, &j->auth_be, &ko, &pin,
 					   &existing)))
 			goto out;
 	}
@@ -324,16 +324,14 @@ static int prepare_keys(struct job *j)
 static int new_keyspec(struct job *j, struct hwe_keyspec *spec)
 {
 	const struct hwe_keyspec *want = j->plan.have_key ? &j->plan.key : NULL;
-	int explicit = !j->rekey && (j->o->val[HWE_OPT_ALGORITHM] || j->o->val[HWE_OPT_CURVE] ||
-				     j->o->val[HWE_OPT_SIZE]);
+	int explicit = !j->rekey && j->a->spec_given;
 	char a[32], b[32];
-	int ret;
+	int ret = HWE_OK;
 
 	if (j->rekey)
 		ret = hwe_keyspec_from_pkey(j->cur, spec);
 	else
-		ret = hwe_keyspec_parse(j->o->val[HWE_OPT_ALGORITHM], j->o->val[HWE_OPT_CURVE],
-					j->o->val[HWE_OPT_SIZE], spec);
+		*spec = j->a->spec; /* converted by the option parser */
 	if (ret || !want)
 		return ret;
 	if (want->alg == spec->alg && (!want->curve_nid || want->curve_nid == spec->curve_nid) &&
@@ -525,49 +523,18 @@ static int refused_for_pop(const char *msg)
 		       strstr(msg, "tls-unique") || strstr(msg, "channel binding"));
 }
 
-/* --pop / --no-pop / --pop-policy and --csrattrs: checked before anything
- * is touched.  *policy: 0 auto, 1 always, -1 never; *use_attrs. */
-static int csr_policy(const struct hwe_opts *o, int *policy, int *use_attrs)
-{
-	const char *p = o->val[HWE_OPT_POP_POLICY], *a = o->val[HWE_OPT_CSRATTRS];
-
-	if (o->val[HWE_OPT_POP] && o->val[HWE_OPT_NO_POP])
-		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "--pop and --no-pop both given; use one");
-	if ((hwe_opts_given(o, HWE_OPT_POP) || hwe_opts_given(o, HWE_OPT_NO_POP)) &&
-	    hwe_opts_given(o, HWE_OPT_POP_POLICY))
-		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
-			       "--pop-policy and --pop/--no-pop both given; use one");
-	*policy = 0;
-	if (o->val[HWE_OPT_POP])
-		*policy = 1;
-	else if (o->val[HWE_OPT_NO_POP])
-		*policy = -1;
-	else if (p && strcmp(p, "always") == 0)
-		*policy = 1;
-	else if (p && strcmp(p, "never") == 0)
-		*policy = -1;
-	else if (p && strcmp(p, "auto") != 0)
-		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
-			       "unknown --pop-policy '%.40s' (expected auto, always or never)", p);
-	*use_attrs = 1;
-	if (a && strcmp(a, "ignore") == 0)
-		*use_attrs = 0;
-	else if (a && strcmp(a, "use") != 0)
-		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
-			       "unknown --csrattrs '%.40s' (expected use or ignore)", a);
-	return HWE_OK;
-}
-
 /* GET /csrattrs on the connection the CSR will travel on, and the plan
  * that meets it.  A server without CSR attributes (204/404, or an error
  * answer) is no obstacle; a transport failure is. */
-static int server_asks(struct job *j, int policy, int use_attrs)
+static int server_asks(struct job *j)
 {
+	enum hwe_pop_policy policy = j->a->enroll.pop;
+	int use_attrs = j->a->enroll.csrattrs == HWE_CSRATTRS_USE;
 	unsigned char *der = NULL;
 	size_t len = 0;
 	int ret;
 
-	if (!use_attrs && policy <= 0)
+	if (!use_attrs && policy != HWE_POP_ALWAYS)
 		return HWE_OK;   /* neither attributes nor proof-of-possession: no GET */
 	ret = hwe_est_csrattrs(j->net.http, &j->net.url, &der, &len);
 	if (ret == HWE_EXIT_REFUSED || ret == HWE_EXIT_RESPONSE || ret == HWE_EXIT_AUTH) {
@@ -592,7 +559,7 @@ static int server_asks(struct job *j, int policy, int use_attrs)
 			goto out;
 		}
 	}
-	j->pop = policy > 0 || (policy == 0 && j->plan.pop);
+	j->pop = policy == HWE_POP_ALWAYS || (policy == HWE_POP_AUTO && j->plan.pop);
 	if (j->pop && !j->plan.pop)
 		hwe_info("proof-of-possession: sent because --pop asks for it");
 out:
@@ -680,8 +647,8 @@ static int commit(struct job *j, int pending)
 			goto out;
 		}
 		/* what a later renew needs, in the same commit as the certificate */
-		if (j->res->save_profile &&
-		    ((ret = hwe_profile_text(j->o, j->be->name, &proftext, &proflen)) ||
+		if (j->res->profile &&
+		    ((ret = hwe_profile_text(j->res->profile, j->be->name, &proftext, &proflen)) ||
 		     (ret = hwe_keystore_txn_put(t, "certs", profname, proftext, proflen, 0644))))
 			goto out;
 	}
@@ -717,7 +684,7 @@ static void print_result(struct job *j)
 	X509_NAME_oneline(X509_get_subject_name(j->issued), subj, sizeof(subj));
 	hwe_time_str(X509_get0_notBefore(j->issued), nb, sizeof(nb));
 	hwe_time_str(X509_get0_notAfter(j->issued), na, sizeof(na));
-	if (j->o->val[HWE_OPT_JSON]) {
+	if (j->a->json) {
 		printf("{\"alias\":");
 		hwe_json_str(j->alias);
 		printf(",\"operation\":\"%s\",\"backend\":", j->reenroll ? "simplereenroll" : "simpleenroll");
@@ -784,7 +751,7 @@ static long long asn1_unix(const ASN1_TIME *t)
 	return (long long)timegm(&tm);
 }
 
-int hwe_enroll_sweep(struct hwe_keystore *ks, const struct hwe_opts *o, const char *alias)
+int hwe_enroll_sweep(struct hwe_keystore *ks, const struct hwe_dev_args *d, const char *alias)
 {
 	static const char *const kinds[] = { ".new", ".old" };
 	struct job j = { 0 };
@@ -811,7 +778,7 @@ int hwe_enroll_sweep(struct hwe_keystore *ks, const struct hwe_opts *o, const ch
 	if (!any)
 		return HWE_OK;
 	if ((ret = hwe_keystore_lock(ks, alias, LOCK_WAIT_S, &j.lock)) ||
-	    (ret = hwe_cmd_backend(o, ks, alias, &j.be, &j.ko, &j.pin, &j.existing)))
+	    (ret = hwe_cmd_backend(d, ks, alias, &j.be, &j.ko, &j.pin, &j.existing)))
 		goto out;
 	sweep_keys(&j);
 out:
@@ -820,63 +787,52 @@ out:
 	return ret;
 }
 
-int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op)
+int hwe_enroll_run(struct hwe_ctx *ctx, const struct hwe_opts *o, int op)
 {
 	struct hwe_enroll_res res = { 0 };
 
-	res.save_profile = op == HWE_EST_SIMPLEENROLL;
-	return hwe_enroll_job(ctx, o, op, &res);
+	res.profile = op == HWE_EST_SIMPLEENROLL ? o : NULL;
+	return hwe_enroll_job(ctx, &o->a, op, &res);
 }
 
-int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_enroll_res *res)
+int hwe_enroll_job(struct hwe_ctx *ctx, const struct hwe_args *a, int op, struct hwe_enroll_res *res)
 {
 	struct job j = { 0 };
 	struct hwe_est_enroll_opts eo = { 0 };
 	struct hwe_certcheck cc = { 0 };
 	char *cadir = NULL, *reqdir = NULL;
-	int ret, committed = 0, policy = 0, use_attrs = 1;
-	long hook_timeout = 60;
+	int ret, committed = 0;
 
 	j.ctx = ctx;
-	j.o = o;
+	j.a = a;
 	j.res = res;
 	res->committed = 0;
 	res->hook_ret = HWE_OK;
 	j.reenroll = op == HWE_EST_SIMPLEREENROLL;
-	j.rekey = j.reenroll && o->val[HWE_OPT_REKEY];
-	j.alias = o->val[HWE_OPT_KEY_ALIAS];
+	j.rekey = j.reenroll && a->enroll.rekey;
+	j.alias = a->alias;
 	if (!j.alias) {
 		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "no --key-alias given");
 		goto out;
 	}
 	if ((ret = hwe_keystore_alias_valid(j.alias)))
 		goto out;
-	if (!j.reenroll && !o->val[HWE_OPT_CSR_CONF]) {
+	if (!j.reenroll && !a->enroll.csr_conf) {
 		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "no --csr-conf given");
 		hwe_err_hint("create a CSR configuration file in <keystore>/conf/ (see hwenroll-csr.conf(5)) and pass --csr-conf NAME");
 		goto out;
 	}
-	/* everything from the command line is checked before anything is touched */
-	if ((ret = hwe_cmd_net_prepare(o, &j.net)))
+	/* everything from the command line is checked before anything is
+	 * touched (the values, the key type and the policies by the parser) */
+	if ((ret = hwe_cmd_net_prepare(&a->net, &j.net)))
 		goto out;
-	if ((ret = csr_policy(o, &policy, &use_attrs)))
-		goto out;
-	if (o->val[HWE_OPT_HOOK_TIMEOUT]) /* --before and the timeouts: checked by the option parser */
-		hook_timeout = o->num[HWE_OPT_HOOK_TIMEOUT];
-	if (!j.reenroll) {
-		struct hwe_keyspec spec;
-
-		if ((ret = hwe_keyspec_parse(o->val[HWE_OPT_ALGORITHM], o->val[HWE_OPT_CURVE],
-					     o->val[HWE_OPT_SIZE], &spec)))
-			goto out;
-	}
 	if ((ret = hwe_cmd_keystore(ctx, !j.reenroll, &j.ks)))
 		goto out;
 	if ((ret = hwe_keystore_lock(j.ks, j.alias, LOCK_WAIT_S, &j.lock)))
 		goto out;
 	if ((ret = hwe_cmd_net_trust(j.ks, &j.net)))
 		goto out;
-	j.attest = o->val[HWE_OPT_ATTEST] != NULL;
+	j.attest = a->attest.on;
 	if (j.attest && j.reenroll && !j.rekey) {
 		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
 			      "--attest certifies a new key: re-enroll with --rekey --attest");
@@ -884,19 +840,17 @@ int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_e
 	}
 	/* enroll --attest: the tpm2 provider connects only after the evidence
 	 * is made (attested_key); reenroll's TLS key needs it from the start */
-	if ((ret = (j.attest && !j.reenroll ? hwe_cmd_backend_pick : hwe_cmd_backend)(o, j.ks, j.alias, &j.be, &j.ko,
-											&j.pin, &j.existing)))
+	if ((ret = (j.attest && !j.reenroll ? hwe_cmd_backend_pick : hwe_cmd_backend)(&a->dev, j.ks, j.alias, &j.be,
+											&j.ko, &j.pin, &j.existing)))
 		goto out;
-	if (j.attest && (ret = hwe_attest_plan(o, j.be, &j.ko, j.existing, j.rekey, &j.areq)))
+	if (j.attest && (ret = hwe_attest_plan(&a->attest, j.be, &j.ko, j.existing, j.rekey, &j.areq)))
 		goto out;
 	if (j.be->destroy)
 		sweep_keys(&j);
-	if (!j.reenroll && o->val[HWE_OPT_AUTH_ALIAS] &&
-	    (ret = load_auth_alias(&j, o->val[HWE_OPT_AUTH_ALIAS])))
+	if (!j.reenroll && a->enroll.auth_alias && (ret = load_auth_alias(&j, a->enroll.auth_alias)))
 		goto out;
 	/* the CSR config is read before a key is made: a missing file costs nothing */
-	if (o->val[HWE_OPT_CSR_CONF] &&
-	    (ret = hwe_cmd_csrconf_load(j.ks, o->val[HWE_OPT_CSR_CONF], &j.conf)))
+	if (a->enroll.csr_conf && (ret = hwe_cmd_csrconf_load(j.ks, a->enroll.csr_conf, &j.conf)))
 		goto out;
 	if ((ret = prepare_keys(&j)))
 		goto out;
@@ -922,7 +876,7 @@ int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_e
 	}
 	if ((ret = hwe_http_new(&j.net.cfg, &j.net.http)))
 		goto out;
-	if ((ret = server_asks(&j, policy, use_attrs)))
+	if ((ret = server_asks(&j)))
 		goto out;
 	if ((ret = generate_key(&j)))
 		goto out;
@@ -1004,13 +958,13 @@ int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_e
 	else
 		hwe_info("alias '%s': new certificate committed", j.alias);
 	ret = HWE_OK;
-	if (o->val[HWE_OPT_DEPLOY_HOOK]) {
+	if (a->enroll.deploy_hook) {
 		/* after the commit, outside the alias's lock (the hook may run
 		 * hwenroll show): a failing hook keeps the new certificate */
 		hwe_keystore_unlock(j.lock);
 		j.lock = NULL;
-		ret = res->hook_ret = hwe_deploy_hook(j.ks, j.alias, o->val[HWE_OPT_DEPLOY_HOOK],
-						      hook_timeout);
+		ret = res->hook_ret = hwe_deploy_hook(j.ks, j.alias, a->enroll.deploy_hook,
+						      a->enroll.hook_timeout_s);
 	}
 out:
 	if (ret != HWE_OK && !committed && (j.fresh_generated || j.planned_recorded) && j.be &&

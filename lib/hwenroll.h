@@ -103,16 +103,114 @@ enum hwe_opt {
 #define HWE_MAX_ALIASES 64
 
 /* Where a value came from, in the order that decides: the command line,
- * then the environment, then the config file. */
+ * then the environment, then the config file (renew: the profile comes
+ * after the command line). */
 enum hwe_optsrc { HWE_SRC_NONE, HWE_SRC_ARG, HWE_SRC_ENV, HWE_SRC_CONFIG, HWE_SRC_PROFILE };
 
-/* The resolved options of one command run: every value once, converted
- * at parse time.  Nothing below the commands reads the environment. */
+/* ---- typed values --------------------------------------------------------
+ * What the resolver makes of the options: each table row (opts.c) names
+ * the field it fills, converted once, with its default where it has one.
+ * Code below the commands reads these and nothing else: no getenv, no
+ * string conversion, no option numbers. */
+
+/* when the CSR carries the TLS channel binding (--pop-policy's order) */
+enum hwe_pop_policy { HWE_POP_AUTO, HWE_POP_ALWAYS, HWE_POP_NEVER };
+/* --csrattrs (its order) */
+enum hwe_csrattrs_use { HWE_CSRATTRS_USE, HWE_CSRATTRS_IGNORE };
+
+/* The key device and how to reach it. */
+struct hwe_dev_args {
+	const struct hwe_key_backend *backend; /* --key-backend; NULL: the alias's own, else software */
+	const char *tcti;            /* never NULL (default device:/dev/tpmrm0) */
+	const char *tcti_rcwatch;    /* the TCTI watcher module; NULL: the installed one */
+	uint32_t tpm_parent;         /* 0: 0x81000001 */
+	uint32_t tpm_handle;         /* 0: make a key */
+	const char *pkcs11_module;   /* NULL: p11-kit-proxy */
+	const char *token_uri;
+	const char *pin_file;        /* --pin-file (config pin-file) */
+	const char *pin;             /* else the PIN itself, from HWENROLL_PKCS11_PIN */
+};
+
+/* The EST server: URL, TLS, HTTP authentication, the proxy. */
+struct hwe_net_args {
+	const char *uri;             /* --uri, --estc-server-url, EST_URI, config uri */
+	const char *server_dn;
+	long timeout_s;              /* 0: the HTTP layer's default */
+	long connect_timeout_s;      /* 0: the HTTP layer's default */
+	long max_wait_s;             /* 202 Retry-After budget (default 120) */
+	const char *tls_groups;
+	const char *user;            /* checked: no control character, no ':' */
+	const char *pass;            /* --estc-pass, else EST_PASS */
+	const char *pass_file;       /* --estc-pass-file (config estc-pass-file) */
+	const char *token;           /* EST_TOKEN */
+	const char *token_file;      /* --estc-token-file (config estc-token-file) */
+	const char *proxy;           /* --proxy, https_proxy ... ALL_PROXY, config proxy */
+	char proxy_from[64];         /* where proxy came from, for messages ("" if none) */
+	int proxy_from_env;
+	const char *no_proxy;        /* no_proxy / NO_PROXY */
+	const char *no_proxy_from;   /* the variable it came from */
+	const char *proxy_user;
+	const char *proxy_pass_file;
+	const char *proxy_cacert;
+};
+
+/* TPM attestation of a new key. */
+struct hwe_attest_args {
+	int on;                      /* --attest */
+	uint32_t ak_handle;          /* default 0x81000100 */
+	const char *ak_cert;         /* FILE or nv:INDEX, as given (for messages) */
+	uint32_t ak_cert_nv;         /* nv:INDEX: the index; 0: ak_cert is a file */
+};
+
+/* The enrollment job (enroll, reenroll, certificate est, renew). */
+struct hwe_enroll_args {
+	const char *csr_conf;
+	const char *auth_alias;
+	int rekey;
+	enum hwe_pop_policy pop;     /* --pop, --no-pop, --pop-policy, config pop-policy */
+	enum hwe_csrattrs_use csrattrs;
+	long before_days;            /* -1: not set (the last third of the lifetime) */
+	int rekey_on_renew;
+	const char *deploy_hook;
+	long hook_timeout_s;         /* default 60 */
+};
+
+/* renew's own */
+struct hwe_renew_args {
+	int all, check, save;
+	const char *metrics;
+	long retry_for_s;            /* default 300 */
+	long random_delay_s;
+	const char *const *aliases;  /* every --key-alias */
+	int naliases;
+};
+
+/* tpm's own */
+struct hwe_tpm_args {
+	int create_parent, create_ak, ak_csr;
+};
+
+struct hwe_args {
+	const char *alias;           /* --key-alias (renew: the first) */
+	int json, force;
+	struct hwe_keyspec spec;     /* --algorithm, --curve, --size (default ECC P-256) */
+	int spec_given;              /* one of them was given */
+	struct hwe_dev_args dev;
+	struct hwe_net_args net;
+	struct hwe_attest_args attest;
+	struct hwe_enroll_args enroll;
+	struct hwe_renew_args renew;
+	struct hwe_tpm_args tpm;
+};
+
+/* The resolved options of one command run: the typed values in .a, and
+ * each option's text and source, which only the option layer reads (the
+ * profile is written from them, messages name the source). */
 struct hwe_opts {
+	struct hwe_args a;
 	unsigned char allowed[HWE_OPT_COUNT]; /* the command takes it */
 	enum hwe_optsrc src[HWE_OPT_COUNT];
-	const char *val[HWE_OPT_COUNT];    /* the value as text (NULL if none), for messages and profiles */
-	long num[HWE_OPT_COUNT];           /* seconds, days, TPM handles and flags (1), converted; 0 if none */
+	const char *val[HWE_OPT_COUNT];    /* the value as text (NULL if none) */
 	const char *env[HWE_OPT_COUNT];    /* the variable it came from (src ENV) */
 	/* a *-file option's secret taken from its own variable instead (EST_PASS,
 	 * HWENROLL_PKCS11_PIN, EST_TOKEN): val is then NULL, src ENV */
@@ -158,27 +256,22 @@ int hwe_opts_given(const struct hwe_opts *o, enum hwe_opt opt);
  * "config key 'tcti'", "profile key 'tcti'" (NULL if it has none). */
 const char *hwe_opts_source(const struct hwe_opts *o, enum hwe_opt opt, char *buf, size_t len);
 /* Set opt from another source (renew's enrollment profile: src
- * HWE_SRC_PROFILE), converted and checked like a parsed value; `where`
- * names it in an error ("certs/dev1.profile").  A secret taken from the
- * environment for the option is dropped: the new value is the file. */
+ * HWE_SRC_PROFILE), converted and checked like a parsed value, its typed
+ * field and what derives from it (pop) updated; `where` names it in an
+ * error ("certs/dev1.profile").  A secret taken from the environment for
+ * the option is dropped: the new value is the file. */
 int hwe_opts_set(struct hwe_opts *o, enum hwe_opt opt, const char *value, enum hwe_optsrc src,
 		 const char *where);
-/* Long name of an option ("key-alias"). */
+/* Take opt back to no value: its typed field gets its default. */
+void hwe_opts_unset(struct hwe_opts *o, enum hwe_opt opt);
+/* Long name of an option ("key-alias"), the profile's key for it. */
 const char *hwe_opt_name(enum hwe_opt opt);
 
-/* Parse a TPM handle "0x81000001" (hex or decimal); usage error naming opt. */
-int hwe_opts_handle(const char *s, const char *opt, uint32_t *out);
-/* Parse whole days 0..36500; usage error naming opt. */
-int hwe_opts_days(const char *s, const char *opt, long *out);
-/* Parse non-negative seconds. */
-int hwe_opts_seconds(const char *s, const char *opt, long *out);
-
-/* Resolve how to reach the key device from options and environment:
- * TCTI (--tcti, HWENROLL_TCTI, TPM2OPENSSL_TCTI, device:/dev/tpmrm0),
- * parent, PKCS#11 module/token, PIN (--pin-file, HWENROLL_PKCS11_PIN,
- * pin-source in the URI).  *pin_out receives a malloc'd PIN to wipe with
- * hwe_secret_free(). */
-int hwe_opts_key(const struct hwe_opts *o, struct hwe_key_opts *ko, char **pin_out);
+/* The backend's view of the device options: TCTI, parent, PKCS#11
+ * module and token, and the PIN (--pin-file read now, or
+ * HWENROLL_PKCS11_PIN).  *pin_out receives a PIN to wipe with
+ * hwe_secret_free(); ko->alias is left NULL. */
+int hwe_opts_key(const struct hwe_dev_args *d, struct hwe_key_opts *ko, char **pin_out);
 
 /* Read a secret (password/PIN) file: first line, trailing newline removed;
  * refuses empty files and a first line over 4096 bytes (never cuts it).
@@ -203,17 +296,17 @@ int hwe_cmd_keystore(struct hwe_ctx *ctx, int create, struct hwe_keystore **ks);
 int hwe_cmd_csrconf_load(const struct hwe_keystore *ks, const char *name,
 			 struct hwe_csrconf **out);
 /* Require --uri (or EST_URI) and parse it; usage error otherwise. */
-int hwe_cmd_url(const struct hwe_opts *o, struct hwe_est_url *u);
+int hwe_cmd_url(const struct hwe_net_args *na, struct hwe_est_url *u);
 /* Pick the backend for an alias: the key file's backend if the alias has
  * one (a contradicting --key-backend is refused), else --key-backend, else
  * software.  Resolves device options into ko (PIN into *pin) and runs the
  * backend's init.  *existing = 1 when the alias already has a key file. */
-int hwe_cmd_backend(const struct hwe_opts *o, const struct hwe_keystore *ks, const char *alias,
+int hwe_cmd_backend(const struct hwe_dev_args *d, const struct hwe_keystore *ks, const char *alias,
 		    const struct hwe_key_backend **be, struct hwe_key_opts *ko, char **pin,
 		    int *existing);
 /* The same without the backend's init (enroll --attest: the TPM is used
  * directly before the tpm2 provider connects). */
-int hwe_cmd_backend_pick(const struct hwe_opts *o, const struct hwe_keystore *ks, const char *alias,
+int hwe_cmd_backend_pick(const struct hwe_dev_args *d, const struct hwe_keystore *ks, const char *alias,
 			 const struct hwe_key_backend **be, struct hwe_key_opts *ko, char **pin,
 			 int *existing);
 /* malloc'd alias + suffix: a keystore file name ("dev1", ".pem"). */
@@ -247,14 +340,14 @@ struct hwe_cmd_net {
 	struct hwe_http *http;
 };
 /* The options: URL, timeouts, credentials (no keystore access yet). */
-int hwe_cmd_net_prepare(const struct hwe_opts *o, struct hwe_cmd_net *n);
+int hwe_cmd_net_prepare(const struct hwe_net_args *na, struct hwe_cmd_net *n);
 /* The trust anchors of <ks>/ca/ (then: set cfg.client_* if needed and
  * hwe_http_new(&n->cfg, &n->http)). */
 int hwe_cmd_net_trust(const struct hwe_keystore *ks, struct hwe_cmd_net *n);
 void hwe_cmd_net_clear(struct hwe_cmd_net *n);
 /* URL check, keystore, network setup and the HTTP session, for the
  * commands that need no key (cacerts, csrattrs). */
-int hwe_cmd_connect(struct hwe_ctx *ctx, const struct hwe_opts *o, int create,
+int hwe_cmd_connect(struct hwe_ctx *ctx, const struct hwe_net_args *na, int create,
 		    struct hwe_keystore **ks, struct hwe_cmd_net *n);
 
 /* Print a JSON string literal (quoted, escaped) to stdout. */
@@ -263,11 +356,14 @@ void hwe_json_str(const char *s);
 const char *hwe_time_str(const ASN1_TIME *t, char *buf, size_t buflen);
 
 /* The enrollment job shared by enroll, reenroll and `certificate est`:
- * op is HWE_EST_SIMPLEENROLL or HWE_EST_SIMPLEREENROLL. */
-int hwe_enroll_run(struct hwe_ctx *ctx, struct hwe_opts *o, int op);
+ * op is HWE_EST_SIMPLEENROLL or HWE_EST_SIMPLEREENROLL; enroll stores the
+ * profile made from o. */
+int hwe_enroll_run(struct hwe_ctx *ctx, const struct hwe_opts *o, int op);
 /* The same job, for renew: what it asks for and what it got. */
 struct hwe_enroll_res {
-	int save_profile;        /* in: store the profile made from o in the commit (enroll: always) */
+	/* in: store the profile made from these options (their text and
+	 * sources) in the commit; NULL: leave the alias's profile */
+	const struct hwe_opts *profile;
 	int quiet;               /* in: print no certificate (renew prints its own record) */
 	int committed;           /* out: a new certificate was committed */
 	int rekeyed;             /* out: with a new key */
@@ -278,20 +374,20 @@ struct hwe_enroll_res {
 	struct hwe_est_pending pending;
 	struct hwe_est_answer answer;  /* out: the POST's last HTTP status and Retry-After */
 };
-int hwe_enroll_job(struct hwe_ctx *ctx, struct hwe_opts *o, int op, struct hwe_enroll_res *res);
+int hwe_enroll_job(struct hwe_ctx *ctx, const struct hwe_args *a, int op, struct hwe_enroll_res *res);
 /* Destroy the device keys interrupted runs of alias left behind
  * (req/<alias>.new<ext>, req/<alias>.old<ext>; the enrollment job does this
- * itself), with the device options of o; nothing to do: no lock, no device.
+ * itself), with the device options d; nothing to do: no lock, no device.
  * renew calls it for an alias that is not due. */
-int hwe_enroll_sweep(struct hwe_keystore *ks, const struct hwe_opts *o, const char *alias);
+int hwe_enroll_sweep(struct hwe_keystore *ks, const struct hwe_dev_args *d, const char *alias);
 /* Run the deploy hook CMD of alias (after its new certificate is
  * committed): /bin/sh -c CMD with HWENROLL_* in the environment, at most
  * timeout_s seconds, its output logged.  HWE_EXIT_HOOK on failure. */
 int hwe_deploy_hook(const struct hwe_keystore *ks, const char *alias, const char *cmd,
 		    long timeout_s);
 /* cacerts and csrattrs jobs (shared with `certificate est`). */
-int hwe_cacerts_run(struct hwe_ctx *ctx, struct hwe_opts *o);
-int hwe_csrattrs_run(struct hwe_ctx *ctx, struct hwe_opts *o);
+int hwe_cacerts_run(struct hwe_ctx *ctx, const struct hwe_args *a);
+int hwe_csrattrs_run(struct hwe_ctx *ctx, const struct hwe_args *a);
 
 /* Option sets, as comma-separated lists for a command's .opts */
 #define HWE_OPTS_KEYGEN HWE_OPT_KEY_BACKEND, HWE_OPT_ALGORITHM, HWE_OPT_CURVE, HWE_OPT_SIZE, \

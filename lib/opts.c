@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,14 +32,20 @@ enum opt_type {
 	T_DAYS,    /* whole days, 0 to 36500 */
 	T_HANDLE,  /* a TPM handle */
 	T_LEVEL,   /* a log level */
+	T_CHOICE,  /* one of the words of meta ("use|ignore"): their index */
+	T_BACKEND, /* a key backend's name */
 };
 
-#define F_CONFIG  1u /* also a config-file key */
-#define F_ENV_SET 2u /* the first of its variables that is set wins, even empty (as libcurl's proxy variables) */
-#define F_HIDDEN  4u /* no command-line option: the environment only */
+#define F_CONFIG    1u /* also a config-file key */
+#define F_ENV_SET   2u /* the first of its variables that is set wins, even empty (as libcurl's proxy variables) */
+#define F_HIDDEN    4u /* no command-line option: the environment only */
+#define F_NEG_UNSET 8u /* a number that is -1 when nothing gives it (0 is a value) */
 
-/* Every option: the one table the parser, the resolver, --help and the
- * config file's key check read. */
+/* the typed field of struct hwe_args a row fills: its offset + 1 (0: none) */
+#define AT(field) (offsetof(struct hwe_args, field) + 1)
+
+/* Every option: the one table the parser, the resolver, --help, the
+ * config file's key check and the typed values read. */
 static const struct optdef {
 	const char *name;
 	enum opt_type type;
@@ -47,103 +54,151 @@ static const struct optdef {
 	const char *env[4];      /* variables giving the value, first match wins */
 	const char *secret_env;  /* a variable giving the secret itself instead of the file */
 	const char *help;
+	size_t at;               /* AT(field): where the value goes, typed by type */
+	const char *def;         /* the default, converted like a given value */
 } optdefs[HWE_OPT_COUNT] = {
 	[HWE_OPT_URI] = { "uri", T_STR, F_CONFIG, "URL", { "EST_URI" }, NULL,
-			  "EST URL; its operation segment is replaced" },
+			  "EST URL; its operation segment is replaced",
+			.at = AT(net.uri) },
 	[HWE_OPT_SERVER_URL] = { "estc-server-url", T_STR, 0, "URL", { NULL }, NULL, "the same as --uri" },
 	[HWE_OPT_KEY_ALIAS] = { "key-alias", T_STR, 0, "A", { NULL }, NULL,
-				"keystore alias (keys/A.*, certs/A.pem)" },
+				"keystore alias (keys/A.*, certs/A.pem)",
+			.at = AT(alias) },
 	[HWE_OPT_CSR_CONF] = { "csr-conf", T_STR, F_CONFIG, "FILE", { NULL }, NULL,
-			       "CSR configuration; a name without '/' is read from <ks>/conf/" },
-	[HWE_OPT_KEY_BACKEND] = { "key-backend", T_STR, F_CONFIG, "B", { NULL }, NULL,
-				  "software (default), tpm2 or pkcs11; an existing alias keeps its own" },
+			       "CSR configuration; a name without '/' is read from <ks>/conf/",
+			.at = AT(enroll.csr_conf) },
+	[HWE_OPT_KEY_BACKEND] = { "key-backend", T_BACKEND, F_CONFIG, "B", { NULL }, NULL,
+				  "software (default), tpm2 or pkcs11; an existing alias keeps its own",
+			.at = AT(dev.backend) },
 	[HWE_OPT_ALGORITHM] = { "algorithm", T_STR, F_CONFIG, "ECC|RSA", { NULL }, NULL, "key algorithm (default ECC)" },
 	[HWE_OPT_CURVE] = { "curve", T_STR, F_CONFIG, "P256|P384|P521", { NULL }, NULL, "ECC curve (default P256)" },
 	[HWE_OPT_SIZE] = { "size", T_STR, F_CONFIG, "2048|3072|4096", { NULL }, NULL, "RSA key size (default 2048)" },
 	[HWE_OPT_TCTI] = { "tcti", T_STR, F_CONFIG, "STR", { "HWENROLL_TCTI", "TPM2OPENSSL_TCTI" }, NULL,
-			   "how to reach the TPM (default device:/dev/tpmrm0)" },
+			   "how to reach the TPM (default device:/dev/tpmrm0)",
+			.at = AT(dev.tcti), .def = "device:/dev/tpmrm0" },
 	[HWE_OPT_TPM_PARENT] = { "tpm-parent", T_HANDLE, F_CONFIG, "HANDLE", { NULL }, NULL,
-				 "the TPM parent key (default 0x81000001)" },
+				 "the TPM parent key (default 0x81000001)",
+			.at = AT(dev.tpm_parent) },
 	[HWE_OPT_TPM_HANDLE] = { "tpm-handle", T_HANDLE, 0, "HANDLE", { NULL }, NULL,
-				 "use the key already persistent at HANDLE instead of making one" },
+				 "use the key already persistent at HANDLE instead of making one",
+			.at = AT(dev.tpm_handle) },
 	[HWE_OPT_PKCS11_MODULE] = { "pkcs11-module", T_STR, F_CONFIG, "PATH", { "HWENROLL_PKCS11_MODULE" }, NULL,
-				    "PKCS#11 module (default p11-kit-proxy.so)" },
-	[HWE_OPT_TOKEN_URI] = { "token-uri", T_STR, F_CONFIG, "URI", { NULL }, NULL, "the PKCS#11 token (RFC 7512)" },
+				    "PKCS#11 module (default p11-kit-proxy.so)",
+			.at = AT(dev.pkcs11_module) },
+	[HWE_OPT_TOKEN_URI] = { "token-uri", T_STR, F_CONFIG, "URI", { NULL }, NULL, "the PKCS#11 token (RFC 7512)",
+			.at = AT(dev.token_uri) },
 	[HWE_OPT_PIN_FILE] = { "pin-file", T_STR, F_CONFIG, "FILE", { NULL }, "HWENROLL_PKCS11_PIN",
-			       "token PIN file" },
-	[HWE_OPT_ESTC_USER] = { "estc-user", T_STR, F_CONFIG, "U", { "EST_USERNAME" }, NULL, "EST user name" },
+			       "token PIN file",
+			.at = AT(dev.pin_file) },
+	[HWE_OPT_ESTC_USER] = { "estc-user", T_STR, F_CONFIG, "U", { "EST_USERNAME" }, NULL, "EST user name",
+			.at = AT(net.user) },
 	[HWE_OPT_ESTC_PASS_FILE] = { "estc-pass-file", T_STR, F_CONFIG, "FILE", { NULL }, "EST_PASS",
-				     "EST password file" },
+				     "EST password file",
+			.at = AT(net.pass_file) },
 	[HWE_OPT_ESTC_PASS] = { "estc-pass", T_STR, 0, "P", { NULL }, NULL,
 				"EST password (other users can read it in ps: prefer a file or EST_PASS)" },
 	[HWE_OPT_ESTC_TOKEN_FILE] = { "estc-token-file", T_STR, F_CONFIG, "FILE", { NULL }, "EST_TOKEN",
-				      "Bearer access token file, answers a 401 that offers Bearer" },
+				      "Bearer access token file, answers a 401 that offers Bearer",
+			.at = AT(net.token_file) },
 	[HWE_OPT_AUTH_ALIAS] = { "auth-alias", T_STR, 0, "A", { NULL }, NULL,
-				 "authenticate TLS with alias A's certificate and key" },
+				 "authenticate TLS with alias A's certificate and key",
+			.at = AT(enroll.auth_alias) },
 	[HWE_OPT_SERVER_DN] = { "estc-server-dn", T_STR, F_CONFIG, "HOST", { NULL }, NULL,
-				"check the server certificate against HOST instead of the URL host" },
+				"check the server certificate against HOST instead of the URL host",
+			.at = AT(net.server_dn) },
 	[HWE_OPT_REKEY] = { "rekey", T_FLAG, 0, NULL, { NULL }, NULL,
-			    "a new key; the old one is replaced only after the new certificate verifies" },
-	[HWE_OPT_JSON] = { "json", T_FLAG, 0, NULL, { NULL }, NULL, "print JSON" },
+			    "a new key; the old one is replaced only after the new certificate verifies",
+			.at = AT(enroll.rekey) },
+	[HWE_OPT_JSON] = { "json", T_FLAG, 0, NULL, { NULL }, NULL, "print JSON",
+			.at = AT(json) },
 	[HWE_OPT_MAX_WAIT] = { "max-wait", T_SECONDS, F_CONFIG, "S", { NULL }, NULL,
-			       "wait at most S seconds in total on 202 Retry-After (default 120)" },
-	[HWE_OPT_TIMEOUT] = { "timeout", T_SECONDS, F_CONFIG, "S", { NULL }, NULL, "per request (default 60)" },
+			       "wait at most S seconds in total on 202 Retry-After (default 120)",
+			.at = AT(net.max_wait_s), .def = "120" },
+	[HWE_OPT_TIMEOUT] = { "timeout", T_SECONDS, F_CONFIG, "S", { NULL }, NULL, "per request (default 60)",
+			.at = AT(net.timeout_s) },
 	[HWE_OPT_CONNECT_TIMEOUT] = { "connect-timeout", T_SECONDS, F_CONFIG, "S", { NULL }, NULL,
-				      "to connect (default 15)" },
+				      "to connect (default 15)",
+			.at = AT(net.connect_timeout_s) },
 	[HWE_OPT_TLS_GROUPS] = { "tls-groups", T_STR, F_CONFIG, "LIST", { NULL }, NULL,
-				 "TLS key-exchange groups to offer, e.g. P-256:P-384 (default: OpenSSL's)" },
-	[HWE_OPT_CSRATTRS] = { "csrattrs", T_STR, F_CONFIG, "use|ignore", { NULL }, NULL,
-			       "build the CSR from the server's /csrattrs (default use)" },
+				 "TLS key-exchange groups to offer, e.g. P-256:P-384 (default: OpenSSL's)",
+			.at = AT(net.tls_groups) },
+	[HWE_OPT_CSRATTRS] = { "csrattrs", T_CHOICE, F_CONFIG, "use|ignore", { NULL }, NULL,
+			       "build the CSR from the server's /csrattrs (default use)",
+			.at = AT(enroll.csrattrs), .def = "use" },
 	[HWE_OPT_POP] = { "pop", T_FLAG, 0, NULL, { NULL }, NULL,
 			  "always send proof-of-possession (the TLS channel binding as challengePassword)" },
 	[HWE_OPT_NO_POP] = { "no-pop", T_FLAG, 0, NULL, { NULL }, NULL, "never send proof-of-possession" },
-	[HWE_OPT_POP_POLICY] = { "pop-policy", T_STR, F_CONFIG, "auto|always|never", { NULL }, NULL,
-				 "when to send it (default auto: when /csrattrs asks)" },
+	[HWE_OPT_POP_POLICY] = { "pop-policy", T_CHOICE, F_CONFIG, "auto|always|never", { NULL }, NULL,
+				 "when to send it (default auto: when /csrattrs asks)",
+			.at = AT(enroll.pop), .def = "auto" },
 	[HWE_OPT_LOG_LEVEL] = { "log-level", T_LEVEL, 0, "LEVEL", { NULL }, NULL,
 				"ERROR (default), WARN, INFO or DEBUG" },
-	[HWE_OPT_FORCE] = { "force", T_FLAG, 0, NULL, { NULL }, NULL, "replace what exists" },
+	[HWE_OPT_FORCE] = { "force", T_FLAG, 0, NULL, { NULL }, NULL, "replace what exists",
+			.at = AT(force) },
 	[HWE_OPT_CREATE_PARENT] = { "create-parent", T_FLAG, 0, NULL, { NULL }, NULL,
-				    "create the parent key (ECC P-256 storage key, owner hierarchy)" },
-	[HWE_OPT_BEFORE] = { "before", T_DAYS, F_CONFIG, "DAYS", { NULL }, NULL,
-			     "renew when fewer than DAYS days remain (default: the last third of the lifetime)" },
+				    "create the parent key (ECC P-256 storage key, owner hierarchy)",
+			.at = AT(tpm.create_parent) },
+	[HWE_OPT_BEFORE] = { "before", T_DAYS, F_CONFIG | F_NEG_UNSET, "DAYS", { NULL }, NULL,
+			     "renew when fewer than DAYS days remain (default: the last third of the lifetime)",
+			.at = AT(enroll.before_days) },
 	[HWE_OPT_REKEY_ON_RENEW] = { "rekey-on-renew", T_FLAG, 0, NULL, { NULL }, NULL,
-				     "renew with a new key each time" },
+				     "renew with a new key each time",
+			.at = AT(enroll.rekey_on_renew) },
 	[HWE_OPT_DEPLOY_HOOK] = { "deploy-hook", T_STR, 0, "CMD", { NULL }, NULL,
 				  "run CMD (/bin/sh -c) after a new certificate is committed, with HWENROLL_ALIAS, "
-				  "_KEYSTORE, _CERT, _CHAIN, _KEY set" },
+				  "_KEYSTORE, _CERT, _CHAIN, _KEY set",
+			.at = AT(enroll.deploy_hook) },
 	[HWE_OPT_HOOK_TIMEOUT] = { "deploy-hook-timeout", T_SECONDS, F_CONFIG, "S", { NULL }, NULL,
-				   "kill the hook after S seconds (default 60)" },
-	[HWE_OPT_ALL] = { "all", T_FLAG, 0, NULL, { NULL }, NULL, "every alias" },
-	[HWE_OPT_CHECK] = { "check", T_FLAG, 0, NULL, { NULL }, NULL, "change nothing, report only" },
-	[HWE_OPT_SAVE] = { "save", T_FLAG, 0, NULL, { NULL }, NULL, "store the options given here in the profile" },
+				   "kill the hook after S seconds (default 60)",
+			.at = AT(enroll.hook_timeout_s), .def = "60" },
+	[HWE_OPT_ALL] = { "all", T_FLAG, 0, NULL, { NULL }, NULL, "every alias",
+			.at = AT(renew.all) },
+	[HWE_OPT_CHECK] = { "check", T_FLAG, 0, NULL, { NULL }, NULL, "change nothing, report only",
+			.at = AT(renew.check) },
+	[HWE_OPT_SAVE] = { "save", T_FLAG, 0, NULL, { NULL }, NULL, "store the options given here in the profile",
+			.at = AT(renew.save) },
 	[HWE_OPT_METRICS] = { "metrics", T_STR, F_CONFIG, "FILE", { NULL }, NULL,
-			      "write a Prometheus textfile (node_exporter) atomically" },
+			      "write a Prometheus textfile (node_exporter) atomically",
+			.at = AT(renew.metrics) },
 	[HWE_OPT_RETRY_FOR] = { "retry-for", T_SECONDS, F_CONFIG, "S", { NULL }, NULL,
-				"retry network errors and 5xx with backoff for up to S seconds (default 300)" },
+				"retry network errors and 5xx with backoff for up to S seconds (default 300)",
+			.at = AT(renew.retry_for_s), .def = "300" },
 	[HWE_OPT_RANDOM_DELAY] = { "random-delay", T_SECONDS, F_CONFIG, "S", { NULL }, NULL,
-				   "first sleep a random time in [0, S)" },
+				   "first sleep a random time in [0, S)",
+			.at = AT(renew.random_delay_s) },
 	[HWE_OPT_PROXY] = { "proxy", T_STR, F_CONFIG | F_ENV_SET, "URL",
 			    { "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY" }, NULL,
-			    "HTTP(S) proxy, http://HOST:PORT or https://HOST:PORT, always a CONNECT tunnel" },
+			    "HTTP(S) proxy, http://HOST:PORT or https://HOST:PORT, always a CONNECT tunnel",
+			.at = AT(net.proxy) },
 	[HWE_OPT_PROXY_USER] = { "proxy-user", T_STR, F_CONFIG, "U", { NULL }, NULL,
-				 "proxy user, sent only to answer the proxy's 407" },
+				 "proxy user, sent only to answer the proxy's 407",
+			.at = AT(net.proxy_user) },
 	[HWE_OPT_PROXY_PASS_FILE] = { "proxy-pass-file", T_STR, F_CONFIG, "FILE", { NULL }, NULL,
-				      "proxy password file" },
+				      "proxy password file",
+			.at = AT(net.proxy_pass_file) },
 	[HWE_OPT_PROXY_CACERT] = { "proxy-cacert", T_STR, F_CONFIG, "FILE", { NULL }, NULL,
-				   "trust for an https:// proxy (default: the system store, never <ks>/ca/)" },
+				   "trust for an https:// proxy (default: the system store, never <ks>/ca/)",
+			.at = AT(net.proxy_cacert) },
 	[HWE_OPT_ATTEST] = { "attest", T_FLAG, 0, NULL, { NULL }, NULL,
 			     "the new TPM key is certified by the attestation key (TPM2_Certify over SHA-256 of "
-			     "this connection's channel binding) and the CSR carries the evidence" },
+			     "this connection's channel binding) and the CSR carries the evidence",
+			.at = AT(attest.on) },
 	[HWE_OPT_AK_HANDLE] = { "ak-handle", T_HANDLE, F_CONFIG, "HANDLE", { NULL }, NULL,
-				"the attestation key (default 0x81000100)" },
+				"the attestation key (default 0x81000100)",
+			.at = AT(attest.ak_handle), .def = "0x81000100" },
 	[HWE_OPT_AK_CERT] = { "ak-cert", T_STR, F_CONFIG, "FILE|nv:INDEX", { NULL }, NULL,
-			      "the attestation key's certificate and chain" },
+			      "the attestation key's certificate and chain",
+			.at = AT(attest.ak_cert) },
 	[HWE_OPT_CREATE_AK] = { "create-ak", T_FLAG, 0, NULL, { NULL }, NULL,
-				"create the attestation key (restricted signing key, persistent)" },
+				"create the attestation key (restricted signing key, persistent)",
+			.at = AT(tpm.create_ak) },
 	[HWE_OPT_AK_CSR] = { "ak-csr", T_FLAG, 0, NULL, { NULL }, NULL,
-			     "print a CSR for the attestation key, signed by it" },
-	[HWE_OPT_NO_PROXY] = { "no-proxy", T_STR, F_HIDDEN | F_ENV_SET, NULL, { "no_proxy", "NO_PROXY" } },
-	[HWE_OPT_TCTI_RCWATCH] = { "tcti-rcwatch", T_STR, F_HIDDEN, NULL, { "HWENROLL_TCTI_RCWATCH" } },
+			     "print a CSR for the attestation key, signed by it",
+			.at = AT(tpm.ak_csr) },
+	[HWE_OPT_NO_PROXY] = { "no-proxy", T_STR, F_HIDDEN | F_ENV_SET, NULL, { "no_proxy", "NO_PROXY" },
+			.at = AT(net.no_proxy) },
+	[HWE_OPT_TCTI_RCWATCH] = { "tcti-rcwatch", T_STR, F_HIDDEN, NULL, { "HWENROLL_TCTI_RCWATCH" },
+			.at = AT(dev.tcti_rcwatch) },
 };
 
 #define OPT_HELP HWE_OPT_COUNT
@@ -457,84 +512,130 @@ static int num_ok(const char *s, int base, unsigned long long max, unsigned long
 	return !errno && !*end && *v <= max;
 }
 
-static const char *const expected[] = {
-	[T_SECONDS] = "whole seconds, at most one year",
-	[T_DAYS] = "whole days, 0 to 36500",
-	[T_HANDLE] = "a handle, e.g. 0x81000001",
-	[T_LEVEL] = "ERROR, WARN, INFO or DEBUG",
-};
+/* "use|ignore" -> "use or ignore", "a|b|c" -> "a, b or c" */
+static const char *choices_text(const char *meta, char *buf, size_t len)
+{
+	size_t n = 0, words = 1, w = 0;
+	const char *p;
 
-/* Convert s for a T_SECONDS/T_DAYS/T_HANDLE/T_LEVEL option; from names
- * where it came from ("--timeout", "HWENROLL_TCTI", "config key 'x'"). */
-static int convert(enum opt_type type, const char *s, const char *from, long *out)
+	for (p = meta; *p; p++)
+		words += *p == '|';
+	for (p = meta; *p && n + 5 < len; p++) {
+		if (*p != '|') {
+			buf[n++] = *p;
+			continue;
+		}
+		n += (size_t)snprintf(buf + n, len - n, "%s", ++w == words - 1 ? " or " : ", ");
+	}
+	buf[n < len ? n : len - 1] = '\0';
+	return buf;
+}
+
+/* the index of word s in "a|b|c", or -1 */
+static int choice_index(const char *meta, const char *s)
+{
+	size_t n = strlen(s);
+	int i = 0;
+
+	for (;;) {
+		size_t w = strcspn(meta, "|");
+
+		if (w == n && strncmp(meta, s, n) == 0)
+			return i;
+		if (!meta[w])
+			return -1;
+		meta += w + 1;
+		i++;
+	}
+}
+
+/* Convert s for option d into *out (by d->type: a long, an int, a
+ * backend pointer); from names where it came from ("--timeout",
+ * "HWENROLL_TCTI", "'before' in certs/a.profile"). */
+static int convert(const struct optdef *d, const char *s, const char *from, void *out)
 {
 	unsigned long long v = 0;
-	int ok, lvl;
+	char exp[64];
+	const char *expected = NULL;
+	int i;
 
-	switch (type) {
+	switch (d->type) {
 	case T_SECONDS:
-		ok = num_ok(s, 10, 86400ull * 365, &v);
+		if (!num_ok(s, 10, 86400ull * 365, &v))
+			expected = "whole seconds, at most one year";
+		*(long *)out = (long)v;
 		break;
 	case T_DAYS:
-		ok = num_ok(s, 10, 36500, &v);
+		if (!num_ok(s, 10, 36500, &v))
+			expected = "whole days, 0 to 36500";
+		*(long *)out = (long)v;
 		break;
 	case T_HANDLE:
-		ok = num_ok(s, 0, 0xffffffffull, &v);
+		if (!num_ok(s, 0, 0xffffffffull, &v))
+			expected = "a handle, e.g. 0x81000001";
+		*(uint32_t *)out = (uint32_t)v;
 		break;
 	case T_LEVEL:
-		lvl = hwe_log_parse_level(s);
-		ok = lvl >= 0;
-		v = (unsigned long long)(ok ? lvl : 0);
+		if ((i = hwe_log_parse_level(s)) < 0)
+			expected = "ERROR, WARN, INFO or DEBUG";
+		*(int *)out = i;
 		break;
-	default:
-		return HWE_OK;
+	case T_CHOICE:
+		if ((i = choice_index(d->meta, s)) < 0)
+			expected = choices_text(d->meta, exp, sizeof(exp));
+		*(int *)out = i;
+		break;
+	case T_BACKEND:
+		if (!(*(const struct hwe_key_backend **)out = hwe_key_backend_by_name(s)))
+			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+				       "unknown key backend '%s' from %s (expected software, tpm2 or pkcs11)", s,
+				       from);
+		break;
+	case T_FLAG:
+		*(int *)out = 1;
+		break;
+	case T_STR:
+		*(const char **)out = s;
+		break;
 	}
-	if (!ok)
-		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "bad value '%s' for %s (expected %s)", s ? s : "",
-			       from, expected[type]);
-	*out = (long)v;
+	if (expected)
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "bad value '%s' for %s (expected %s)", s, from,
+			       expected);
 	return HWE_OK;
 }
 
-static int convert_opt(enum opt_type type, const char *s, const char *opt, long *out)
+/* Option i's typed field from its text (or secret), else its default. */
+static int store(struct hwe_opts *o, int i, const char *from)
 {
-	char from[80];
+	const struct optdef *d = &optdefs[i];
+	char *base = (char *)&o->a;
+	union {
+		long l;
+		int i;
+		uint32_t u;
+		const char *s;
+		const struct hwe_key_backend *b;
+	} v;
+	static const size_t size[] = {
+		[T_STR] = sizeof(v.s), [T_FLAG] = sizeof(v.i), [T_SECONDS] = sizeof(v.l),
+		[T_DAYS] = sizeof(v.l), [T_HANDLE] = sizeof(v.u), [T_CHOICE] = sizeof(v.i),
+		[T_BACKEND] = sizeof(v.b),
+	};
+	const char *s = o->val[i] ? o->val[i] : d->def;
+	int ret;
 
-	snprintf(from, sizeof(from), "--%s", opt);
-	return convert(type, s, from, out);
-}
-
-int hwe_opts_handle(const char *s, const char *opt, uint32_t *out)
-{
-	long v = 0;
-	int ret = convert_opt(T_HANDLE, s, opt, &v);
-
-	if (ret == HWE_OK)
-		*out = (uint32_t)v;
-	return ret;
-}
-
-int hwe_opts_seconds(const char *s, const char *opt, long *out)
-{
-	return convert_opt(T_SECONDS, s, opt, out);
-}
-
-int hwe_opts_days(const char *s, const char *opt, long *out)
-{
-	return convert_opt(T_DAYS, s, opt, out);
+	if (!d->at)
+		return HWE_OK;
+	memset(&v, 0, sizeof(v));
+	if (!s && (d->flags & F_NEG_UNSET))
+		v.l = -1;
+	else if (s && (ret = convert(d, s, o->val[i] ? from : "its default", &v)))
+		return ret;
+	memcpy(base + d->at - 1, &v, size[d->type]);
+	return HWE_OK;
 }
 
 /* ---- parsing and resolving ------------------------------------------------ */
-
-static int takes(const struct hwe_usage *u, enum hwe_opt opt)
-{
-	const enum hwe_opt *p;
-
-	for (p = u->opts; *p != HWE_OPTS_END; p++)
-		if (*p == opt)
-			return 1;
-	return 0;
-}
 
 /* one option from argv */
 static int take_arg(struct hwe_opts *o, const struct hwe_usage *usage, int c, char *arg)
@@ -569,9 +670,9 @@ static int take_arg(struct hwe_opts *o, const struct hwe_usage *usage, int c, ch
 		o->val[c] = pass_copy;
 	}
 	if (c == HWE_OPT_LOG_LEVEL) { /* at once: the rest of the parse may log */
-		long lvl;
+		int lvl;
 
-		if (convert(T_LEVEL, arg, "--log-level", &lvl))
+		if (convert(d, arg, "--log-level", &lvl))
 			return HWE_EXIT_USAGE;
 		hwe_log_set_level((enum hwe_log_level)lvl);
 	}
@@ -606,28 +707,6 @@ static void resolve_default(struct hwe_opts *o, const struct hwe_ctx *ctx, int i
 	}
 }
 
-int hwe_opts_set(struct hwe_opts *o, enum hwe_opt opt, const char *value, enum hwe_optsrc src,
-		 const char *where)
-{
-	char from[300];
-	long v = 0;
-	int ret;
-
-	if ((unsigned)opt >= HWE_OPT_COUNT || !value)
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "bad option to set");
-	snprintf(from, sizeof(from), "'%s' in %s", optdefs[opt].name, where ? where : "?");
-	if (optdefs[opt].type == T_FLAG)
-		v = 1;
-	else if ((ret = convert(optdefs[opt].type, value, from, &v)))
-		return ret;
-	o->val[opt] = value;
-	o->num[opt] = v;
-	o->src[opt] = src;
-	o->env[opt] = NULL;
-	o->secret[opt] = NULL;
-	return HWE_OK;
-}
-
 /* where a value came from, for a message about it */
 static const char *from_text(const struct hwe_opts *o, const struct hwe_ctx *ctx, int i, char *buf,
 			     size_t len)
@@ -640,19 +719,109 @@ static const char *from_text(const struct hwe_opts *o, const struct hwe_ctx *ctx
 	return hwe_opts_source(o, (enum hwe_opt)i, buf, len);
 }
 
+/* The values made from several options, after every option is stored. */
+static int derive(struct hwe_opts *o, const struct hwe_ctx *ctx)
+{
+	struct hwe_args *a = &o->a;
+	char from[300];
+	int ret;
+
+	/* --pop / --no-pop beat the policy from anywhere, but not beside a
+	 * --pop-policy on the same command line */
+	if (o->val[HWE_OPT_POP] && o->val[HWE_OPT_NO_POP])
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "--pop and --no-pop both given; use one");
+	if ((hwe_opts_given(o, HWE_OPT_POP) || hwe_opts_given(o, HWE_OPT_NO_POP)) &&
+	    hwe_opts_given(o, HWE_OPT_POP_POLICY))
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+			       "--pop-policy and --pop/--no-pop both given; use one");
+	if (o->val[HWE_OPT_POP])
+		a->enroll.pop = HWE_POP_ALWAYS;
+	else if (o->val[HWE_OPT_NO_POP])
+		a->enroll.pop = HWE_POP_NEVER;
+	/* the key type of a new key (the tpm command: of the attestation key) */
+	a->spec_given = o->val[HWE_OPT_ALGORITHM] || o->val[HWE_OPT_CURVE] || o->val[HWE_OPT_SIZE];
+	if (o->allowed[HWE_OPT_ALGORITHM] &&
+	    (ret = hwe_keyspec_parse(o->val[HWE_OPT_ALGORITHM], o->val[HWE_OPT_CURVE],
+				     o->val[HWE_OPT_SIZE], &a->spec)))
+		return ret;
+	/* --ak-cert nv:INDEX */
+	a->attest.ak_cert_nv = 0;
+	if (a->attest.ak_cert && strncmp(a->attest.ak_cert, "nv:", 3) == 0) {
+		static const struct optdef nv = { .name = "ak-cert", .type = T_HANDLE };
+		char what[340];
+
+		snprintf(what, sizeof(what), "the NV index of %s",
+			 from_text(o, ctx, HWE_OPT_AK_CERT, from, sizeof(from)));
+		if ((ret = convert(&nv, a->attest.ak_cert + 3, what, &a->attest.ak_cert_nv)))
+			return ret;
+		if (!a->attest.ak_cert_nv)
+			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "bad value 'nv:0' for %s (expected nv:INDEX, e.g. nv:0x01c90000)",
+				       from_text(o, ctx, HWE_OPT_AK_CERT, from, sizeof(from)));
+	}
+	/* secrets given as themselves: --estc-pass, else the variables of
+	 * the *-file options (a file given anywhere beats them there) */
+	a->net.pass = o->val[HWE_OPT_ESTC_PASS] ? o->val[HWE_OPT_ESTC_PASS] : o->secret[HWE_OPT_ESTC_PASS_FILE];
+	a->net.token = o->secret[HWE_OPT_ESTC_TOKEN_FILE];
+	a->dev.pin = o->secret[HWE_OPT_PIN_FILE];
+	/* where the proxy came from, for its messages */
+	a->net.proxy_from[0] = '\0';
+	if (a->net.proxy)
+		hwe_opts_source(o, HWE_OPT_PROXY, a->net.proxy_from, sizeof(a->net.proxy_from));
+	a->net.proxy_from_env = o->src[HWE_OPT_PROXY] == HWE_SRC_ENV;
+	a->net.no_proxy_from = o->env[HWE_OPT_NO_PROXY];
+	a->renew.aliases = o->aliases;
+	a->renew.naliases = o->naliases;
+	if (a->net.user &&
+	    (ret = check_user(a->net.user, from_text(o, ctx, HWE_OPT_ESTC_USER, from, sizeof(from)))))
+		return ret;
+	return HWE_OK;
+}
+
+int hwe_opts_set(struct hwe_opts *o, enum hwe_opt opt, const char *value, enum hwe_optsrc src,
+		 const char *where)
+{
+	char from[300];
+	int ret;
+
+	if ((unsigned)opt >= HWE_OPT_COUNT || !value)
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "bad option to set");
+	snprintf(from, sizeof(from), "'%s' in %s", optdefs[opt].name, where ? where : "?");
+	o->val[opt] = optdefs[opt].type == T_FLAG ? "1" : value;
+	o->src[opt] = src;
+	o->env[opt] = NULL;
+	o->secret[opt] = NULL;
+	if ((ret = store(o, opt, from)))
+		return ret;
+	return derive(o, NULL);
+}
+
+void hwe_opts_unset(struct hwe_opts *o, enum hwe_opt opt)
+{
+	if ((unsigned)opt >= HWE_OPT_COUNT)
+		return;
+	o->val[opt] = NULL;
+	o->src[opt] = HWE_SRC_NONE;
+	o->env[opt] = NULL;
+	o->secret[opt] = NULL;
+	store(o, opt, NULL); /* a default converts */
+	derive(o, NULL);
+}
+
 int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, const struct hwe_usage *usage,
 		   struct hwe_opts *o)
 {
 	struct option longopts[HWE_OPT_COUNT + 2];
+	const enum hwe_opt *p;
 	char from[160];
 	size_t n = 0;
 	int c, i, ret;
 
 	memset(o, 0, sizeof(*o));
+	for (p = usage->opts; *p != HWE_OPTS_END; p++)
+		o->allowed[*p] = 1;
 	/* --log-level is accepted after every command (the reference
 	 * workflow puts it last) */
-	for (i = 0; i < HWE_OPT_COUNT; i++)
-		o->allowed[i] = takes(usage, (enum hwe_opt)i) || i == HWE_OPT_LOG_LEVEL;
+	o->allowed[HWE_OPT_LOG_LEVEL] = 1;
 	for (i = 0; i < HWE_OPT_COUNT; i++) {
 		if (optdefs[i].flags & F_HIDDEN)
 			continue;
@@ -711,22 +880,12 @@ int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, const struct hwe_
 			continue;
 		resolve_default(o, ctx, i);
 	}
-	/* converted once, here: nothing later parses these again */
-	for (i = 0; i < HWE_OPT_COUNT; i++) {
-		if (!o->val[i] || optdefs[i].type == T_STR)
-			continue;
-		if (optdefs[i].type == T_FLAG) {
-			o->num[i] = 1;
-			continue;
-		}
-		if ((ret = convert(optdefs[i].type, o->val[i], from_text(o, ctx, i, from, sizeof(from)),
-				   &o->num[i])))
+	/* converted once, here, into the typed values: nothing later parses
+	 * these again */
+	for (i = 0; i < HWE_OPT_COUNT; i++)
+		if ((ret = store(o, i, from_text(o, ctx, i, from, sizeof(from)))))
 			return ret;
-	}
-	if (o->val[HWE_OPT_ESTC_USER] &&
-	    (ret = check_user(o->val[HWE_OPT_ESTC_USER], from_text(o, ctx, HWE_OPT_ESTC_USER, from, sizeof(from)))))
-		return ret;
-	return HWE_OK;
+	return derive(o, ctx);
 }
 
 int hwe_read_secret_file(const char *path, const char *what, char **out)
@@ -828,26 +987,23 @@ void hwe_secret_free(char *s)
 	}
 }
 
-int hwe_opts_key(const struct hwe_opts *o, struct hwe_key_opts *ko, char **pin_out)
+int hwe_opts_key(const struct hwe_dev_args *d, struct hwe_key_opts *ko, char **pin_out)
 {
 	int ret;
 
 	memset(ko, 0, sizeof(*ko));
 	*pin_out = NULL;
-	/* resolved at parse time: command line, environment, config file */
-	ko->alias = o->val[HWE_OPT_KEY_ALIAS];
-	ko->tcti = o->val[HWE_OPT_TCTI] ? o->val[HWE_OPT_TCTI] : "device:/dev/tpmrm0";
-	ko->tcti_rcwatch = o->val[HWE_OPT_TCTI_RCWATCH];
-	ko->tpm_parent = (uint32_t)o->num[HWE_OPT_TPM_PARENT];
-	ko->tpm_handle = (uint32_t)o->num[HWE_OPT_TPM_HANDLE];
-	ko->pkcs11_module = o->val[HWE_OPT_PKCS11_MODULE];
-	ko->token_uri = o->val[HWE_OPT_TOKEN_URI];
-	if (o->secret[HWE_OPT_PIN_FILE]) {
-		if (!(*pin_out = hwe_secret_dup(o->secret[HWE_OPT_PIN_FILE])))
-			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
-	} else if (o->val[HWE_OPT_PIN_FILE] &&
-		   (ret = hwe_read_secret_file(o->val[HWE_OPT_PIN_FILE], "PIN", pin_out))) {
-		return ret;
+	ko->tcti = d->tcti;
+	ko->tcti_rcwatch = d->tcti_rcwatch;
+	ko->tpm_parent = d->tpm_parent;
+	ko->tpm_handle = d->tpm_handle;
+	ko->pkcs11_module = d->pkcs11_module;
+	ko->token_uri = d->token_uri;
+	if (d->pin_file) {
+		if ((ret = hwe_read_secret_file(d->pin_file, "PIN", pin_out)))
+			return ret;
+	} else if (d->pin && !(*pin_out = hwe_secret_dup(d->pin))) {
+		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 	}
 	ko->pin = *pin_out;
 	return HWE_OK;

@@ -242,6 +242,8 @@ int hwe_profile_apply(const struct hwe_profile *p, const char *alias, struct hwe
 		if (opt == HWE_OPT_POP_POLICY &&
 		    (hwe_opts_given(o, HWE_OPT_POP) || hwe_opts_given(o, HWE_OPT_NO_POP)))
 			continue;
+		if (opt == HWE_OPT_ESTC_PASS_FILE && hwe_opts_given(o, HWE_OPT_ESTC_PASS))
+			continue;
 		if ((v = hwe_profile_get(p, hwe_opt_name(opt))) &&
 		    (ret = hwe_opts_set(o, opt, v, HWE_SRC_PROFILE, where)))
 			return ret;

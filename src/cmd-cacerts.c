@@ -79,7 +79,7 @@ static int drop_duplicates(STACK_OF(X509) *certs)
 	return dropped;
 }
 
-int hwe_cacerts_run(struct hwe_ctx *ctx, struct hwe_opts *o)
+int hwe_cacerts_run(struct hwe_ctx *ctx, const struct hwe_args *a)
 {
 	int ret, i;
 	struct hwe_keystore *ks = NULL;
@@ -90,7 +90,7 @@ int hwe_cacerts_run(struct hwe_ctx *ctx, struct hwe_opts *o)
 	char *pem = NULL, *path = NULL;
 	size_t len = 0;
 
-	if ((ret = hwe_cmd_connect(ctx, o, 1, &ks, &n)))
+	if ((ret = hwe_cmd_connect(ctx, &a->net, 1, &ks, &n)))
 		goto out;
 	if ((ret = hwe_est_cacerts(n.http, &n.url, &certs)))
 		goto out;
@@ -121,7 +121,7 @@ int hwe_cacerts_run(struct hwe_ctx *ctx, struct hwe_opts *o)
 	if ((ret = hwe_keystore_txn_commit(t)))
 		goto out;
 	path = hwe_keystore_path(ks, "ca", CACERTS_FILE);
-	if (o->val[HWE_OPT_JSON]) {
+	if (a->json) {
 		printf("{\"file\":");
 		hwe_json_str(path);
 		printf(",\"certificates\":[");
@@ -132,7 +132,7 @@ int hwe_cacerts_run(struct hwe_ctx *ctx, struct hwe_opts *o)
 
 		X509_NAME_oneline(X509_get_subject_name(x), subj, sizeof(subj));
 		hwe_time_str(X509_get0_notAfter(x), na, sizeof(na));
-		if (o->val[HWE_OPT_JSON]) {
+		if (a->json) {
 			printf("%s{\"subject\":", i ? "," : "");
 			hwe_json_str(subj);
 			printf(",\"not_after\":\"%s\"}", na);
@@ -140,7 +140,7 @@ int hwe_cacerts_run(struct hwe_ctx *ctx, struct hwe_opts *o)
 			printf("%s  (valid until %s)\n", subj, na);
 		}
 	}
-	if (o->val[HWE_OPT_JSON])
+	if (a->json)
 		printf("]}\n");
 	hwe_info("stored %d EST CA certificate(s) in '%s'", sk_X509_num(certs), path);
 	ret = HWE_OK;
@@ -163,5 +163,5 @@ int cmd_cacerts(int argc, char **argv, struct hwe_ctx *ctx)
 	ret = hwe_cmd_parse(argc, argv, ctx, &usage, &o);
 	if (ret)
 		return ret < 0 ? HWE_OK : ret;
-	return hwe_cacerts_run(ctx, &o);
+	return hwe_cacerts_run(ctx, &o.a);
 }

@@ -50,17 +50,17 @@ int cmd_certificate(int argc, char **argv, struct hwe_ctx *ctx)
 			       o.nargs ? " (got '" : "", o.nargs ? o.args[0] : "", o.nargs ? "')" : "");
 	if (o.nargs > 1)
 		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "unexpected argument '%s'", o.args[1]);
-	if (!o.val[HWE_OPT_KEY_ALIAS])
-		o.val[HWE_OPT_KEY_ALIAS] = DEFAULT_ALIAS;
-	if ((ret = hwe_cmd_url(&o, &u)))
+	if (!o.a.alias)
+		o.a.alias = DEFAULT_ALIAS;
+	if ((ret = hwe_cmd_url(&o.a.net, &u)))
 		return ret;
 	hwe_debug("certificate est: operation '%s' from the URL", hwe_est_op_name(u.op));
 	switch (u.op) {
 	case HWE_EST_CACERTS:
-		ret = hwe_cacerts_run(ctx, &o);
+		ret = hwe_cacerts_run(ctx, &o.a);
 		break;
 	case HWE_EST_CSRATTRS:
-		ret = hwe_csrattrs_run(ctx, &o);
+		ret = hwe_csrattrs_run(ctx, &o.a);
 		break;
 	case HWE_EST_SIMPLEENROLL:
 		ret = hwe_enroll_run(ctx, &o, HWE_EST_SIMPLEENROLL);
@@ -71,7 +71,7 @@ int cmd_certificate(int argc, char **argv, struct hwe_ctx *ctx)
 	default:
 		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_BAD_URI,
 			      "the URL '%s' does not end in an EST operation that hwenroll runs (cacerts, csrattrs, simpleenroll, simplereenroll)",
-			      o.val[HWE_OPT_URI]);
+			      o.a.net.uri);
 		hwe_err_hint("end it with /cacerts, /csrattrs, /simpleenroll or /simplereenroll, as in the reference workflow");
 		break;
 	}

@@ -24,7 +24,7 @@ static const struct hwe_usage usage = {
 	.notes = notes,
 };
 
-int hwe_csrattrs_run(struct hwe_ctx *ctx, struct hwe_opts *o)
+int hwe_csrattrs_run(struct hwe_ctx *ctx, const struct hwe_args *a)
 {
 	int ret;
 	struct hwe_keystore *ks = NULL;
@@ -36,18 +36,18 @@ int hwe_csrattrs_run(struct hwe_ctx *ctx, struct hwe_opts *o)
 	size_t i;
 	int first = 1;
 
-	if ((ret = hwe_cmd_connect(ctx, o, 0, &ks, &n)))
+	if ((ret = hwe_cmd_connect(ctx, &a->net, 0, &ks, &n)))
 		goto out;
 	if ((ret = hwe_est_csrattrs(n.http, &n.url, &der, &len)))
 		goto out;
 	if (len && (ret = hwe_csrreq_parse(der, len, &req)))
 		goto out;
-	if (o->val[HWE_OPT_JSON])
+	if (a->json)
 		printf("[");
 	/* each item and where an enrollment takes its value from */
 	for (i = 0; i < req.n; i++) {
 		hwe_csrreq_describe(&req.items[i], line, sizeof(line));
-		if (o->val[HWE_OPT_JSON]) {
+		if (a->json) {
 			printf("%s", first ? "" : ",");
 			hwe_json_str(line);
 		} else {
@@ -55,7 +55,7 @@ int hwe_csrattrs_run(struct hwe_ctx *ctx, struct hwe_opts *o)
 		}
 		first = 0;
 	}
-	if (o->val[HWE_OPT_JSON])
+	if (a->json)
 		printf("]\n");
 	else if (first)
 		fprintf(stderr, "the server requests no particular CSR attributes\n");
@@ -76,5 +76,5 @@ int cmd_csrattrs(int argc, char **argv, struct hwe_ctx *ctx)
 	ret = hwe_cmd_parse(argc, argv, ctx, &usage, &o);
 	if (ret)
 		return ret < 0 ? HWE_OK : ret;
-	return hwe_csrattrs_run(ctx, &o);
+	return hwe_csrattrs_run(ctx, &o.a);
 }

@@ -48,30 +48,28 @@ int cmd_keygen(int argc, char **argv, struct hwe_ctx *ctx)
 	ret = hwe_cmd_parse(argc, argv, ctx, &usage, &o);
 	if (ret)
 		return ret < 0 ? HWE_OK : ret;
-	alias = o.val[HWE_OPT_KEY_ALIAS];
+	alias = o.a.alias;
 	if (!alias) {
 		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "no --key-alias given");
 		goto out;
 	}
 	if ((ret = hwe_keystore_alias_valid(alias)))
 		goto out;
-	if ((ret = hwe_keyspec_parse(o.val[HWE_OPT_ALGORITHM], o.val[HWE_OPT_CURVE],
-				     o.val[HWE_OPT_SIZE], &spec)))
-		goto out;
+	spec = o.a.spec;
 	if ((ret = hwe_cmd_keystore(ctx, 1, &ks)))
 		goto out;
 	if ((ret = hwe_keystore_lock(ks, alias, 30, &lk)))
 		goto out;
 	if ((ret = hwe_keystore_find_key_opt(ks, alias, &old_be)))
 		goto out;
-	if (old_be && !o.val[HWE_OPT_FORCE]) {
+	if (old_be && !o.a.force) {
 		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "alias '%s' already has a %s key", alias,
 			      old_be->name);
 		hwe_err_hint("use another alias, or --force to replace the key (and drop its certificate)");
 		goto out;
 	}
 	/* --force may switch backends: pick by option, not by the old file */
-	if ((ret = hwe_cmd_backend(&o, NULL, alias, &be, &ko, &pin, &existing)))
+	if ((ret = hwe_cmd_backend(&o.a.dev, NULL, alias, &be, &ko, &pin, &existing)))
 		goto out;
 	if (old_be && old_be->destroy) {
 		n = strlen(alias) + strlen(old_be->ext) + 1;
@@ -120,7 +118,7 @@ int cmd_keygen(int argc, char **argv, struct hwe_ctx *ctx)
 			 hwe_err_message());
 		hwe_err_clear();
 	}
-	if (o.val[HWE_OPT_JSON]) {
+	if (o.a.json) {
 		printf("{\"alias\":");
 		hwe_json_str(alias);
 		printf(",\"backend\":");

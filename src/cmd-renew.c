@@ -30,7 +30,6 @@
 #include "rc.h"
 
 #define LOCK_WAIT_S 30
-#define RETRY_FOR_DEFAULT 300
 #define BACKOFF_FIRST 2
 #define BACKOFF_MAX 60
 
@@ -231,7 +230,7 @@ static long jitter(long s)
 	return (long)(r % (unsigned long)s);
 }
 
-static int attempt(struct hwe_ctx *ctx, struct hwe_opts *o2, int op, long retry_for,
+static int attempt(struct hwe_ctx *ctx, const struct hwe_args *a, int op, long retry_for,
 		   struct hwe_enroll_res *res, struct rec *r)
 {
 	long long deadline = (long long)time(NULL) + retry_for;
@@ -240,7 +239,7 @@ static int attempt(struct hwe_ctx *ctx, struct hwe_opts *o2, int op, long retry_
 
 	for (;;) {
 		r->attempts++;
-		ret = hwe_enroll_job(ctx, o2, op, res);
+		ret = hwe_enroll_job(ctx, a, op, res);
 		if (ret == HWE_OK || res->committed || !retryable(ret, &res->answer, &ra))
 			return ret;
 		wait = ra >= 0 ? (ra < 1 ? 1 : ra) : backoff + jitter(backoff / 2 + 1);
@@ -260,11 +259,9 @@ static int attempt(struct hwe_ctx *ctx, struct hwe_opts *o2, int op, long retry_
 }
 
 /* bootstrap credentials for /simpleenroll: a password source or a bootstrap alias */
-static int has_bootstrap(const struct hwe_opts *o2)
+static int has_bootstrap(const struct hwe_args *a)
 {
-	return (o2->val[HWE_OPT_ESTC_PASS_FILE] || o2->val[HWE_OPT_ESTC_PASS] ||
-		o2->secret[HWE_OPT_ESTC_PASS_FILE] || o2->val[HWE_OPT_AUTH_ALIAS]) &&
-	       o2->val[HWE_OPT_CSR_CONF];
+	return (a->net.pass_file || a->net.pass || a->enroll.auth_alias) && a->enroll.csr_conf;
 }
 
 /* the server would not take the current certificate as a TLS client
@@ -283,7 +280,6 @@ struct run {
 	const struct hwe_opts *o;
 	struct hwe_keystore *ks;
 	int check, force, json, all;
-	long before_cli;        /* -1: not given */
 	long retry_for;
 	long random_delay;
 	int slept;
@@ -297,8 +293,7 @@ static void renew_one(struct run *run, const char *alias, struct rec *r)
 	X509 *cert = NULL;
 	STACK_OF(X509) *chain = NULL;
 	long long now = (long long)time(NULL);
-	long before = run->before_cli;
-	const char *pv;
+	long before;
 	int ret, op = HWE_EST_SIMPLEREENROLL, expired;
 
 	memset(r, 0, sizeof(*r));
@@ -329,14 +324,18 @@ static void renew_one(struct run *run, const char *alias, struct rec *r)
 		}
 		hwe_err_clear();
 	}
-	if (before < 0 && (pv = hwe_profile_get(prof, "before"))) {
-		if (hwe_opts_days(pv, "before", &before)) {
-			hwe_err_hint("fix 'before' in certs/%s%s, or pass --before DAYS --save", alias,
-				     HWE_PROFILE_SUFFIX);
-			take_error(r, R_FAILED);
-			goto out;
-		}
+	/* the profile, overridden by this command line, read once: for the
+	 * renewal window and the renewal (a value it cannot use is this
+	 * alias's failure, due or not) */
+	o2 = *run->o;
+	o2.val[HWE_OPT_KEY_ALIAS] = o2.a.alias = alias;
+	if (prof && hwe_profile_apply(prof, alias, &o2) != HWE_OK) {
+		hwe_err_hint("fix that line of certs/%s%s, or pass the option here with --save", alias,
+			     HWE_PROFILE_SUFFIX);
+		take_error(r, R_FAILED);
+		goto out;
 	}
+	before = o2.a.enroll.before_days;
 	if (before >= 0)
 		r->due_at = r->not_after - (long long)before * 86400;
 	else
@@ -369,18 +368,13 @@ static void renew_one(struct run *run, const char *alias, struct rec *r)
 	if (!run->force && now < r->due_at) {
 		r->result = R_NOT_DUE;
 		/* no network; but a device key an interrupted rekey left is removed now */
-		if (prof) {
-			o2 = *run->o;
-			o2.val[HWE_OPT_KEY_ALIAS] = alias;
-			if (hwe_profile_apply(prof, alias, &o2) != HWE_OK ||
-			    hwe_enroll_sweep(run->ks, &o2, alias) != HWE_OK) {
-				hwe_warn("alias '%s': %s", alias, hwe_err_message());
-				hwe_err_clear();
-			}
+		if (prof && hwe_enroll_sweep(run->ks, &o2.a.dev, alias) != HWE_OK) {
+			hwe_warn("alias '%s': %s", alias, hwe_err_message());
+			hwe_err_clear();
 		}
 		goto out;
 	}
-	if (!prof && !run->o->val[HWE_OPT_URI]) {
+	if (!prof && !run->o->a.net.uri) {
 		r->result = R_NO_PROFILE;
 		r->code = HWE_EXIT_PROFILE;
 		r->status = HWE_ERR_KEYSTORE_NO_PROFILE;
@@ -393,27 +387,18 @@ static void renew_one(struct run *run, const char *alias, struct rec *r)
 		goto out;
 	}
 
-	/* the profile, overridden by this command line */
-	o2 = *run->o;
-	o2.val[HWE_OPT_KEY_ALIAS] = alias;
-	if (prof && hwe_profile_apply(prof, alias, &o2) != HWE_OK) {
-		take_error(r, R_FAILED);
-		goto out;
-	}
-	if (!o2.val[HWE_OPT_REKEY] && o2.val[HWE_OPT_REKEY_ON_RENEW] &&
+	if (!o2.a.enroll.rekey && o2.a.enroll.rekey_on_renew &&
 	    hwe_opts_set(&o2, HWE_OPT_REKEY, "1", HWE_SRC_PROFILE, "the profile's rekey-on-renew") != HWE_OK) {
 		take_error(r, R_FAILED);
 		goto out;
 	}
 	/* evidence certifies a new key: a renewal with the same key keeps the
 	 * attestation record it has and sends none */
-	if (o2.val[HWE_OPT_ATTEST] && !o2.val[HWE_OPT_REKEY]) {
+	if (o2.a.attest.on && !o2.a.enroll.rekey) {
 		hwe_debug("alias '%s': same key, so no new attestation (the record stays)", alias);
-		o2.val[HWE_OPT_ATTEST] = NULL;
-		o2.num[HWE_OPT_ATTEST] = 0;
-		o2.src[HWE_OPT_ATTEST] = HWE_SRC_NONE;
+		hwe_opts_unset(&o2, HWE_OPT_ATTEST);
 	}
-	res.save_profile = run->o->val[HWE_OPT_SAVE] != NULL;
+	res.profile = run->o->a.renew.save ? &o2 : NULL;
 	res.quiet = 1;
 
 	if (run->random_delay > 0 && !run->slept) {
@@ -427,7 +412,7 @@ static void renew_one(struct run *run, const char *alias, struct rec *r)
 	if (expired) {
 		char a[32];
 
-		if (!has_bootstrap(&o2)) {
+		if (!has_bootstrap(&o2.a)) {
 			r->result = R_EXPIRED;
 			r->code = HWE_EXIT_EXPIRED;
 			r->status = HWE_ERR_RENEW_EXPIRED;
@@ -446,16 +431,16 @@ static void renew_one(struct run *run, const char *alias, struct rec *r)
 		r->fallback = 1;
 	}
 	r->op = op == HWE_EST_SIMPLEENROLL ? "simpleenroll" : "simplereenroll";
-	ret = attempt(run->ctx, &o2, op, run->retry_for, &res, r);
+	ret = attempt(run->ctx, &o2.a, op, run->retry_for, &res, r);
 	if (ret && !res.committed && op == HWE_EST_SIMPLEREENROLL && refused_client_cert(ret) &&
-	    has_bootstrap(&o2)) {
+	    has_bootstrap(&o2.a)) {
 		hwe_warn("alias '%s': the server refused the client certificate (%s): falling back to /simpleenroll with the profile's bootstrap credentials",
 			 alias, hwe_err_message());
 		hwe_err_clear();
 		op = HWE_EST_SIMPLEENROLL;
 		r->fallback = 1;
 		r->op = "simpleenroll";
-		ret = attempt(run->ctx, &o2, op, run->retry_for, &res, r);
+		ret = attempt(run->ctx, &o2.a, op, run->retry_for, &res, r);
 	}
 	if (res.committed) {
 		r->new_not_after = res.not_after;
@@ -472,7 +457,7 @@ static void renew_one(struct run *run, const char *alias, struct rec *r)
 		r->status = HWE_ERR_EST_PENDING;
 		hwe_est_pending_text(&res.pending, r->msg, sizeof(r->msg), r->hint, sizeof(r->hint));
 	} else {
-		if (ret == HWE_EXIT_TLS && op == HWE_EST_SIMPLEREENROLL && !has_bootstrap(&o2))
+		if (ret == HWE_EXIT_TLS && op == HWE_EST_SIMPLEREENROLL && !has_bootstrap(&o2.a))
 			hwe_err_hint("if the server no longer accepts this certificate, enroll again: hwenroll enroll --key-alias %s --uri URL --csr-conf NAME --estc-user U --estc-pass-file F",
 				     alias);
 		take_error(r, R_FAILED);
@@ -658,30 +643,24 @@ int cmd_renew(int argc, char **argv, struct hwe_ctx *ctx)
 		return ret < 0 ? HWE_OK : ret;
 	run.ctx = ctx;
 	run.o = &o;
-	run.check = o.val[HWE_OPT_CHECK] != NULL;
-	run.force = o.val[HWE_OPT_FORCE] != NULL;
-	run.json = o.val[HWE_OPT_JSON] != NULL;
-	run.before_cli = -1;
-	run.retry_for = RETRY_FOR_DEFAULT;
-	if (o.naliases && o.val[HWE_OPT_ALL])
+	run.check = o.a.renew.check;
+	run.force = o.a.force;
+	run.json = o.a.json;
+	if (o.a.renew.naliases && o.a.renew.all)
 		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "--key-alias and --all both given; use one");
-	if (run.check && o.val[HWE_OPT_SAVE])
+	if (run.check && o.a.renew.save)
 		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "--check changes nothing: --save does not apply");
-	if (o.val[HWE_OPT_SAVE] && !o.naliases)
+	if (o.a.renew.save && !o.a.renew.naliases)
 		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "--save needs --key-alias A (the profile to store)");
-	/* converted by the option parser */
-	if (o.val[HWE_OPT_BEFORE])
-		run.before_cli = o.num[HWE_OPT_BEFORE];
-	if (o.val[HWE_OPT_RETRY_FOR])
-		run.retry_for = o.num[HWE_OPT_RETRY_FOR];
-	run.random_delay = o.num[HWE_OPT_RANDOM_DELAY];
+	run.retry_for = o.a.renew.retry_for_s;
+	run.random_delay = o.a.renew.random_delay_s;
 	if (run.check)
 		run.random_delay = 0;
 	if ((ret = hwe_cmd_keystore(ctx, 0, &run.ks)))
 		goto out;
-	if (o.naliases) {
-		list = o.aliases;
-		n = o.naliases;
+	if (o.a.renew.naliases) {
+		list = o.a.renew.aliases;
+		n = o.a.renew.naliases;
 	} else {
 		run.all = 1;
 		if ((ret = hwe_keystore_aliases(run.ks, &aliases)))
@@ -712,7 +691,7 @@ int cmd_renew(int argc, char **argv, struct hwe_ctx *ctx)
 		fprintf(stderr, "keystore '%s' holds no aliases\n", hwe_keystore_dir(run.ks));
 	fflush(stdout);
 	ret = HWE_OK;
-	if (o.val[HWE_OPT_METRICS] && (ret = write_metrics(o.val[HWE_OPT_METRICS], recs, n)))
+	if (o.a.renew.metrics && (ret = write_metrics(o.a.renew.metrics, recs, n)))
 		goto out;
 	if (worst >= 0 && recs[worst].code) {
 		const struct rec *w = &recs[worst];

@@ -305,13 +305,13 @@ int cmd_show(int argc, char **argv, struct hwe_ctx *ctx)
 	ret = hwe_cmd_parse(argc, argv, ctx, &usage, &o);
 	if (ret)
 		return ret < 0 ? HWE_OK : ret;
-	json = o.val[HWE_OPT_JSON] != NULL;
-	if (o.val[HWE_OPT_KEY_ALIAS] && (ret = hwe_keystore_alias_valid(o.val[HWE_OPT_KEY_ALIAS])))
+	json = o.a.json;
+	if (o.a.alias && (ret = hwe_keystore_alias_valid(o.a.alias)))
 		return ret;
 	if ((ret = hwe_cmd_keystore(ctx, 0, &ks)))
 		goto out;
-	if (o.val[HWE_OPT_KEY_ALIAS]) {
-		one[0] = (char *)o.val[HWE_OPT_KEY_ALIAS];
+	if (o.a.alias) {
+		one[0] = (char *)o.a.alias;
 	} else if ((ret = hwe_keystore_aliases(ks, &aliases))) {
 		goto out;
 	}

@@ -347,20 +347,13 @@ static void print_info(const char *tcti, const struct tpm_info *ti, int json)
 }
 
 /* --create-ak, --ak-cert, --ak-csr: the attestation key's part */
-static int do_ak(struct hwe_tpm *tp, const struct hwe_opts *o, struct tpm_info *ti, X509_REQ **csr)
+static int do_ak(struct hwe_tpm *tp, const struct hwe_args *a, struct tpm_info *ti, X509_REQ **csr)
 {
-	int ret, rsa = 0;
+	int ret, rsa = a->spec.alg == HWE_ALG_RSA; /* --algorithm, converted by the parser */
 
 	if ((ret = hwe_ak_read(tp, ti->ak.handle, &ti->ak)))
 		return ret;
-	if (hwe_opts_given(o, HWE_OPT_CREATE_AK)) {
-		const char *a = o->val[HWE_OPT_ALGORITHM];
-
-		if (a && strcasecmp(a, "RSA") == 0)
-			rsa = 1;
-		else if (a && strcasecmp(a, "ECC") != 0 && strcasecmp(a, "EC") != 0)
-			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
-				       "unknown --algorithm '%s' for the attestation key (expected ECC or RSA)", a);
+	if (a->tpm.create_ak) {
 		if (!ti->ak.present) {
 			uint32_t h = ti->ak.handle;
 
@@ -378,23 +371,23 @@ static int do_ak(struct hwe_tpm *tp, const struct hwe_opts *o, struct tpm_info *
 			     "or free the handle (tpm2_evictcontrol) and run --create-ak");
 		return HWE_EXIT_KEY;
 	}
-	if (!ti->ak.present && (o->val[HWE_OPT_AK_CERT] || hwe_opts_given(o, HWE_OPT_AK_CSR))) {
+	if (!ti->ak.present && (a->attest.ak_cert || a->tpm.ak_csr)) {
 		hwe_err(HWE_EXIT_KEY, HWE_ERR_TPM, "the attestation key 0x%08x does not exist", ti->ak.handle);
 		hwe_err_hint("create it with 'hwenroll tpm --create-ak --ak-handle 0x%08x'", ti->ak.handle);
 		return HWE_EXIT_KEY;
 	}
-	if (o->val[HWE_OPT_AK_CERT]) {
+	if (a->attest.ak_cert) {
 		STACK_OF(X509) *sk = NULL;
 		char subj[200];
 
-		if ((ret = hwe_ak_certs(tp, o->val[HWE_OPT_AK_CERT], &ti->ak, &sk)))
+		if ((ret = hwe_ak_certs(tp, a->attest.ak_cert, a->attest.ak_cert_nv, &ti->ak, &sk)))
 			return ret;
 		X509_NAME_oneline(X509_get_subject_name(sk_X509_value(sk, 0)), subj, sizeof(subj));
 		snprintf(ti->ak_cert, sizeof(ti->ak_cert), "%s (%d certificate%s, matches the AK)", subj,
 			 sk_X509_num(sk), sk_X509_num(sk) == 1 ? "" : "s");
 		sk_X509_pop_free(sk, X509_free);
 	}
-	if (hwe_opts_given(o, HWE_OPT_AK_CSR))
+	if (a->tpm.ak_csr)
 		return hwe_ak_csr(tp, &ti->ak, csr);
 	return HWE_OK;
 }
@@ -417,14 +410,12 @@ int cmd_tpm(int argc, char **argv, struct hwe_ctx *ctx)
 		return ret;
 	if (o.nargs > 0)
 		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "unexpected argument '%s'", o.args[0]);
-	if ((ret = hwe_opts_key(&o, &ko, &pin)))
+	if ((ret = hwe_opts_key(&o.a.dev, &ko, &pin)))
 		goto out;
 	memset(&ti, 0, sizeof(ti));
 	ti.parent = ko.tpm_parent ? ko.tpm_parent : DEFAULT_PARENT;
-	ti.ak.handle = HWE_AK_DEFAULT_HANDLE;
-	if (o.val[HWE_OPT_AK_HANDLE])
-		ti.ak.handle = (uint32_t)o.num[HWE_OPT_AK_HANDLE];
-	if (hwe_opts_given(&o, HWE_OPT_ALGORITHM) && !hwe_opts_given(&o, HWE_OPT_CREATE_AK)) {
+	ti.ak.handle = o.a.attest.ak_handle;
+	if (hwe_opts_given(&o, HWE_OPT_ALGORITHM) && !o.a.tpm.create_ak) {
 		ret = hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "--algorithm is for --create-ak");
 		goto out;
 	}
@@ -433,18 +424,18 @@ int cmd_tpm(int argc, char **argv, struct hwe_ctx *ctx)
 	esys = hwe_tpm_esys(tp);
 	if ((ret = read_properties(esys, ko.tcti, &ti)) || (ret = check_parent(esys, ko.tcti, &ti)))
 		goto out;
-	if (hwe_opts_given(&o, HWE_OPT_CREATE_PARENT) && !ti.parent_present) {
+	if (o.a.tpm.create_parent && !ti.parent_present) {
 		if ((ret = create_parent(esys, ko.tcti, &ti)) || (ret = check_parent(esys, ko.tcti, &ti)))
 			goto out;
 	}
-	if ((ret = do_ak(tp, &o, &ti, &csr)))
+	if ((ret = do_ak(tp, &o.a, &ti, &csr)))
 		goto out;
 	if (csr) {
 		ret = PEM_write_X509_REQ(stdout, csr) ? HWE_OK :
 		      hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "cannot write the CSR");
 		goto out;
 	}
-	print_info(ko.tcti, &ti, hwe_opts_given(&o, HWE_OPT_JSON));
+	print_info(ko.tcti, &ti, o.a.json);
 	if (!ti.parent_present) {
 		ret = hwe_err(HWE_EXIT_KEY, HWE_ERR_TPM, "the parent key 0x%08x does not exist on the TPM at '%s'",
 			      ti.parent, ko.tcti);

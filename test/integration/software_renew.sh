@@ -245,6 +245,19 @@ ok renew --key-alias a2 --force --uri "$URL" --save
 ok renew --key-alias a2 --force
 tl "a2 due_at=forced sent=nothing (no profile, exit 16), then --uri --save: simplereenroll result=renewed"
 
+step "a profile value renew cannot use fails the alias, due or not, also with --check"
+cp "$KS/certs/a2.profile" "$T/a2.profile.good"
+echo "timeout=soon" >>"$KS/certs/a2.profile"
+core_snapshot bp
+expect 2 "bad value 'soon' for 'timeout' in certs/a2.profile" renew --key-alias a2 --check
+once
+grep -q "HINT: fix that line of certs/a2.profile" "$T/err" || fail "no hint naming the profile"
+expect 2 "bad value 'soon' for 'timeout' in certs/a2.profile" renew --key-alias a2
+core_unchanged bp "bad profile"
+cp "$T/a2.profile.good" "$KS/certs/a2.profile"
+ok renew --key-alias a2 --check
+tl "a2 profile timeout=soon: renew --check and renew exit 2 naming certs/a2.profile:timeout; restored: --check exit 0"
+
 step "202 to a same-key renewal on a server that checks proof-of-possession: the resumed request is bound to its new connection"
 est_stop "$T/srv"
 est_start "$T/srv" --user device --pass-file "$T/pass" --require-pop --pending 1 --pending-op simplereenroll

@@ -3,7 +3,7 @@ if HAVE_CMOCKA
 UNIT_TESTS = \
 	test/unit/test-log test/unit/test-key test/unit/test-csrconf test/unit/test-csr \
 	test/unit/test-pkcs7 test/unit/test-csrreq test/unit/test-certcheck \
-	test/unit/test-http-parse test/unit/test-est-url test/unit/test-keystore
+	test/unit/test-http-parse test/unit/test-est-url test/unit/test-keystore test/unit/test-opts
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS)
@@ -30,6 +30,8 @@ test_unit_test_http_parse_CFLAGS = $(UNIT_CFLAGS)
 test_unit_test_http_parse_LDADD = $(UNIT_LDADD)
 test_unit_test_est_url_CFLAGS = $(UNIT_CFLAGS)
 test_unit_test_est_url_LDADD = $(UNIT_LDADD)
+test_unit_test_opts_CFLAGS = $(UNIT_CFLAGS)
+test_unit_test_opts_LDADD = $(UNIT_LDADD)
 # its own copy of keystore-txn.c with the crash hook (the program has none);
 # the linker then takes no keystore-txn object from libhwe's archive
 test_unit_test_keystore_SOURCES = test/unit/test-keystore.c lib/keystore-txn.c
