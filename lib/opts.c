@@ -473,8 +473,12 @@ void hwe_config_free(struct hwe_config *c)
  * cannot know in advance that it will be Digest) is refused here, before
  * the keystore or the network is touched.  src names where the value came
  * from; the value itself is never printed (it holds the bad character). */
-static int check_user(const char *v, const char *src)
+static const char *from_text(const struct hwe_opts *o, const struct hwe_ctx *ctx, int i, char *buf,
+			     size_t len);
+
+static int check_user(const char *v, const struct hwe_opts *o, const struct hwe_ctx *ctx)
 {
+	char src[300];
 	size_t i;
 
 	for (i = 0; v[i]; i++) {
@@ -483,14 +487,15 @@ static int check_user(const char *v, const char *src)
 		if (c < 0x20 || c == 0x7f) {
 			hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
 				"bad EST user name from %s: control character 0x%02x at position %zu",
-				src, c, i + 1);
+				from_text(o, ctx, HWE_OPT_ESTC_USER, src, sizeof(src)), c, i + 1);
 			hwe_err_hint("a user name cannot contain control characters (CR, LF, tab, ...): "
 				     "they would end the HTTP Authorization header");
 			return HWE_EXIT_USAGE;
 		}
 		if (c == ':') {
 			hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
-				"bad EST user name from %s: ':' at position %zu", src, i + 1);
+				"bad EST user name from %s: ':' at position %zu",
+				from_text(o, ctx, HWE_OPT_ESTC_USER, src, sizeof(src)), i + 1);
 			hwe_err_hint("RFC 7617 forbids ':' in a Basic user-id, and the server may ask for "
 				     "Basic authentication; use a user name without ':'");
 			return HWE_EXIT_USAGE;
@@ -550,12 +555,10 @@ static int choice_index(const char *meta, const char *s)
 }
 
 /* Convert s for option d into *out (by d->type: a long, an int, a
- * backend pointer); from names where it came from ("--timeout",
- * "HWENROLL_TCTI", "'before' in certs/a.profile"). */
-static int convert(const struct optdef *d, const char *s, const char *from, void *out)
+ * backend pointer): HWE_OK, or -1 with what was expected in exp. */
+static int convert(const struct optdef *d, const char *s, void *out, char *exp, size_t explen)
 {
 	unsigned long long v = 0;
-	char exp[64];
 	const char *expected = NULL;
 	int i;
 
@@ -582,14 +585,12 @@ static int convert(const struct optdef *d, const char *s, const char *from, void
 		break;
 	case T_CHOICE:
 		if ((i = choice_index(d->meta, s)) < 0)
-			expected = choices_text(d->meta, exp, sizeof(exp));
+			expected = choices_text(d->meta, exp, explen);
 		*(int *)out = i;
 		break;
 	case T_BACKEND:
 		if (!(*(const struct hwe_key_backend **)out = hwe_key_backend_by_name(s)))
-			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
-				       "unknown key backend '%s' from %s (expected software, tpm2 or pkcs11)", s,
-				       from);
+			expected = "software, tpm2 or pkcs11";
 		break;
 	case T_FLAG:
 		*(int *)out = 1;
@@ -598,14 +599,26 @@ static int convert(const struct optdef *d, const char *s, const char *from, void
 		*(const char **)out = s;
 		break;
 	}
-	if (expected)
-		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "bad value '%s' for %s (expected %s)", s, from,
-			       expected);
-	return HWE_OK;
+	if (!expected)
+		return HWE_OK;
+	if (expected != exp)
+		snprintf(exp, explen, "%s", expected);
+	return -1;
 }
 
-/* Option i's typed field from its text (or secret), else its default. */
-static int store(struct hwe_opts *o, int i, const char *from)
+/* the usage error for value s of option d, from names where it came from
+ * ("--timeout", "HWENROLL_TCTI", "'before' in certs/a.profile") */
+static int bad_value(const struct optdef *d, const char *s, const char *from, const char *exp)
+{
+	if (d->type == T_BACKEND)
+		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "unknown key backend '%s' from %s (expected %s)", s,
+			       from, exp);
+	return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "bad value '%s' for %s (expected %s)", s, from, exp);
+}
+
+/* Option i's typed field from its text, else its default; a bad value's
+ * error names where it came from: `where` (renew's profile) or its source. */
+static int store(struct hwe_opts *o, const struct hwe_ctx *ctx, int i, const char *where)
 {
 	const struct optdef *d = &optdefs[i];
 	char *base = (char *)&o->a;
@@ -622,15 +635,20 @@ static int store(struct hwe_opts *o, int i, const char *from)
 		[T_BACKEND] = sizeof(v.b),
 	};
 	const char *s = o->val[i] ? o->val[i] : d->def;
-	int ret;
+	char exp[64], from[300];
 
 	if (!d->at)
 		return HWE_OK;
 	memset(&v, 0, sizeof(v));
 	if (!s && (d->flags & F_NEG_UNSET))
 		v.l = -1;
-	else if (s && (ret = convert(d, s, o->val[i] ? from : "its default", &v)))
-		return ret;
+	else if (s && convert(d, s, &v, exp, sizeof(exp))) {
+		if (!o->val[i])
+			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "bad default for --%s", d->name);
+		if (where)
+			snprintf(from, sizeof(from), "'%s' in %s", d->name, where);
+		return bad_value(d, s, where ? from : from_text(o, ctx, i, from, sizeof(from)), exp);
+	}
 	memcpy(base + d->at - 1, &v, size[d->type]);
 	return HWE_OK;
 }
@@ -670,10 +688,11 @@ static int take_arg(struct hwe_opts *o, const struct hwe_usage *usage, int c, ch
 		o->val[c] = pass_copy;
 	}
 	if (c == HWE_OPT_LOG_LEVEL) { /* at once: the rest of the parse may log */
+		char exp[64];
 		int lvl;
 
-		if (convert(d, arg, "--log-level", &lvl))
-			return HWE_EXIT_USAGE;
+		if (convert(d, arg, &lvl, exp, sizeof(exp)))
+			return bad_value(d, arg, "--log-level", exp);
 		hwe_log_set_level((enum hwe_log_level)lvl);
 	}
 	return HWE_OK;
@@ -748,12 +767,13 @@ static int derive(struct hwe_opts *o, const struct hwe_ctx *ctx)
 	a->attest.ak_cert_nv = 0;
 	if (a->attest.ak_cert && strncmp(a->attest.ak_cert, "nv:", 3) == 0) {
 		static const struct optdef nv = { .name = "ak-cert", .type = T_HANDLE };
-		char what[340];
+		char what[340], exp[64];
 
-		snprintf(what, sizeof(what), "the NV index of %s",
-			 from_text(o, ctx, HWE_OPT_AK_CERT, from, sizeof(from)));
-		if ((ret = convert(&nv, a->attest.ak_cert + 3, what, &a->attest.ak_cert_nv)))
-			return ret;
+		if (convert(&nv, a->attest.ak_cert + 3, &a->attest.ak_cert_nv, exp, sizeof(exp))) {
+			snprintf(what, sizeof(what), "the NV index of %s",
+				 from_text(o, ctx, HWE_OPT_AK_CERT, from, sizeof(from)));
+			return bad_value(&nv, a->attest.ak_cert + 3, what, exp);
+		}
 		if (!a->attest.ak_cert_nv)
 			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "bad value 'nv:0' for %s (expected nv:INDEX, e.g. nv:0x01c90000)",
 				       from_text(o, ctx, HWE_OPT_AK_CERT, from, sizeof(from)));
@@ -772,7 +792,7 @@ static int derive(struct hwe_opts *o, const struct hwe_ctx *ctx)
 	a->renew.aliases = o->aliases;
 	a->renew.naliases = o->naliases;
 	if (a->net.user &&
-	    (ret = check_user(a->net.user, from_text(o, ctx, HWE_OPT_ESTC_USER, from, sizeof(from)))))
+	    (ret = check_user(a->net.user, o, ctx)))
 		return ret;
 	return HWE_OK;
 }
@@ -780,17 +800,15 @@ static int derive(struct hwe_opts *o, const struct hwe_ctx *ctx)
 int hwe_opts_set(struct hwe_opts *o, enum hwe_opt opt, const char *value, enum hwe_optsrc src,
 		 const char *where)
 {
-	char from[300];
 	int ret;
 
 	if ((unsigned)opt >= HWE_OPT_COUNT || !value)
 		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "bad option to set");
-	snprintf(from, sizeof(from), "'%s' in %s", optdefs[opt].name, where ? where : "?");
 	o->val[opt] = optdefs[opt].type == T_FLAG ? "1" : value;
 	o->src[opt] = src;
 	o->env[opt] = NULL;
 	o->secret[opt] = NULL;
-	if ((ret = store(o, opt, from)))
+	if ((ret = store(o, NULL, opt, where ? where : "?")))
 		return ret;
 	return derive(o, NULL);
 }
@@ -803,7 +821,7 @@ void hwe_opts_unset(struct hwe_opts *o, enum hwe_opt opt)
 	o->src[opt] = HWE_SRC_NONE;
 	o->env[opt] = NULL;
 	o->secret[opt] = NULL;
-	store(o, opt, NULL); /* a default converts */
+	store(o, NULL, opt, NULL); /* a default converts */
 	derive(o, NULL);
 }
 
@@ -812,7 +830,6 @@ int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, const struct hwe_
 {
 	struct option longopts[HWE_OPT_COUNT + 2];
 	const enum hwe_opt *p;
-	char from[160];
 	size_t n = 0;
 	int c, i, ret;
 
@@ -822,13 +839,16 @@ int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, const struct hwe_
 	/* --log-level is accepted after every command (the reference
 	 * workflow puts it last) */
 	o->allowed[HWE_OPT_LOG_LEVEL] = 1;
-	for (i = 0; i < HWE_OPT_COUNT; i++) {
-		if (optdefs[i].flags & F_HIDDEN)
-			continue;
-		longopts[n++] = (struct option){ optdefs[i].name,
-						 optdefs[i].type == T_FLAG ? no_argument : required_argument,
-						 NULL, i };
-	}
+	/* the command's own options first: getopt_long stops at an exact
+	 * match; the others are there to be refused by name */
+	for (c = 0; c < 2; c++)
+		for (i = 0; i < HWE_OPT_COUNT; i++) {
+			if ((optdefs[i].flags & F_HIDDEN) || o->allowed[i] != !c)
+				continue;
+			longopts[n++] = (struct option){ optdefs[i].name,
+							 optdefs[i].type == T_FLAG ? no_argument : required_argument,
+							 NULL, i };
+		}
 	longopts[n++] = (struct option){ "help", no_argument, NULL, HWE_OPT_COUNT };
 	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
 
@@ -882,9 +902,12 @@ int hwe_opts_parse(int argc, char **argv, struct hwe_ctx *ctx, const struct hwe_
 	}
 	/* converted once, here, into the typed values: nothing later parses
 	 * these again */
-	for (i = 0; i < HWE_OPT_COUNT; i++)
-		if ((ret = store(o, i, from_text(o, ctx, i, from, sizeof(from)))))
+	for (i = 0; i < HWE_OPT_COUNT; i++) {
+		if (!o->val[i] && !optdefs[i].def && !(optdefs[i].flags & F_NEG_UNSET))
+			continue; /* its field stays 0 */
+		if ((ret = store(o, ctx, i, NULL)))
 			return ret;
+	}
 	return derive(o, ctx);
 }
 
