@@ -995,16 +995,15 @@ static int transfer_error(struct hwe_http *h, CURLcode rc, const char *url,
 			hwe_err_hint("the server requires a client certificate");
 			return ret;
 		}
+		/* fall through - a connection that died, as with a body cut short */
+	case CURLE_PARTIAL_FILE:
 		ret = hwe_err(HWE_EXIT_NETWORK, HWE_ERR_NETWORK_IO,
 			      "connection to '%s' failed: %s", hostport, msg);
 		/* a TLS 1.3 server may drop the connection before its alert
 		 * about our certificate is read */
-		if (h->cfg->client_cert)
+		if (rc != CURLE_PARTIAL_FILE && h->cfg->client_cert)
 			hwe_err_hint("if the server dropped the connection after the handshake, it may not accept the client certificate");
 		return ret;
-	case CURLE_PARTIAL_FILE:
-		return hwe_err(HWE_EXIT_NETWORK, HWE_ERR_NETWORK_IO,
-			       "connection to '%s' failed: %s", hostport, msg);
 	case CURLE_WEIRD_SERVER_REPLY:
 		return hwe_err(HWE_EXIT_RESPONSE, HWE_ERR_EST_RESPONSE,
 			       "invalid HTTP response from '%s': %s", hostport, msg);
