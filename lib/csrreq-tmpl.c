@@ -468,12 +468,8 @@ int hwe_csrreq_plan_subject(const struct hwe_csrreq *r, const struct hwe_csrconf
 				     r->items[j].nid == it->nid && it->nid != NID_undef;
 			val = key ? conf_value(conf, it->nid, k) : NULL;
 			if (val) {
-				ok = X509_NAME_add_entry_by_OBJ(p->subject, obj, MBSTRING_UTF8,
-								(const unsigned char *)val, -1, -1,
-								it->rdn == prev ? -1 : 0);
-				if (!ok)
-					ret = hwe_err_ossl(HWE_EXIT_INPUT, HWE_ERR_CONFIG_SYNTAX,
-							   "cannot put a CSR config value into the subject");
+				/* a type conf_key() names: it->nid is set */
+				ret = hwe_csr_subject_add(p->subject, it->nid, val, it->rdn == prev ? -1 : 0);
 			} else {
 				if (key && k)
 					snprintf(how, sizeof(how), "the server's CSR template asks for %d of them: add another %s=... to the CSR config",
