@@ -687,14 +687,22 @@ out:
 	return ret;
 }
 
+/* Forget the route picked for the last origin (route_setup). */
+static void route_clear(struct hwe_http *h)
+{
+	hwe_http_proxy_clear(&h->proxy);
+	free(h->proxy_for);
+	free(h->peer_host);
+	h->proxy_for = NULL;
+	h->peer_host = NULL;
+}
+
 void hwe_http_free(struct hwe_http *h)
 {
 	if (!h)
 		return;
 	curl_easy_cleanup(h->curl);
-	hwe_http_proxy_clear(&h->proxy);
-	free(h->proxy_for);
-	free(h->peer_host);
+	route_clear(h);
 	free(h);
 }
 
@@ -1086,10 +1094,7 @@ static int route_setup(struct hwe_http *h, const struct origin *o)
 
 	if (h->proxy_for && strcasecmp(h->proxy_for, o->host) == 0)
 		return HWE_OK;
-	hwe_http_proxy_clear(&h->proxy);
-	free(h->proxy_for);
-	free(h->peer_host);
-	h->peer_host = NULL;
+	route_clear(h);
 	if (!(h->proxy_for = strdup(o->host)))
 		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 	n = strlen(o->host);
