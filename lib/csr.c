@@ -236,6 +236,17 @@ static int conf_exts(const struct hwe_csrconf *c, int with_san,
 	return ret;
 }
 
+int hwe_csr_subject_add(X509_NAME *name, int nid, const char *value, int set)
+{
+	/* MBSTRING_UTF8: OpenSSL's string table picks PrintableString for
+	 * countryName and serialNumber, IA5String for emailAddress and
+	 * UTF8String for the rest, and enforces the X.520 upper bounds */
+	if (!X509_NAME_add_entry_by_NID(name, nid, MBSTRING_UTF8, (const unsigned char *)value, -1, -1, set))
+		return hwe_err_ossl(HWE_EXIT_INPUT, HWE_ERR_CONFIG_SYNTAX,
+				    "cannot put a CSR config value into the subject");
+	return HWE_OK;
+}
+
 static int conf_subject(const struct hwe_csrconf *c, X509_NAME **out)
 {
 	int ret = HWE_EXIT_INTERNAL;
@@ -247,18 +258,9 @@ static int conf_subject(const struct hwe_csrconf *c, X509_NAME **out)
 		ret = no_memory("cannot allocate the subject");
 		goto out;
 	}
-	/* MBSTRING_UTF8: OpenSSL's string table picks PrintableString for
-	 * countryName and serialNumber, IA5String for emailAddress and
-	 * UTF8String for the rest, and enforces the X.520 upper bounds */
-	for (i = 0; i < c->nrdns; i++) {
-		if (!X509_NAME_add_entry_by_NID(name, c->rdns[i].nid, MBSTRING_UTF8,
-						(const unsigned char *)c->rdns[i].value,
-						-1, -1, 0)) {
-			ret = hwe_err_ossl(HWE_EXIT_INPUT, HWE_ERR_CONFIG_SYNTAX,
-					   "cannot put a CSR config value into the subject");
+	for (i = 0; i < c->nrdns; i++)
+		if ((ret = hwe_csr_subject_add(name, c->rdns[i].nid, c->rdns[i].value, 0)))
 			goto out;
-		}
-	}
 	*out = name;
 	name = NULL;
 	ret = HWE_OK;

@@ -49,6 +49,11 @@ int hwe_csr_rebind(X509_REQ *req, EVP_PKEY *key, const struct hwe_csr_extra *ext
 /* The GeneralName of a subjectAltNames entry of a CSR config. */
 int hwe_csr_san_name(const struct hwe_csr_san *s, GENERAL_NAME **out);
 
+/* Add a subject value of a CSR config (UTF-8, of type nid) to name: a new
+ * RDN (set 0) or the last RDN (set -1).  HWE_EXIT_INPUT, ERR_CONFIG_SYNTAX
+ * if OpenSSL refuses the value (too long for its type, ...). */
+int hwe_csr_subject_add(X509_NAME *name, int nid, const char *value, int set);
+
 /* PEM text of the request (for <ks>/req/<alias>.csr); malloc'd. */
 int hwe_csr_to_pem(X509_REQ *req, char **pem, size_t *len);
 int hwe_csr_from_pem(const unsigned char *pem, size_t len, X509_REQ **out);

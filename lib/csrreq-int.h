@@ -4,7 +4,19 @@
 #ifndef HWE_CSRREQ_INT_H
 #define HWE_CSRREQ_INT_H
 
+#include <openssl/asn1t.h>
+
 #include "csrreq.h"
+
+/* TYPE, a STACK_OF(ELEM), and its ASN.1 item: SEQUENCE OF ELEM (flag
+ * ASN1_TFLG_SEQUENCE_OF) or SET OF ELEM (ASN1_TFLG_SET_OF); name is the
+ * field OpenSSL's decoding errors name.  Static: for the file that uses it. */
+#define HWE_ASN1_STACK_ITEM(TYPE, ELEM, flag, name)			\
+	DEFINE_STACK_OF(ELEM)						\
+	typedef STACK_OF(ELEM) TYPE;					\
+	ASN1_ITEM_TEMPLATE(TYPE) =					\
+		ASN1_EX_TEMPLATE_TYPE(flag, 0, name, ELEM)		\
+	static_ASN1_ITEM_TEMPLATE_END(TYPE)
 
 /* csrreq.c */
 /* HWE_EXIT_RESPONSE "csrattrs response: <what>" */

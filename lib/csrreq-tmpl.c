@@ -68,13 +68,8 @@ ASN1_SEQUENCE(TMPL_SATTR) = {
 	ASN1_OPT(TMPL_SATTR, value, ASN1_ANY),
 } static_ASN1_SEQUENCE_END(TMPL_SATTR)
 
-DEFINE_STACK_OF(TMPL_SATTR)
-typedef STACK_OF(TMPL_SATTR) TMPL_RDN;
-
 /* RelativeDistinguishedNameTemplate ::= SET SIZE (1..MAX) OF SingleAttributeTemplate */
-ASN1_ITEM_TEMPLATE(TMPL_RDN) =
-	ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_SET_OF, 0, RDN, TMPL_SATTR)
-static_ASN1_ITEM_TEMPLATE_END(TMPL_RDN)
+HWE_ASN1_STACK_ITEM(TMPL_RDN, TMPL_SATTR, ASN1_TFLG_SET_OF, RDN)
 
 DEFINE_STACK_OF(TMPL_RDN)
 /* NameTemplate: its one alternative, RDNSequenceTemplate ::= SEQUENCE OF
@@ -118,12 +113,7 @@ ASN1_SEQUENCE(TMPL_EXT) = {
 	ASN1_OPT(TMPL_EXT, value, ASN1_OCTET_STRING),
 } static_ASN1_SEQUENCE_END(TMPL_EXT)
 
-DEFINE_STACK_OF(TMPL_EXT)
-typedef STACK_OF(TMPL_EXT) TMPL_EXTS;
-
-ASN1_ITEM_TEMPLATE(TMPL_EXTS) =
-	ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_SEQUENCE_OF, 0, ExtensionTemplates, TMPL_EXT)
-static_ASN1_ITEM_TEMPLATE_END(TMPL_EXTS)
+HWE_ASN1_STACK_ITEM(TMPL_EXTS, TMPL_EXT, ASN1_TFLG_SEQUENCE_OF, ExtensionTemplates)
 
 /* RSAPublicKey (RFC 8017 A.1.1), for the modulus length of a placeholder key */
 typedef struct {
@@ -478,12 +468,8 @@ int hwe_csrreq_plan_subject(const struct hwe_csrreq *r, const struct hwe_csrconf
 				     r->items[j].nid == it->nid && it->nid != NID_undef;
 			val = key ? conf_value(conf, it->nid, k) : NULL;
 			if (val) {
-				ok = X509_NAME_add_entry_by_OBJ(p->subject, obj, MBSTRING_UTF8,
-								(const unsigned char *)val, -1, -1,
-								it->rdn == prev ? -1 : 0);
-				if (!ok)
-					ret = hwe_err_ossl(HWE_EXIT_INPUT, HWE_ERR_CONFIG_SYNTAX,
-							   "cannot put a CSR config value into the subject");
+				/* a type conf_key() names: it->nid is set */
+				ret = hwe_csr_subject_add(p->subject, it->nid, val, it->rdn == prev ? -1 : 0);
 			} else {
 				if (key && k)
 					snprintf(how, sizeof(how), "the server's CSR template asks for %d of them: add another %s=... to the CSR config",

@@ -687,14 +687,22 @@ out:
 	return ret;
 }
 
+/* Forget the route picked for the last origin (route_setup). */
+static void route_clear(struct hwe_http *h)
+{
+	hwe_http_proxy_clear(&h->proxy);
+	free(h->proxy_for);
+	free(h->peer_host);
+	h->proxy_for = NULL;
+	h->peer_host = NULL;
+}
+
 void hwe_http_free(struct hwe_http *h)
 {
 	if (!h)
 		return;
 	curl_easy_cleanup(h->curl);
-	hwe_http_proxy_clear(&h->proxy);
-	free(h->proxy_for);
-	free(h->peer_host);
+	route_clear(h);
 	free(h);
 }
 
@@ -995,16 +1003,15 @@ static int transfer_error(struct hwe_http *h, CURLcode rc, const char *url,
 			hwe_err_hint("the server requires a client certificate");
 			return ret;
 		}
+		/* fall through - a connection that died, as with a body cut short */
+	case CURLE_PARTIAL_FILE:
 		ret = hwe_err(HWE_EXIT_NETWORK, HWE_ERR_NETWORK_IO,
 			      "connection to '%s' failed: %s", hostport, msg);
 		/* a TLS 1.3 server may drop the connection before its alert
 		 * about our certificate is read */
-		if (h->cfg->client_cert)
+		if (rc != CURLE_PARTIAL_FILE && h->cfg->client_cert)
 			hwe_err_hint("if the server dropped the connection after the handshake, it may not accept the client certificate");
 		return ret;
-	case CURLE_PARTIAL_FILE:
-		return hwe_err(HWE_EXIT_NETWORK, HWE_ERR_NETWORK_IO,
-			       "connection to '%s' failed: %s", hostport, msg);
 	case CURLE_WEIRD_SERVER_REPLY:
 		return hwe_err(HWE_EXIT_RESPONSE, HWE_ERR_EST_RESPONSE,
 			       "invalid HTTP response from '%s': %s", hostport, msg);
@@ -1087,10 +1094,7 @@ static int route_setup(struct hwe_http *h, const struct origin *o)
 
 	if (h->proxy_for && strcasecmp(h->proxy_for, o->host) == 0)
 		return HWE_OK;
-	hwe_http_proxy_clear(&h->proxy);
-	free(h->proxy_for);
-	free(h->peer_host);
-	h->peer_host = NULL;
+	route_clear(h);
 	if (!(h->proxy_for = strdup(o->host)))
 		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 	n = strlen(o->host);

@@ -63,7 +63,7 @@ int hwe_keystore_lock(struct hwe_keystore *ks, const char *alias, int wait_s,
 {
 	int ret = HWE_EXIT_KEYSTORE, fd = -1;
 	char name[KS_ALIAS_MAX + 8], p[PATH_MAX];
-	struct hwe_ks_lock *lk = NULL;
+	struct hwe_ks_lock *lk;
 	struct stat st;
 	double deadline;
 
@@ -133,14 +133,10 @@ int hwe_keystore_lock(struct hwe_keystore *ks, const char *alias, int wait_s,
 	lk->next = ks->locks;
 	ks->locks = lk;
 	ret = recover(ks, lk);
-	if (ret) {
+	if (ret)
 		hwe_keystore_unlock(lk);
-		lk = NULL;
-		goto out;
-	}
-	*out = lk;
-	lk = NULL;
-	ret = HWE_OK;
+	else
+		*out = lk;
 out:
 	if (fd >= 0)
 		close(fd);

@@ -242,10 +242,9 @@ static int parse_pkcs7(const unsigned char *der, size_t len, STACK_OF(X509) **ou
 {
 	int ret = HWE_EXIT_RESPONSE;
 	const unsigned char *p = der;
-	STACK_OF(X509) *certs = NULL, *res = NULL;
+	STACK_OF(X509) *certs;
 	PKCS7 *p7 = NULL;
 	char detail[160];
-	int i;
 
 	if (len > LONG_MAX) {
 		not_pkcs7("too large");
@@ -280,26 +279,14 @@ static int parse_pkcs7(const unsigned char *der, size_t len, STACK_OF(X509) **ou
 		hwe_err(HWE_EXIT_RESPONSE, HWE_ERR_EST_RESPONSE, "PKCS#7 response holds no certificate");
 		goto out;
 	}
-	res = sk_X509_new_reserve(NULL, sk_X509_num(certs));
-	if (!res) {
+	/* a stack and references of the caller's own: the certificates outlive p7 */
+	if (!(*out = X509_chain_up_ref(certs))) {
 		hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < sk_X509_num(certs); i++) {
-		X509 *x = sk_X509_value(certs, i);
-
-		if (!x || !X509_up_ref(x)) {
-			hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "cannot reference a certificate");
-			goto out;
-		}
-		sk_X509_push(res, x); /* cannot fail: reserved */
-	}
-	hwe_debug("PKCS#7 response: %d certificate(s)", sk_X509_num(res));
-	*out = res;
-	res = NULL;
+	hwe_debug("PKCS#7 response: %d certificate(s)", sk_X509_num(*out));
 	ret = HWE_OK;
 out:
-	sk_X509_pop_free(res, X509_free);
 	PKCS7_free(p7);
 	return ret;
 }
