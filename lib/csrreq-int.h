@@ -18,6 +18,20 @@
 		ASN1_EX_TEMPLATE_TYPE(flag, 0, name, ELEM)		\
 	static_ASN1_ITEM_TEMPLATE_END(TYPE)
 
+/* NAME, a SEQUENCE of two fields: typedef struct { T1 *F1; T2 *F2; } NAME and
+ * its static ASN.1 item; K1/K2 are ASN1_SIMPLE or ASN1_OPT (an OPTIONAL
+ * field, NULL when absent), the second field's item is IT2 (the first's:
+ * T1's own, X509_ALGOR, ASN1_OBJECT, ASN1_INTEGER ...). */
+#define HWE_ASN1_SEQ2(NAME, T1, F1, K1, T2, F2, K2, IT2)		\
+	typedef struct {						\
+		T1 *F1;							\
+		T2 *F2;							\
+	} NAME;								\
+	ASN1_SEQUENCE(NAME) = {						\
+		K1(NAME, F1, T1),					\
+		K2(NAME, F2, IT2),					\
+	} static_ASN1_SEQUENCE_END(NAME)
+
 /* csrreq.c */
 /* HWE_EXIT_RESPONSE "csrattrs response: <what>" */
 int hwe_csrreq_bad(const char *what);

@@ -57,16 +57,9 @@
 #include "log.h"
 #include "rc.h"
 
-/* SingleAttributeTemplate: an RDN attribute whose value may be absent */
-typedef struct {
-	ASN1_OBJECT *type;
-	ASN1_TYPE *value;
-} TMPL_SATTR;
-
-ASN1_SEQUENCE(TMPL_SATTR) = {
-	ASN1_SIMPLE(TMPL_SATTR, type, ASN1_OBJECT),
-	ASN1_OPT(TMPL_SATTR, value, ASN1_ANY),
-} static_ASN1_SEQUENCE_END(TMPL_SATTR)
+/* SingleAttributeTemplate ::= SEQUENCE { type OBJECT IDENTIFIER,
+ * value ANY OPTIONAL }: an RDN attribute whose value may be absent */
+HWE_ASN1_SEQ2(TMPL_SATTR, ASN1_OBJECT, type, ASN1_SIMPLE, ASN1_TYPE, value, ASN1_OPT, ASN1_ANY)
 
 /* RelativeDistinguishedNameTemplate ::= SET SIZE (1..MAX) OF SingleAttributeTemplate */
 HWE_ASN1_STACK_ITEM(TMPL_RDN, TMPL_SATTR, ASN1_TFLG_SET_OF, RDN)
@@ -77,15 +70,9 @@ DEFINE_STACK_OF(TMPL_RDN)
  * be OPTIONAL) */
 typedef STACK_OF(TMPL_RDN) TMPL_NAME;
 
-typedef struct {
-	X509_ALGOR *algorithm;
-	ASN1_BIT_STRING *key;
-} TMPL_SPKI;
-
-ASN1_SEQUENCE(TMPL_SPKI) = {
-	ASN1_SIMPLE(TMPL_SPKI, algorithm, X509_ALGOR),
-	ASN1_OPT(TMPL_SPKI, key, ASN1_BIT_STRING),
-} static_ASN1_SEQUENCE_END(TMPL_SPKI)
+/* SubjectPublicKeyInfoTemplate ::= SEQUENCE { algorithm AlgorithmIdentifier,
+ * subjectPublicKey BIT STRING OPTIONAL } */
+HWE_ASN1_SEQ2(TMPL_SPKI, X509_ALGOR, algorithm, ASN1_SIMPLE, ASN1_BIT_STRING, key, ASN1_OPT, ASN1_BIT_STRING)
 
 typedef struct {
 	ASN1_INTEGER *version;
@@ -116,15 +103,8 @@ ASN1_SEQUENCE(TMPL_EXT) = {
 HWE_ASN1_STACK_ITEM(TMPL_EXTS, TMPL_EXT, ASN1_TFLG_SEQUENCE_OF, ExtensionTemplates)
 
 /* RSAPublicKey (RFC 8017 A.1.1), for the modulus length of a placeholder key */
-typedef struct {
-	ASN1_INTEGER *n;
-	ASN1_INTEGER *e;
-} TMPL_RSA_PUB;
-
-ASN1_SEQUENCE(TMPL_RSA_PUB) = {
-	ASN1_SIMPLE(TMPL_RSA_PUB, n, ASN1_INTEGER),
-	ASN1_SIMPLE(TMPL_RSA_PUB, e, ASN1_INTEGER),
-} static_ASN1_SEQUENCE_END(TMPL_RSA_PUB)
+/* RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017) */
+HWE_ASN1_SEQ2(TMPL_RSA_PUB, ASN1_INTEGER, n, ASN1_SIMPLE, ASN1_INTEGER, e, ASN1_SIMPLE, ASN1_INTEGER)
 
 static int badf(const char *what, const struct hwe_csrreq_item *it)
 {

@@ -74,14 +74,11 @@ static void soft_describe(const unsigned char *blob, size_t bloblen, char *buf, 
 	snprintf(buf, buflen, "software key file (PKCS#8 PEM)");
 }
 
+/* no device: no caps, and no init, plan, destroy or fini (NULL) */
 const struct hwe_key_backend hwe_key_software = {
 	.name = "software",
 	.ext = ".pem",
-	.caps = 0,
-	.init = NULL,
 	.generate = soft_generate,
 	.load = soft_load,
-	.destroy = NULL,
 	.describe = soft_describe,
-	.fini = NULL,
 };
