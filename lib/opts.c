@@ -759,9 +759,8 @@ static int derive(struct hwe_opts *o, const struct hwe_ctx *ctx)
 		a->enroll.pop = HWE_POP_NEVER;
 	/* the key type of a new key (the tpm command: of the attestation key) */
 	a->spec_given = o->val[HWE_OPT_ALGORITHM] || o->val[HWE_OPT_CURVE] || o->val[HWE_OPT_SIZE];
-	if (o->allowed[HWE_OPT_ALGORITHM] &&
-	    (ret = hwe_keyspec_parse(o->val[HWE_OPT_ALGORITHM], o->val[HWE_OPT_CURVE],
-				     o->val[HWE_OPT_SIZE], &a->spec)))
+	if ((ret = hwe_keyspec_parse(o->val[HWE_OPT_ALGORITHM], o->val[HWE_OPT_CURVE], o->val[HWE_OPT_SIZE],
+				     &a->spec)))
 		return ret;
 	/* --ak-cert nv:INDEX */
 	a->attest.ak_cert_nv = 0;
@@ -775,7 +774,8 @@ static int derive(struct hwe_opts *o, const struct hwe_ctx *ctx)
 			return bad_value(&nv, a->attest.ak_cert + 3, what, exp);
 		}
 		if (!a->attest.ak_cert_nv)
-			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE, "bad value 'nv:0' for %s (expected nv:INDEX, e.g. nv:0x01c90000)",
+			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
+				       "bad value 'nv:0' for %s (expected nv: and an NV index, e.g. nv:0x01c90000)",
 				       from_text(o, ctx, HWE_OPT_AK_CERT, from, sizeof(from)));
 	}
 	/* secrets given as themselves: --estc-pass, else the variables of
@@ -791,8 +791,7 @@ static int derive(struct hwe_opts *o, const struct hwe_ctx *ctx)
 	a->net.no_proxy_from = o->env[HWE_OPT_NO_PROXY];
 	a->renew.aliases = o->aliases;
 	a->renew.naliases = o->naliases;
-	if (a->net.user &&
-	    (ret = check_user(a->net.user, o, ctx)))
+	if (a->net.user && (ret = check_user(a->net.user, o, ctx)))
 		return ret;
 	return HWE_OK;
 }
