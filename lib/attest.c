@@ -41,11 +41,6 @@ static int tss_fail(const struct hwe_tpm *t, TSS2_RC rc, const char *what)
 	return HWE_EXIT_KEY;
 }
 
-static int no_memory(void)
-{
-	return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
-}
-
 int hwe_tpm_open(const char *tcti, struct hwe_tpm **out)
 {
 	struct hwe_tpm *t;
@@ -58,7 +53,7 @@ int hwe_tpm_open(const char *tcti, struct hwe_tpm **out)
 	if ((ret = hwe_tpm2_tcti_check(tcti)))
 		return ret;
 	if (!(t = calloc(1, sizeof(*t))))
-		return no_memory();
+		return hwe_err_oom();
 	t->name = tcti;
 	if ((ret = hwe_tss2_load(&t->t))) {
 		free(t);
@@ -319,7 +314,7 @@ int hwe_ak_csr(struct hwe_tpm *t, const struct hwe_ak_info *ai, X509_REQ **out)
 	    !X509_REQ_set_pubkey(req, ai->pub) ||
 	    !X509_ALGOR_set0(alg, OBJ_nid2obj(rsa ? NID_sha256WithRSAEncryption : NID_ecdsa_with_SHA256),
 			     rsa ? V_ASN1_NULL : V_ASN1_UNDEF, NULL)) {
-		ret = no_memory();
+		ret = hwe_err_oom();
 		goto out;
 	}
 	tbslen = i2d_re_X509_REQ_tbs(req, &tbs);
@@ -357,7 +352,7 @@ int hwe_ak_csr(struct hwe_tpm *t, const struct hwe_ak_info *ai, X509_REQ **out)
 	X509_REQ_set0_signature(req, bits);
 	bits = NULL;
 	if (!X509_REQ_set1_signature_algo(req, alg)) {
-		ret = no_memory();
+		ret = hwe_err_oom();
 		goto out;
 	}
 	if (X509_REQ_verify(req, ai->pub) != 1) {
@@ -448,7 +443,7 @@ int hwe_ak_certs(struct hwe_tpm *t, const char *spec, uint32_t nv, const struct 
 
 	*out = NULL;
 	if (!sk)
-		return no_memory();
+		return hwe_err_oom();
 	if (nv) {
 		uint32_t index = nv;
 		const unsigned char *p, *end;
@@ -488,7 +483,7 @@ int hwe_ak_certs(struct hwe_tpm *t, const char *spec, uint32_t nv, const struct 
 		}
 		if (!(bio = BIO_new_fp(fp, BIO_CLOSE))) {
 			fclose(fp);
-			ret = no_memory();
+			ret = hwe_err_oom();
 			goto out;
 		}
 		while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
@@ -818,7 +813,7 @@ int hwe_attest_keygen(struct hwe_tpm *t, uint32_t parent, const struct hwe_keysp
 #endif
 	if (!tss2_pem(parent, pubm, publen, privm, privlen, &out->blob, &out->bloblen) ||
 	    !build_bundle(info->attestationData, info->size, sigm, siglen, tpubm, tpublen, akcerts, &bundle)) {
-		ret = no_memory();
+		ret = hwe_err_oom();
 		goto out;
 	}
 	out->evidence = bundle.p;
@@ -953,7 +948,7 @@ int hwe_attest_make(const struct hwe_attest_req *r, const struct hwe_keyspec *sp
 	if ((ret = hwe_attest_keygen(t, r->parent, spec, &ai, certs, qual, sizeof(qual), out)))
 		goto out;
 	if (!(*record = record_text(r, certs, b->type))) {
-		ret = no_memory();
+		ret = hwe_err_oom();
 		goto out;
 	}
 	hwe_info("attestation: TPM2_Certify of the new key by the AK 0x%08x over SHA-256 of this connection's %s",

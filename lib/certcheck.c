@@ -188,7 +188,7 @@ static int verify_chain(const struct hwe_certcheck *c, STACK_OF(X509) *resp, X50
 	store = X509_STORE_new();
 	ctx = X509_STORE_CTX_new();
 	if (!store || !ctx) {
-		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		ret = hwe_err_oom();
 		goto out;
 	}
 	for (i = 0; i < sk_X509_num(c->anchors); i++) {

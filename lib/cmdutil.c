@@ -38,7 +38,7 @@ int hwe_cmd_csrconf_load(const struct hwe_keystore *ks, const char *name,
 		return hwe_csrconf_load(name, out);
 	path = hwe_keystore_path(ks, "conf", name);
 	if (!path)
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	ret = hwe_csrconf_load_at(hwe_keystore_dirfd(ks, "conf"), name, path, out);
 	free(path);
 	return ret;
@@ -102,7 +102,7 @@ static int net_token(const struct hwe_net_args *na, struct hwe_cmd_net *n)
 			return hwe_err(HWE_EXIT_USAGE, HWE_ERR_USAGE,
 				       "EST_TOKEN does not hold a Bearer access token (RFC 6750: letters, digits and -._~+/ then '=' padding)");
 		if (!(n->token = hwe_secret_dup(env)))
-			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+			return hwe_err_oom();
 	}
 	n->cfg.token = n->token;
 	return HWE_OK;
@@ -133,7 +133,7 @@ static int read_proxy_ca(const char *path, struct hwe_cmd_net *n)
 	if (hwe_file_check("--proxy-cacert file", path, &st, 0, HWE_EXIT_INPUT))
 		goto out;
 	if (!(buf = malloc(max + 1))) {
-		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		ret = hwe_err_oom();
 		goto out;
 	}
 	while (len <= max && (r = read(fd, buf + len, max + 1 - len)) != 0) {
@@ -249,7 +249,7 @@ int hwe_cmd_net_prepare(const struct hwe_net_args *na, struct hwe_cmd_net *n)
 			return ret;
 	} else if (na->pass) {
 		if (!(n->pass = hwe_secret_dup(na->pass)))
-			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+			return hwe_err_oom();
 	}
 	if (n->pass) {
 		/* EST passcodes often come without a user name (EST_USERNAME is
@@ -345,7 +345,7 @@ int hwe_cmd_load_key(const struct hwe_keystore *ks, const char *alias,
 	int ret;
 
 	if (!name)
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	ret = hwe_keystore_read(ks, "keys", name, &blob, &len);
 	if (ret == HWE_OK)
 		ret = be->load(ko, blob, len, pkey);
@@ -367,7 +367,7 @@ static int load_cert(const struct hwe_keystore *ks, const char *alias, int optio
 	*cert = NULL;
 	*chain = sk_X509_new_null();
 	if (!name || !*chain) {
-		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		ret = hwe_err_oom();
 		goto out;
 	}
 	snprintf(name, n, "%s.pem", alias);

@@ -112,11 +112,6 @@ static int badf(const char *what, const struct hwe_csrreq_item *it)
 		       what, it->oid, it->name[0] ? " " : "", it->name);
 }
 
-static int no_memory(void)
-{
-	return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
-}
-
 /* Decode der (all of it) as item; NULL if it is not that. */
 static void *decode(const ASN1_ITEM *item, const unsigned char *der, long len)
 {
@@ -138,7 +133,7 @@ static int set_value(struct hwe_csrreq_item *it, const unsigned char *v, size_t 
 	if (n == 0)
 		return HWE_OK;   /* present but empty: the client fills it */
 	if (!(it->value = malloc(n)))
-		return no_memory();
+		return hwe_err_oom();
 	memcpy(it->value, v, n);
 	it->value_len = n;
 	return HWE_OK;
@@ -426,9 +421,9 @@ int hwe_csrreq_plan_subject(const struct hwe_csrreq *r, const struct hwe_csrconf
 		if (it->kind != HWE_REQ_RDN)
 			continue;
 		if (!cur && !p->subject && !(p->subject = X509_NAME_new()))
-			return no_memory();
+			return hwe_err_oom();
 		if (!(obj = OBJ_txt2obj(it->oid, 1)))
-			return no_memory();
+			return hwe_err_oom();
 		key = conf_key(it->nid);
 		if (cur) {
 			/* RFC 7030 4.2.2: the subject stays the certificate's */
@@ -440,7 +435,7 @@ int hwe_csrreq_plan_subject(const struct hwe_csrreq *r, const struct hwe_csrconf
 			ok = X509_NAME_add_entry_by_OBJ(p->subject, obj, it->value_type, it->value,
 							(int)it->value_len, -1, it->rdn == prev ? -1 : 0);
 			if (!ok)
-				ret = no_memory();
+				ret = hwe_err_oom();
 		} else {
 			/* the k-th field of this type to fill takes the config's k-th value */
 			for (j = 0, k = 0; j < i; j++)
@@ -515,7 +510,7 @@ static int plan_san(const struct hwe_csrreq_item *it, GENERAL_NAMES *tmpl,
 	if (cur)
 		have = X509_get_ext_d2i(cur, NID_subject_alt_name, NULL, NULL);
 	else if (!(names = sk_GENERAL_NAME_new_null()))
-		return no_memory();
+		return hwe_err_oom();
 	for (i = 0; i < sk_GENERAL_NAME_num(tmpl) && ret == HWE_OK; i++) {
 		gn = sk_GENERAL_NAME_value(tmpl, i);
 		t = placeholder(gn);
@@ -538,7 +533,7 @@ static int plan_san(const struct hwe_csrreq_item *it, GENERAL_NAMES *tmpl,
 		if (!t) {
 			if (!(gn = GENERAL_NAME_dup(gn)) || !sk_GENERAL_NAME_push(names, gn)) {
 				GENERAL_NAME_free(gn);
-				ret = no_memory();
+				ret = hwe_err_oom();
 			}
 			continue;
 		}
@@ -552,7 +547,7 @@ static int plan_san(const struct hwe_csrreq_item *it, GENERAL_NAMES *tmpl,
 				break;
 			if (!sk_GENERAL_NAME_push(names, gn)) {
 				GENERAL_NAME_free(gn);
-				ret = no_memory();
+				ret = hwe_err_oom();
 			}
 			found++;
 		}
@@ -577,7 +572,7 @@ static int push_ext(struct hwe_csrreq_plan *p, X509_EXTENSION *ext)
 	if (!ext || (!p->exts && !(p->exts = sk_X509_EXTENSION_new_null())) ||
 	    !sk_X509_EXTENSION_push(p->exts, ext)) {
 		X509_EXTENSION_free(ext);
-		return no_memory();
+		return hwe_err_oom();
 	}
 	return HWE_OK;
 }
@@ -592,14 +587,14 @@ int hwe_csrreq_plan_fixed_ext(const struct hwe_csrreq_item *it, const struct hwe
 	int i, any = 0, ret = HWE_OK;
 
 	if (!obj || !val || !ASN1_OCTET_STRING_set(val, it->value, (int)it->value_len)) {
-		ret = no_memory();
+		ret = hwe_err_oom();
 		goto out;
 	}
 	if (it->nid == NID_subject_alt_name) {
 		/* well-formed: checked when it was parsed */
 		tmpl = d2i_GENERAL_NAMES(NULL, &q, (long)it->value_len);
 		if (!tmpl) {
-			ret = no_memory();
+			ret = hwe_err_oom();
 			goto out;
 		}
 		for (i = 0; i < sk_GENERAL_NAME_num(tmpl); i++)

@@ -55,7 +55,7 @@ int hwe_csrreq_add_item(struct hwe_csrreq *r, enum hwe_csrreq_kind kind, const A
 		return hwe_csrreq_bad("more than 256 items");
 	n = realloc(r->items, (r->n + 1) * sizeof(*n));
 	if (!n)
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	r->items = n;
 	it = &r->items[r->n++];
 	memset(it, 0, sizeof(*it));
@@ -285,7 +285,7 @@ int hwe_csrreq_unmet(struct hwe_csrreq_plan *p, const struct hwe_csrreq_item *it
 	add = strlen(line);
 	n = realloc(p->unmet, old + add + 1);
 	if (!n)
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	memcpy(n + old, line, add + 1);
 	p->unmet = n;
 	return HWE_OK;
@@ -336,10 +336,10 @@ static int want_critical(struct hwe_csrreq_plan *p, const struct hwe_csrreq_item
 		return HWE_OK;
 	if ((!p->critical && !(p->critical = sk_ASN1_OBJECT_new_null())) ||
 	    !(o = OBJ_txt2obj(it->oid, 1)))
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	if (!sk_ASN1_OBJECT_push(p->critical, o)) {
 		ASN1_OBJECT_free(o);
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	}
 	return HWE_OK;
 }

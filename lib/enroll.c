@@ -98,7 +98,7 @@ static int load_pending(struct job *j)
 	size_t csrlen = 0;
 
 	if (!csrname || !keyname || !markname) {
-		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		ret = hwe_err_oom();
 		goto out;
 	}
 	if (!hwe_keystore_exists(j->ks, "req", keyname)) {
@@ -167,7 +167,7 @@ static int keyrec_set(struct job *j, const char *kind, const unsigned char *data
 	int ret;
 
 	if (!name)
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	ret = hwe_keystore_txn_begin(j->ks, j->alias, &t);
 	if (!ret)
 		ret = data ? hwe_keystore_txn_put(t, "req", name, data, len, 0600) :
@@ -592,7 +592,7 @@ static int commit(struct job *j, int pending)
 
 	if (!csrname || !keyname || !pendname || !certname || !chainname || !profname || !attname ||
 	    !markname || (j->be->destroy && (!newname || !oldname))) {
-		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		ret = hwe_err_oom();
 		goto out;
 	}
 	if ((ret = hwe_csr_to_pem(j->req, &csrpem, &csrlen)))
@@ -614,7 +614,7 @@ static int commit(struct job *j, int pending)
 	} else {
 		one = sk_X509_new_null();
 		if (!one || !sk_X509_push(one, j->issued)) {
-			ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+			ret = hwe_err_oom();
 			goto out;
 		}
 		if ((ret = hwe_certs_to_pem(one, 0, 1, &certpem, &certlen)))
@@ -771,7 +771,7 @@ int hwe_enroll_sweep(struct hwe_keystore *ks, const struct hwe_dev_args *d, cons
 	j.ks = ks;
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		if (!(name = keyrec_name(&j, kinds[i])))
-			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+			return hwe_err_oom();
 		any |= hwe_keystore_exists(ks, "req", name);
 		free(name);
 	}
@@ -929,7 +929,7 @@ int hwe_enroll_job(struct hwe_ctx *ctx, const struct hwe_args *a, int op, struct
 		char *kn = hwe_cmd_fname(j.alias, j.be->ext);
 
 		ret = kn ? hwe_keystore_read(j.ks, "keys", kn, &j.oldblob, &j.oldlen) :
-			   hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+			   hwe_err_oom();
 		free(kn);
 		if (ret) /* the key to replace must be readable to be removed */
 			goto out;

@@ -107,7 +107,7 @@ int hwe_deploy_hook(const struct hwe_keystore *ks, const char *alias, const char
 	snprintf(name, sizeof(name), "%s%s", alias, be ? be->ext : ".pem");
 	key = hwe_keystore_path(ks, "keys", name);
 	if (!cert || !chain || !key) {
-		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		ret = hwe_err_oom();
 		goto out;
 	}
 	if (pipe2(fds, O_CLOEXEC) != 0) {

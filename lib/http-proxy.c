@@ -233,7 +233,7 @@ int hwe_http_proxy_pick(const char *proxy, const char *source, int from_env, con
 	ret = HWE_OK;
 	goto out;
 oom:
-	ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	ret = hwe_err_oom();
 out:
 	if (ret) {
 		const char *src = p->source;

@@ -130,7 +130,7 @@ static int resp_headers(struct hwe_http *h, struct hwe_http_resp *r)
 	    header_get(h, "Content-Transfer-Encoding", &r->transfer_encoding, 0) ||
 	    header_get(h, "Retry-After", &r->retry_after, 0) ||
 	    header_get(h, "WWW-Authenticate", &r->www_authenticate, 1))
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	if (r->status == 401 && curl_easy_getinfo(h->curl, CURLINFO_HTTPAUTH_AVAIL, &avail) == CURLE_OK)
 		r->auth_schemes = ((avail & CURLAUTH_BASIC) ? HWE_AUTH_BASIC : 0) |
 			((avail & CURLAUTH_DIGEST) ? HWE_AUTH_DIGEST : 0) |
@@ -493,7 +493,7 @@ static CURLcode ssl_ctx_cb(CURL *c, void *sslctx, void *arg)
 	}
 	return CURLE_OK;
 fail_mem:
-	h->cb_failed = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	h->cb_failed = hwe_err_oom();
 	return CURLE_OUT_OF_MEMORY;
 fail_ossl:
 	h->cb_failed = hwe_err_ossl(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "cannot set up TLS");
@@ -521,7 +521,7 @@ int hwe_http_new(const struct hwe_http_cfg *cfg, struct hwe_http **out)
 	h = calloc(1, sizeof(*h));
 	if (!h || !(h->curl = curl_easy_init())) {
 		free(h);
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	}
 	h->cfg = cfg;
 	h->max_body = cfg->max_body ? cfg->max_body : HWE_HTTP_DEFAULT_MAX_BODY;
@@ -936,9 +936,9 @@ static int transfer_error(struct hwe_http *h, CURLcode rc, const char *url,
 			return hwe_err(HWE_EXIT_RESPONSE, HWE_ERR_EST_RESPONSE_TOO_LARGE,
 				       "response from '%s' exceeds the %zu byte limit", hostport,
 				       h->max_body);
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	case CURLE_OUT_OF_MEMORY:
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	case CURLE_URL_MALFORMAT:
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		return hwe_err(HWE_EXIT_USAGE, HWE_ERR_BAD_URI, "cannot use URL '%s': %s", url, msg);
@@ -1096,11 +1096,11 @@ static int route_setup(struct hwe_http *h, const struct origin *o)
 		return HWE_OK;
 	route_clear(h);
 	if (!(h->proxy_for = strdup(o->host)))
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	n = strlen(o->host);
 	h->peer_host = o->host[0] == '[' && n > 2 ? strndup(o->host + 1, n - 2) : strdup(o->host);
 	if (!h->peer_host)
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	if ((ret = hwe_http_proxy_pick(h->cfg->proxy, h->cfg->proxy_source, h->cfg->proxy_from_env,
 				       h->cfg->no_proxy, h->cfg->no_proxy_source, o->host,
 				       h->cfg->proxy_user != NULL, &h->proxy, &excluded))) {
@@ -1207,7 +1207,7 @@ int hwe_http_request(struct hwe_http *h, const char *method, const char *url,
 	ret = HWE_OK;
 	goto out;
 oom:
-	ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	ret = hwe_err_oom();
 out:
 	if (ret)
 		hwe_http_resp_clear(resp);

@@ -131,7 +131,7 @@ static int pk11_init(const struct hwe_key_opts *o)
 	/* the provider reads the module path when it first needs the module */
 	if (o->pkcs11_module && *o->pkcs11_module &&
 	    setenv("HWENROLL_PKCS11_MODULE", o->pkcs11_module, 1) != 0)
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	if (prov_p11)
 		return HWE_OK;
 	/* default first: everything without a property query stays there */
@@ -183,7 +183,7 @@ static int object_uri(const char *token_uri, const unsigned char *id, size_t idl
 
 	*out = NULL;
 	if (!u)
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	rc = p11_kit_uri_parse(token_uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, u);
 	if (rc != P11_KIT_URI_OK) {
 		char shown[1024];
@@ -263,7 +263,7 @@ static int pk11_plan(const struct hwe_key_opts *o, unsigned char **blob, size_t 
 	*blob = (unsigned char *)OPENSSL_strdup(obj);
 	free(obj);
 	if (!*blob)
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	*bloblen = strlen((char *)*blob);
 	return HWE_OK;
 }
@@ -344,7 +344,7 @@ static int pk11_generate(const struct hwe_key_opts *o, const struct hwe_keyspec 
 	}
 	*blob = (unsigned char *)OPENSSL_strdup(obj);
 	if (!*blob) {
-		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		ret = hwe_err_oom();
 		goto out;
 	}
 	*bloblen = strlen(obj);
@@ -496,7 +496,7 @@ static int destroy_objects(CK_FUNCTION_LIST **mods, P11KitUri *u, const char *pi
 	int ok = 1;
 
 	if (!toks)
-		return !hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return !hwe_err_oom();
 	p11_kit_iter_begin(toks, mods);
 	while (ok && (rv = p11_kit_iter_next(toks)) == CKR_OK) {
 		if (p11_kit_iter_get_kind(toks) != P11_KIT_ITER_KIND_TOKEN)

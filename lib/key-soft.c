@@ -39,7 +39,7 @@ static int soft_generate(const struct hwe_key_opts *o, const struct hwe_keyspec 
 	n = BIO_get_mem_data(mem, &data);
 	*blob = OPENSSL_malloc((size_t)n);
 	if (!*blob) {
-		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		ret = hwe_err_oom();
 		goto out;
 	}
 	memcpy(*blob, data, (size_t)n);

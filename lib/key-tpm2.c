@@ -322,11 +322,11 @@ static int tpm2_init(const struct hwe_key_opts *o)
 			snprintf(t, n, "%s:%s", rcwatch_path(o), o->tcti);
 		if (!t || setenv("TPM2OPENSSL_TCTI", t, 1) != 0) {
 			free(t);
-			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+			return hwe_err_oom();
 		}
 		free(t);
 	} else if (setenv("TPM2OPENSSL_TCTI", o->tcti, 1) != 0) {
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	}
 	if (!prov_default && !(prov_default = OSSL_PROVIDER_load(NULL, "default")))
 		return hwe_err_ossl(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL,
@@ -521,7 +521,7 @@ static int tpm2_generate(const struct hwe_key_opts *o, const struct hwe_keyspec 
 			goto out;
 		*blob = OPENSSL_malloc((size_t)n);
 		if (!*blob) {
-			ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+			ret = hwe_err_oom();
 			goto out;
 		}
 		memcpy(*blob, line, (size_t)n);

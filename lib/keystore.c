@@ -62,7 +62,7 @@ int ks_sys_err(enum hwe_status st, const char *what, const char *path, int e)
 
 int ks_oom(void)
 {
-	return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+	return hwe_err_oom();
 }
 
 int ks_sub_index(const char *sub)

@@ -178,6 +178,11 @@ int hwe_err(enum hwe_exit ex, enum hwe_status st, const char *fmt, ...)
 	return ex;
 }
 
+int hwe_err_oom(void)
+{
+	return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+}
+
 int hwe_err_context(const char *fmt, ...)
 {
 	const struct err_frame *cause = top();

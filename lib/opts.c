@@ -361,7 +361,7 @@ int hwe_config_load(const char *path, struct hwe_config **out)
 	buf = calloc(1, CONFIG_MAX_BYTES + 1);
 	c = calloc(1, sizeof(*c));
 	if (!buf || !c) {
-		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		ret = hwe_err_oom();
 		goto out;
 	}
 	len = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
@@ -422,7 +422,7 @@ int hwe_config_load(const char *path, struct hwe_config **out)
 		if (nv)
 			c->vals = nv;
 		if (!nk || !nv) {
-			ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+			ret = hwe_err_oom();
 			goto out;
 		}
 		c->keys[c->n] = strdup(key);
@@ -682,7 +682,7 @@ static int take_arg(struct hwe_opts *o, const struct hwe_usage *usage, int c, ch
 
 		OPENSSL_secure_clear_free(pass_copy, pass_copy ? strlen(pass_copy) + 1 : 0);
 		if (!(pass_copy = OPENSSL_secure_malloc(strlen(arg) + 1)))
-			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+			return hwe_err_oom();
 		memcpy(pass_copy, arg, strlen(arg) + 1);
 		memset(arg, 'x', strlen(arg));
 		o->val[c] = pass_copy;
@@ -941,7 +941,7 @@ int hwe_read_secret_file(const char *path, const char *what, char **out)
 	 * one byte more than the limit tells a too long line from a full one */
 	buf = OPENSSL_secure_zalloc(SECRET_MAX_BYTES + 2);
 	if (!buf) {
-		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		ret = hwe_err_oom();
 		goto out;
 	}
 	while (len < SECRET_MAX_BYTES + 1 &&
@@ -972,7 +972,7 @@ int hwe_read_secret_file(const char *path, const char *what, char **out)
 	}
 	/* keep only what the secret needs of the small secure heap */
 	if (!(*out = hwe_secret_dup(buf))) {
-		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		ret = hwe_err_oom();
 		goto out;
 	}
 	ret = HWE_OK;
@@ -1025,7 +1025,7 @@ int hwe_opts_key(const struct hwe_dev_args *d, struct hwe_key_opts *ko, char **p
 		if ((ret = hwe_read_secret_file(d->pin_file, "PIN", pin_out)))
 			return ret;
 	} else if (d->pin && !(*pin_out = hwe_secret_dup(d->pin))) {
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	}
 	ko->pin = *pin_out;
 	return HWE_OK;

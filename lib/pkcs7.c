@@ -40,7 +40,7 @@ int hwe_base64_encode(const unsigned char *in, size_t len, char **out, size_t *o
 	size = (len + 2) / 3 * 4 + (len + 47) / 48 + 2;
 	if (!(buf = malloc(size)) || !(ctx = EVP_ENCODE_CTX_new())) {
 		free(buf);
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	}
 	/* 64-column lines, each ending in '\n' */
 	EVP_EncodeInit(ctx);
@@ -122,7 +122,7 @@ int hwe_base64_decode(const char *in, size_t len, unsigned char **out, size_t *o
 		return b64_refused(in, (size_t)(dash - in) + 1);
 	/* at most 3 bytes per 4 characters, whole quanta */
 	if (!(buf = malloc(len / 4 * 3 + 4)) || !(ctx = EVP_ENCODE_CTX_new())) {
-		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		ret = hwe_err_oom();
 		goto out;
 	}
 	EVP_DecodeInit(ctx);
@@ -281,7 +281,7 @@ static int parse_pkcs7(const unsigned char *der, size_t len, STACK_OF(X509) **ou
 	}
 	/* a stack and references of the caller's own: the certificates outlive p7 */
 	if (!(*out = X509_chain_up_ref(certs))) {
-		hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		hwe_err_oom();
 		goto out;
 	}
 	hwe_debug("PKCS#7 response: %d certificate(s)", sk_X509_num(*out));
@@ -341,7 +341,7 @@ int hwe_certs_to_pem(STACK_OF(X509) *certs, int first, int count, char **pem, si
 			       "PEM encode: certificates %d..+%d out of range (%d)", first, count, n);
 	bio = BIO_new(BIO_s_mem());
 	if (!bio) {
-		hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		hwe_err_oom();
 		goto out;
 	}
 	for (i = first; i < first + count; i++) {
@@ -355,7 +355,7 @@ int hwe_certs_to_pem(STACK_OF(X509) *certs, int first, int count, char **pem, si
 		blen = 0;
 	buf = malloc((size_t)blen + 1);
 	if (!buf) {
-		hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		hwe_err_oom();
 		goto out;
 	}
 	if (blen)

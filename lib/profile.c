@@ -73,7 +73,7 @@ static int add(char **buf, size_t *len, size_t *cap, const char *k, const char *
 	if (*len + need + 1 > *cap) {
 		*cap = (*len + need + 1) * 2;
 		if (!(nb = realloc(*buf, *cap)))
-			return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+			return hwe_err_oom();
 		*buf = nb;
 	}
 	*len += (size_t)snprintf(*buf + *len, *cap - *len, "%s=%s\n", k, v);
@@ -92,7 +92,7 @@ int hwe_profile_text(const struct hwe_opts *o, const char *backend, char **text,
 	*len = 0;
 	cap = sizeof(head) + 512;
 	if (!(buf = malloc(cap))) {
-		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		ret = hwe_err_oom();
 		goto out;
 	}
 	memcpy(buf, head, sizeof(head));
@@ -113,7 +113,7 @@ int hwe_profile_text(const struct hwe_opts *o, const char *backend, char **text,
 		if (opt == HWE_OPT_TOKEN_URI && v && strstr(v, "pin-value=")) {
 			hwe_warn("the token URI's pin-value is not stored in the profile: renew reads the PIN from --pin-file or HWENROLL_PKCS11_PIN");
 			if (!(uri = strip_pin_value(v))) {
-				ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+				ret = hwe_err_oom();
 				goto out;
 			}
 			v = uri;
@@ -152,7 +152,7 @@ static int profile_load(const struct hwe_keystore *ks, const char *alias, int op
 	*out = NULL;
 	snprintf(name, sizeof(name), "%s%s", alias, HWE_PROFILE_SUFFIX);
 	if (!(p = calloc(1, sizeof(*p))))
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	if ((ret = (optional ? hwe_keystore_read_opt : hwe_keystore_read)(ks, "certs", name, &p->raw,
 									 &p->rawlen)))
 		goto out;
@@ -179,7 +179,7 @@ static int profile_load(const struct hwe_keystore *ks, const char *alias, int op
 		if (nv)
 			p->vals = nv;
 		if (!nk || !nv) {
-			ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+			ret = hwe_err_oom();
 			goto out;
 		}
 		p->keys[p->n] = line;

@@ -103,6 +103,9 @@ enum hwe_status {
  * its causes) and return ex, so that
  * `return hwe_err(HWE_EXIT_INPUT, HWE_ERR_FILE_OPEN_FAILED, "...");` works. */
 int hwe_err(enum hwe_exit ex, enum hwe_status st, const char *fmt, ...) HWE_PRINTF(3, 4);
+/* hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory"): a failed
+ * allocation, recorded in one place */
+int hwe_err_oom(void);
 /* Record what the caller was doing on top of the recorded error:
  * "<what>: <the top's message>", with the top's exit class and status (its
  * hint stays the one shown).  Returns that exit class (HWE_EXIT_INTERNAL if

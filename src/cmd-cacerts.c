@@ -95,7 +95,7 @@ int hwe_cacerts_run(struct hwe_ctx *ctx, const struct hwe_args *a)
 	if ((ret = hwe_est_cacerts(n.http, &n.url, &certs)))
 		goto out;
 	if ((i = drop_duplicates(certs)) < 0) {
-		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		ret = hwe_err_oom();
 		goto out;
 	}
 	if (i > 0)

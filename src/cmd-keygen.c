@@ -88,7 +88,7 @@ int cmd_keygen(int argc, char **argv, struct hwe_ctx *ctx)
 	n = strlen(alias) + 32;
 	name = malloc(n);
 	if (!name) {
-		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		ret = hwe_err_oom();
 		goto out;
 	}
 	if ((ret = hwe_keystore_txn_begin(ks, alias, &t)))

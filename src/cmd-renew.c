@@ -580,7 +580,7 @@ static int write_metrics(const char *path, const struct rec *recs, int n)
 	size_t k;
 
 	if (!(tmp = malloc(len)))
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
@@ -670,7 +670,7 @@ int cmd_renew(int argc, char **argv, struct hwe_ctx *ctx)
 			;
 	}
 	if (!(recs = calloc((size_t)(n ? n : 1), sizeof(*recs)))) {
-		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		ret = hwe_err_oom();
 		goto out;
 	}
 	if (run.json)
