@@ -158,6 +158,45 @@ static char *dup_span(const char *p, size_t n)
 	return s;
 }
 
+/* Can X509_NAME_add_entry_by_NID() store the value v (valid UTF-8 of
+ * nchars characters, cc_utf8_check()) as attribute nid, whose string table
+ * entry is tbl?  0 if so, else OpenSSL's error.  Where ASN1_STRING_set_by_NID()
+ * is sure to succeed - the size within the entry's bounds and a string
+ * type of its mask (with the default mask, unless STABLE_NO_MASK) that
+ * holds every character: UTF8String or UniversalString any,
+ * PrintableString its set, IA5String ASCII - nothing is built; anything
+ * else is asked of ASN1_STRING_set_by_NID() itself, for its verdict and
+ * reason. */
+static unsigned long encodable(int nid, const ASN1_STRING_TABLE *tbl, const char *v, size_t n,
+			       size_t nchars)
+{
+	unsigned long mask = tbl->mask, e;
+	int printable = 1, ascii = 1;
+	ASN1_STRING *as;
+	size_t i;
+
+	if (!(tbl->flags & STABLE_NO_MASK))
+		mask &= ASN1_STRING_get_default_mask();
+	if ((tbl->minsize <= 0 || nchars >= (size_t)tbl->minsize) &&
+	    (tbl->maxsize <= 0 || nchars <= (size_t)tbl->maxsize)) {
+		if (mask & (B_ASN1_UTF8STRING | B_ASN1_UNIVERSALSTRING))
+			return 0;
+		for (i = 0; i < n; i++) {
+			printable = printable && cc_is_printable_string_char(v[i]);
+			ascii = ascii && (unsigned char)v[i] < 0x80;
+		}
+		if (((mask & B_ASN1_PRINTABLESTRING) && printable) ||
+		    ((mask & B_ASN1_IA5STRING) && ascii))
+			return 0;
+	}
+	ERR_set_mark();
+	as = ASN1_STRING_set_by_NID(NULL, (const unsigned char *)v, (int)n, MBSTRING_UTF8, nid);
+	e = as ? 0 : ERR_peek_last_error();
+	ASN1_STRING_free(as);
+	ERR_pop_to_mark();
+	return e;
+}
+
 /* v is valid UTF-8 of nchars characters without control characters but tab */
 static int add_subject(struct parser *ps, const struct key *k, const char *v, size_t n,
 		       size_t nchars)
@@ -166,7 +205,6 @@ static int add_subject(struct parser *ps, const struct key *k, const char *v, si
 	const ASN1_STRING_TABLE *tbl = ASN1_STRING_TABLE_get(k->nid);
 	long maxchars = tbl ? tbl->maxsize : -1;
 	struct hwe_csr_rdn *r;
-	ASN1_STRING *as;
 	unsigned long e;
 	char shown[64];
 	size_t i;
@@ -187,11 +225,7 @@ static int add_subject(struct parser *ps, const struct key *k, const char *v, si
 				      hwe_sanitize(v, n, shown, sizeof(shown)));
 	}
 	/* what X509_NAME_add_entry_by_NID will do with it */
-	ERR_set_mark();
-	as = ASN1_STRING_set_by_NID(NULL, (const unsigned char *)v, (int)n, MBSTRING_UTF8, k->nid);
-	e = as ? 0 : ERR_peek_last_error();
-	ASN1_STRING_free(as);
-	ERR_pop_to_mark();
+	e = encodable(k->nid, tbl, v, n, nchars);
 	if (e && ERR_GET_REASON(e) == ASN1_R_STRING_TOO_LONG)
 		return syntax(ps, "'%s' is %zu characters long (expected at most %ld, "
 			      "the X.520 upper bound)", k->name, nchars, maxchars);
@@ -664,7 +698,7 @@ static int load(int dirfd, const char *name, const char *path, struct hwe_csrcon
 	int ret = HWE_EXIT_INPUT, in_ks = dirfd != AT_FDCWD;
 	struct stat st;
 	char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, cap;
 	int fd = -1;
 
 	*out = NULL;
@@ -699,14 +733,29 @@ static int load(int dirfd, const char *name, const char *path, struct hwe_csrcon
 	if (ret)
 		goto out;
 	ret = HWE_EXIT_INPUT;
-	buf = malloc(MAX_FILE_SIZE + 1);
+	/* room for the file as fstat() sized it and one byte more, to see its
+	 * end; grown if it grew since, up to MAX_FILE_SIZE + 1 */
+	cap = (st.st_size >= 0 && st.st_size < MAX_FILE_SIZE ? (size_t)st.st_size : MAX_FILE_SIZE) + 1;
+	buf = malloc(cap);
 	if (!buf) {
 		ret = no_memory();
 		goto out;
 	}
 	while (len <= MAX_FILE_SIZE) {
-		ssize_t r = read(fd, buf + len, MAX_FILE_SIZE + 1 - len);
+		ssize_t r;
 
+		if (len == cap) {
+			size_t ncap = cap > (MAX_FILE_SIZE + 1) / 2 ? MAX_FILE_SIZE + 1 : 2 * cap;
+			char *nbuf = realloc(buf, ncap);
+
+			if (!nbuf) {
+				ret = no_memory();
+				goto out;
+			}
+			buf = nbuf;
+			cap = ncap;
+		}
+		r = read(fd, buf + len, cap - len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {

@@ -157,10 +157,10 @@ int hwe_est_url_parse(const char *url, struct hwe_est_url *out)
 	int ret = HWE_EXIT_USAGE;
 	CURLU *cu = NULL;
 	CURLUcode rc;
-	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *part = NULL, *base = NULL;
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *part = NULL;
 	const char *p, *err, *seg, *end, *last;
 	char why[80], op[16];
-	size_t n, plen, i;
+	size_t n, plen, i, len;
 
 	memset(out, 0, sizeof(*out));
 	out->op = HWE_EST_NONE;
@@ -250,15 +250,30 @@ int hwe_est_url_parse(const char *url, struct hwe_est_url *out)
 		if ((out->op = hwe_est_op_from_name(op)) != HWE_EST_NONE)
 			plen = (size_t)(last - 1 - path);
 	}
-	/* the base: libcurl's rendering of the URL with the op cut off */
-	path[plen] = '\0';
-	if (curl_url_set(cu, CURLUPART_PATH, path, CURLU_PATH_AS_IS) ||
-	    curl_url_get(cu, CURLUPART_URL, &base, 0))
-		goto oom;
+	/* the base: libcurl's rendering of the URL with the op cut off, from
+	 * the parts libcurl parsed.  With no user, password, options, zone ID,
+	 * query or fragment and no '%' in the host (all refused above),
+	 * curl_url_get(CURLUPART_URL) renders scheme "://" host [":" port]
+	 * path, and a path set with curl_url_set(CURLUPART_PATH) has its
+	 * percent-encodings in lower case: the same string, without a second
+	 * curl_url_set() and the URL rendering (about 8 k instructions) */
 	n = strlen(host);
-	out->base = strdup(base);
+	len = sizeof("https://") - 1 + n + (port ? 1 + strlen(port) : 0) + plen + 1;
+	if (!(out->base = malloc(len)))
+		goto oom;
+	i = (size_t)snprintf(out->base, len, "https://%s%s%s", host, port ? ":" : "", port ? port : "");
+	for (p = path; p < path + plen; p++) {
+		out->base[i++] = *p;
+		if (*p == '%' && p + 2 < path + plen && isxdigit((unsigned char)p[1]) &&
+		    isxdigit((unsigned char)p[2])) {
+			out->base[i++] = (char)tolower((unsigned char)p[1]);
+			out->base[i++] = (char)tolower((unsigned char)p[2]);
+			p += 2;
+		}
+	}
+	out->base[i] = '\0';
 	out->host = host[0] == '[' ? strndup(host + 1, n - 2) : strdup(host);
-	if (!out->base || !out->host)
+	if (!out->host)
 		goto oom;
 	ret = HWE_OK;
 	goto out;
@@ -272,7 +287,6 @@ out:
 	curl_free(port);
 	curl_free(path);
 	curl_free(part);
-	curl_free(base);
 	curl_url_cleanup(cu);
 	return ret;
 }

@@ -20,5 +20,7 @@ lib_libhwe_la_SOURCES = \
 	lib/attest.h lib/attest.c
 lib_libhwe_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/providers/tpm2-wrap -I$(top_srcdir)/tcti -DHWE_PKGLIBDIR='"$(pkglibdir)"'
 lib_libhwe_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(TSS2_CFLAGS) $(TCTILDR_CFLAGS) $(P11KIT_CFLAGS)
-# tss2: headers only; tss2-dl.c dlopens libtss2-* when the TPM is used
-lib_libhwe_la_LIBADD = $(CRYPTO_LIBS) $(CURL_LIBS) $(P11KIT_LIBS)
+# tss2: headers only; tss2-dl.c dlopens libtss2-* when the TPM is used.
+# libcrypto, libc, libssl, libcurl, p11-kit: the order ld.so searches them
+# in (configure.ac says why libc is second)
+lib_libhwe_la_LIBADD = $(LIBCRYPTO_LIBS) $(LIBC_EARLY) $(LIBSSL_LIBS) $(CURL_LIBS) $(P11KIT_LIBS)

@@ -88,6 +88,9 @@ static void test_base_urls(void **state)
 	       HWE_EST_NONE);
 	url_ok("https://est_1.local/.well-known/est/~l-a.b_c%20d", "https://est_1.local/.well-known/est/~l-a.b_c%20d",
 	       "est_1.local", HWE_EST_NONE);
+	/* percent-encodings in lower case, as libcurl sets a path */
+	url_ok("https://h/.well-known/est/L%4Fx%aB/simpleenroll", "https://h/.well-known/est/L%4fx%ab", "h",
+	       HWE_EST_SIMPLEENROLL);
 }
 
 static void test_each_op(void **state)
