@@ -171,11 +171,15 @@ int hwe_est_url_parse(const char *url, struct hwe_est_url *out)
 	for (p = url; *p; p++)
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
 			return bad_url(url, "control character, space or non-ASCII character");
-	if (!(cu = curl_url()))
-		goto oom;
+	if (!(cu = curl_url())) {
+		ret = hwe_err_oom();
+		goto out;
+	}
 	if ((rc = curl_url_set(cu, CURLUPART_URL, url, CURLU_PATH_AS_IS | CURLU_NON_SUPPORT_SCHEME))) {
-		if (rc == CURLUE_OUT_OF_MEMORY)
-			goto oom;
+		if (rc == CURLUE_OUT_OF_MEMORY) {
+			ret = hwe_err_oom();
+			goto out;
+		}
 		/* "a:p@ss@h" is a bad host name to libcurl */
 		bad_url(url, url_shown(url, why, sizeof(why)) ?
 			"credentials in the URL (user:pass@host) are not allowed" : curl_reason(rc));
@@ -219,8 +223,10 @@ int hwe_est_url_parse(const char *url, struct hwe_est_url *out)
 		bad_url(url, "a fragment ('#') is not allowed");
 		goto out;
 	}
-	if (curl_url_get(cu, CURLUPART_PATH, &path, 0))
-		goto oom;
+	if (curl_url_get(cu, CURLUPART_PATH, &path, 0)) {
+		ret = hwe_err_oom();
+		goto out;
+	}
 	if (strncmp(path, EST_PREFIX, strlen(EST_PREFIX)) != 0 ||
 	    (path[strlen(EST_PREFIX)] != '\0' && path[strlen(EST_PREFIX)] != '/')) {
 		bad_url(url, "no /.well-known/est path: an EST operation needs a base URL");
@@ -259,8 +265,10 @@ int hwe_est_url_parse(const char *url, struct hwe_est_url *out)
 	 * curl_url_set() and the URL rendering (about 8 k instructions) */
 	n = strlen(host);
 	len = sizeof("https://") - 1 + n + (port ? 1 + strlen(port) : 0) + plen + 1;
-	if (!(out->base = malloc(len)))
-		goto oom;
+	if (!(out->base = malloc(len))) {
+		ret = hwe_err_oom();
+		goto out;
+	}
 	i = (size_t)snprintf(out->base, len, "https://%s%s%s", host, port ? ":" : "", port ? port : "");
 	for (p = path; p < path + plen; p++) {
 		out->base[i++] = *p;
@@ -273,12 +281,11 @@ int hwe_est_url_parse(const char *url, struct hwe_est_url *out)
 	}
 	out->base[i] = '\0';
 	out->host = host[0] == '[' ? strndup(host + 1, n - 2) : strdup(host);
-	if (!out->host)
-		goto oom;
+	if (!out->host) {
+		ret = hwe_err_oom();
+		goto out;
+	}
 	ret = HWE_OK;
-	goto out;
-oom:
-	ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
 out:
 	if (ret)
 		hwe_est_url_clear(out);
@@ -392,7 +399,7 @@ static int get(struct hwe_http *h, const struct hwe_est_url *u, enum hwe_est_op 
 	int ret;
 
 	if (!url)
-		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		return hwe_err_oom();
 	ret = hwe_http_request(h, "GET", url, NULL, NULL, 0, resp);
 	free(url);
 	return ret;
@@ -552,7 +559,7 @@ int hwe_est_enroll(struct hwe_http *h, const struct hwe_est_url *u, enum hwe_est
 	if (op != HWE_EST_SIMPLEENROLL && op != HWE_EST_SIMPLEREENROLL)
 		return hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_GENERAL, "not an enrollment operation");
 	if (!(url = hwe_est_url_for(u, op))) {
-		ret = hwe_err(HWE_EXIT_INTERNAL, HWE_ERR_NO_MEMORY, "out of memory");
+		ret = hwe_err_oom();
 		goto out;
 	}
 	if (opts && opts->bind && opts->bound && (ret = encode_req(req, &b64, &b64len)))

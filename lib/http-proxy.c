@@ -184,11 +184,15 @@ int hwe_http_proxy_pick(const char *proxy, const char *source, int from_env, con
 	show_unparsed(v, shown, sizeof(shown));
 	/* no scheme: an HTTP proxy, as libcurl reads "host:port" */
 	n = strlen(v) + sizeof("http://");
-	if (!(withscheme = malloc(n)))
-		goto oom;
+	if (!(withscheme = malloc(n))) {
+		ret = hwe_err_oom();
+		goto out;
+	}
 	snprintf(withscheme, n, "%s%s", strstr(v, "://") ? "" : "http://", v);
-	if (!(u = curl_url()))
-		goto oom;
+	if (!(u = curl_url())) {
+		ret = hwe_err_oom();
+		goto out;
+	}
 	if (curl_url_set(u, CURLUPART_URL, withscheme, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &phost, 0) != CURLUE_OK) {
@@ -207,33 +211,38 @@ int hwe_http_proxy_pick(const char *proxy, const char *source, int from_env, con
 	if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK) {
 		if (curl_url_set(u, CURLUPART_PORT, p->https ? DEFAULT_HTTPS_PROXY_PORT :
 				 DEFAULT_HTTP_PROXY_PORT, 0) != CURLUE_OK ||
-		    curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
-			goto oom;
+		    curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK) {
+			ret = hwe_err_oom();
+			goto out;
+		}
 	}
 	p->has_userinfo = curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK;
 	/* libcurl would let the URL's user:password@ win over
 	 * CURLOPT_PROXYUSERNAME: --proxy-user is meant to win */
 	if (p->has_userinfo && drop_userinfo &&
 	    (curl_url_set(u, CURLUPART_USER, NULL, 0) != CURLUE_OK ||
-	     curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK))
-		goto oom;
-	if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK)
-		goto oom;
+	     curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK)) {
+		ret = hwe_err_oom();
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
+		ret = hwe_err_oom();
+		goto out;
+	}
 	n = strlen(scheme) + strlen(phost) + strlen(port) + 8;
 	p->url = strdup(url);
 	p->shown = malloc(n);
 	p->hostport = malloc(n);
-	if (!p->url || !p->shown || !p->hostport)
-		goto oom;
+	if (!p->url || !p->shown || !p->hostport) {
+		ret = hwe_err_oom();
+		goto out;
+	}
 	/* libcurl's copy of a URL with a password goes to the secure heap */
 	if (p->has_userinfo && !drop_userinfo)
 		hwe_secret_register(p->url);
 	snprintf(p->shown, n, "%s://%s:%s", p->https ? "https" : "http", phost, port);
 	snprintf(p->hostport, n, "%s:%s", phost, port);
 	ret = HWE_OK;
-	goto out;
-oom:
-	ret = hwe_err_oom();
 out:
 	if (ret) {
 		const char *src = p->source;

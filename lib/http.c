@@ -1155,21 +1155,29 @@ int hwe_http_request(struct hwe_http *h, const char *method, const char *url,
 		goto out;
 	ret = HWE_EXIT_INTERNAL;
 	/* no "Expect: 100-continue" round trip for POST bodies */
-	if (!(t = curl_slist_append(hdrs, "Expect:")))
-		goto oom;
+	if (!(t = curl_slist_append(hdrs, "Expect:"))) {
+		ret = hwe_err_oom();
+		goto out;
+	}
 	hdrs = t;
 	if (content_type) {
 		size_t n = strlen(content_type) + sizeof("Content-Type: ");
 
-		if (!(ct = malloc(n)))
-			goto oom;
+		if (!(ct = malloc(n))) {
+			ret = hwe_err_oom();
+			goto out;
+		}
 		snprintf(ct, n, "Content-Type: %s", content_type);
-		if (!(t = curl_slist_append(hdrs, ct)))
-			goto oom;
+		if (!(t = curl_slist_append(hdrs, ct))) {
+			ret = hwe_err_oom();
+			goto out;
+		}
 		hdrs = t;
 	}
-	if (!(cur = strdup(url)))
-		goto oom;
+	if (!(cur = strdup(url))) {
+		ret = hwe_err_oom();
+		goto out;
+	}
 	for (hops = 0;; hops++) {
 		if ((ret = perform(h, method, cur, hops ? next.cu : first.cu, hdrs, body, len, &first,
 				   resp)))
@@ -1201,13 +1209,12 @@ int hwe_http_request(struct hwe_http *h, const char *method, const char *url,
 		}
 		hwe_info("following redirect %ld to '%s'", resp->status, rurl);
 		free(cur);
-		if (!(cur = strdup(rurl)))
-			goto oom;
+		if (!(cur = strdup(rurl))) {
+			ret = hwe_err_oom();
+			goto out;
+		}
 	}
 	ret = HWE_OK;
-	goto out;
-oom:
-	ret = hwe_err_oom();
 out:
 	if (ret)
 		hwe_http_resp_clear(resp);

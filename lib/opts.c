@@ -379,7 +379,10 @@ int hwe_config_load(const char *path, struct hwe_config **out)
 			"config file '%s' contains a NUL byte (not a text file)", path);
 		goto out;
 	}
-	c->path = strdup(path);
+	if (!(c->path = strdup(path))) {
+		ret = hwe_err_oom();
+		goto out;
+	}
 	for (line = buf; line && *line; line = next) {
 		char *eq, *key, *val, **nk, **nv;
 
@@ -427,6 +430,12 @@ int hwe_config_load(const char *path, struct hwe_config **out)
 		}
 		c->keys[c->n] = strdup(key);
 		c->vals[c->n] = strdup(val);
+		if (!c->keys[c->n] || !c->vals[c->n]) {
+			free(c->keys[c->n]);
+			free(c->vals[c->n]);
+			ret = hwe_err_oom();
+			goto out;
+		}
 		c->n++;
 	}
 	*out = c;
