@@ -651,6 +651,7 @@ class Bench:
                             total += int(line.split()[1])
                             break
             c.instr = total
+            log("instructions, %s / %s: %d" % (c.group, c.name, total))
 
     # -- the alternating loop
 
