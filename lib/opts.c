@@ -640,8 +640,8 @@ static int store(struct hwe_opts *o, const struct hwe_ctx *ctx, int i, const cha
 	} v;
 	static const size_t size[] = {
 		[T_STR] = sizeof(v.s), [T_FLAG] = sizeof(v.i), [T_SECONDS] = sizeof(v.l),
-		[T_DAYS] = sizeof(v.l), [T_HANDLE] = sizeof(v.u), [T_CHOICE] = sizeof(v.i),
-		[T_BACKEND] = sizeof(v.b),
+		[T_DAYS] = sizeof(v.l), [T_HANDLE] = sizeof(v.u), [T_LEVEL] = sizeof(v.i),
+		[T_CHOICE] = sizeof(v.i), [T_BACKEND] = sizeof(v.b),
 	};
 	const char *s = o->val[i] ? o->val[i] : d->def;
 	char exp[64], from[300];
