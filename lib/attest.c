@@ -445,10 +445,9 @@ int hwe_ak_certs(struct hwe_tpm *t, const char *spec, uint32_t nv, const struct 
 	if (!sk)
 		return hwe_err_oom();
 	if (nv) {
-		uint32_t index = nv;
 		const unsigned char *p, *end;
 
-		if (!t || (ret = nv_read(t, index, &buf, &len)))
+		if (!t || (ret = nv_read(t, nv, &buf, &len)))
 			goto out;
 		/* DER certificates one after another, then padding */
 		p = buf;
@@ -460,7 +459,7 @@ int hwe_ak_certs(struct hwe_tpm *t, const char *spec, uint32_t nv, const struct 
 		}
 		ret = HWE_EXIT_KEY;
 		if (sk_X509_num(sk) == 0) {
-			hwe_err(HWE_EXIT_KEY, HWE_ERR_TPM, "the NV index 0x%08x holds no DER certificate", index);
+			hwe_err(HWE_EXIT_KEY, HWE_ERR_TPM, "the NV index 0x%08x holds no DER certificate", nv);
 			goto out;
 		}
 	} else {

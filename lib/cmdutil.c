@@ -181,10 +181,7 @@ static int net_proxy(const struct hwe_net_args *na, struct hwe_cmd_net *n)
 	int ret;
 
 	n->cfg.proxy = na->proxy;
-	if (na->proxy) {
-		snprintf(n->proxy_from, sizeof(n->proxy_from), "%s", na->proxy_from);
-		n->cfg.proxy_source = n->proxy_from;
-	}
+	n->cfg.proxy_source = na->proxy ? na->proxy_from : NULL;
 	n->cfg.proxy_from_env = na->proxy_from_env;
 	n->cfg.no_proxy = na->no_proxy;
 	n->cfg.no_proxy_source = na->no_proxy_from;

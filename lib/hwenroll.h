@@ -333,13 +333,13 @@ struct hwe_cmd_net {
 	char *pass;              /* wiped on clear */
 	char *token;             /* Bearer access token, wiped on clear */
 	char *proxy_pass;        /* wiped on clear */
-	char proxy_from[64];     /* where the proxy setting came from, for messages */
 	unsigned char *proxy_ca; /* --proxy-cacert's PEM */
 	size_t proxy_ca_len;
 	long max_wait_s;
 	struct hwe_http *http;
 };
-/* The options: URL, timeouts, credentials (no keystore access yet). */
+/* The options: URL, timeouts, credentials (no keystore access yet).  n
+ * points into na (the proxy's source text): na must outlive it. */
 int hwe_cmd_net_prepare(const struct hwe_net_args *na, struct hwe_cmd_net *n);
 /* The trust anchors of <ks>/ca/ (then: set cfg.client_* if needed and
  * hwe_http_new(&n->cfg, &n->http)). */
